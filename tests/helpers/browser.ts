@@ -1,0 +1,69 @@
+/**
+ * Headless Chromium for end-to-end tests, driven by playwright-core.
+ *
+ * Debian's `/usr/bin/chromium` is used as is (never `playwright install`).
+ * Where it is missing the browser tests are ignored, except with `CI=true`,
+ * where they run and fail with a message saying what to install.
+ */
+import { chromium } from "playwright-core";
+import type { Browser, LaunchOptions } from "playwright-core";
+import { granted } from "./permissions.ts";
+
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+function chromiumPresent(): boolean {
+  if (!granted("read")) return false;
+  try {
+    return Deno.statSync(CHROMIUM_PATH).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function onCI(): boolean {
+  if (!granted("env")) return false;
+  return Deno.env.get("CI") === "true";
+}
+
+/**
+ * `ignore` value for a browser test: skip when permissions are not granted, or
+ * when Chromium is missing outside CI. On CI a missing browser is a failure.
+ */
+export const needsBrowser = !granted("net", "read", "write", "env", "run") ||
+  (!chromiumPresent() && !onCI());
+
+/** Flags that make fake camera/mic work and keep Chromium off the network. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--allow-loopback-in-peer-connection",
+];
+
+/** Media flags: a fake camera and microphone, and no permission prompt. */
+export const FAKE_MEDIA_ARGS = [
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
+];
+
+/** Launches headless Chromium; `extraArgs` replace the fake-media flags if given. */
+export async function launchBrowser(
+  extraArgs: string[] = FAKE_MEDIA_ARGS,
+  options: LaunchOptions = {},
+): Promise<Browser> {
+  if (!chromiumPresent()) {
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\`.`,
+    );
+  }
+  return await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    ...options,
+  });
+}
