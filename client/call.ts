@@ -1,0 +1,858 @@
+/**
+ * The call controller: one 1:1 call at a time, from ringing to cleanup.
+ *
+ * Phases: `idle` → `outgoing` (we ring) or `incoming` (we are rung) →
+ * `connecting` (accepted, negotiating) → `connected` (media path up) →
+ * `ended` (shows why) → `idle` (after {@link CallController.dismiss} or the
+ * next call).
+ *
+ * Speed without leaking SDP: the caller opens its media at `call` and builds
+ * the peer connection (offer + candidates) while ringing, but every `signal`
+ * waits in an outbox until `accepted`; the callee opens media while the
+ * prompt shows and adds its tracks to the offered transceivers just before
+ * answering, so there is exactly one offer/answer round.
+ */
+import { watchIce } from "./ice_watch.ts";
+import {
+  LocalMediaError,
+  openLocalMedia,
+  toMediaError,
+  trackConstraints,
+} from "./media.ts";
+import { Negotiator } from "./negotiation.ts";
+import {
+  type GetDisplayMedia,
+  type GetUserMedia,
+  PC_HANDLERS,
+  type PeerConnectionFactory,
+  type PeerConnectionLike,
+  type SenderLike,
+  type StreamLike,
+  type TrackLike,
+} from "./peer.ts";
+import type {
+  ClientMessage,
+  EndReason,
+  ServerMessage,
+  SignalPayload,
+} from "./protocol.ts";
+import { realTimers, type Timers } from "./timers.ts";
+
+/** Where a call is in its life. */
+export type CallPhase =
+  | "idle"
+  | "outgoing"
+  | "incoming"
+  | "connecting"
+  | "connected"
+  | "ended";
+
+/**
+ * Why a call ended: the server's reasons, plus `media-error` (our camera or
+ * microphone could not be opened), `failed` (the connection could not be
+ * (re)established) and `unavailable` (the server refused the call).
+ */
+export type CallEndReason =
+  | EndReason
+  | "media-error"
+  | "failed"
+  | "unavailable";
+
+/** Everything a view needs to draw the call; a new object on every change. */
+export interface CallSnapshot {
+  phase: CallPhase;
+  callId: string | null;
+  peer: string | null;
+  direction: "outgoing" | "incoming" | null;
+  audioOnly: boolean;
+  endReason: CallEndReason | null;
+  /** Whether this side ended the call (hang-up, cancel, decline). */
+  endedByMe: boolean;
+  /** `timers.now()` when media first connected, for the call timer. */
+  connectedAt: number | null;
+  localStream: StreamLike | null;
+  remoteStream: StreamLike | null;
+  /** A remote video track exists and is receiving frames. */
+  remoteVideoActive: boolean;
+  /** Local stream has a camera track. */
+  hasCamera: boolean;
+  micMuted: boolean;
+  cameraOff: boolean;
+  screenSharing: boolean;
+  /** The screen being shared, for the local preview. */
+  screenStream: StreamLike | null;
+  /** Latest `iceConnectionState` (`disconnected` means "reconnecting"). */
+  iceState: string;
+}
+
+/** A message for the person about the call. */
+export interface CallNotice {
+  tone: "info" | "error";
+  text: string;
+}
+
+/** What the controller needs from the outside world. */
+export interface CallDeps {
+  /** Sends a message to the signaling server; false when not connected. */
+  send(msg: ClientMessage): boolean;
+  createPeerConnection: PeerConnectionFactory;
+  getUserMedia: GetUserMedia;
+  getDisplayMedia?: GetDisplayMedia;
+  /** An empty `MediaStream` (for remote tracks that come without one). */
+  createStream(): StreamLike;
+  timers?: Timers;
+  /** Our own name, to break ties when two people ring each other. */
+  myName?(): string | null;
+  onChange?(snapshot: CallSnapshot): void;
+  onNotice?(notice: CallNotice): void;
+  /** The current peer connection, or null; e.g. to expose it to tests. */
+  onPeerConnection?(pc: PeerConnectionLike | null): void;
+}
+
+type Kind = "audio" | "video";
+
+interface ActiveCall {
+  callId: string | null;
+  peer: string;
+  direction: "outgoing" | "incoming";
+  audioOnly: boolean;
+  phase: CallPhase;
+  /** The server said `accepted`: signals may flow. */
+  accepted: boolean;
+  acceptSent: boolean;
+  polite: boolean;
+  pc: PeerConnectionLike | null;
+  negotiator: Negotiator | null;
+  stopIce: (() => void) | null;
+  media: Promise<StreamLike | null>;
+  stream: StreamLike | null;
+  screen: TrackLike | null;
+  screenStream: StreamLike | null;
+  senders: Map<Kind, SenderLike>;
+  tracksAdded: boolean;
+  /** Signals made before `accepted`, or while the socket was down. */
+  outbox: SignalPayload[];
+  /** Signals received before the peer connection existed. */
+  early: SignalPayload[];
+  remote: StreamLike | null;
+  /** The peer's own call to us while we ring them (simultaneous calls). */
+  glareIncoming: string | null;
+  connectedAt: number | null;
+  iceState: string;
+}
+
+interface EndedCall {
+  peer: string;
+  direction: "outgoing" | "incoming";
+  audioOnly: boolean;
+  reason: CallEndReason;
+  byMe: boolean;
+}
+
+const CALL_ERRORS = new Set([
+  "unknown-user",
+  "self-call",
+  "in-call",
+  "not-logged-in",
+]);
+
+function stopAll(stream: StreamLike | null): void {
+  if (!stream) return;
+  for (const track of stream.getTracks()) {
+    track.onended = null;
+    track.stop();
+  }
+}
+
+/** Runs calls; see the module doc. Independent of any UI framework. */
+export class CallController {
+  #deps: CallDeps;
+  #timers: Timers;
+  #c: ActiveCall | null = null;
+  #ended: EndedCall | null = null;
+  #iceServers: RTCIceServer[] = [];
+  #micMuted = false;
+  #cameraOff = false;
+  #devices: Record<Kind, string | null> = { audio: null, video: null };
+  /** A peer we stopped ringing before the server gave us the call id. */
+  #cancelOnRinging: string | null = null;
+
+  constructor(deps: CallDeps) {
+    this.#deps = deps;
+    this.#timers = deps.timers ?? realTimers;
+  }
+
+  /** ICE servers for new peer connections (from `welcome.iceServers`). */
+  setIceServers(servers: RTCIceServer[]): void {
+    this.#iceServers = servers;
+  }
+
+  /** The device used for a kind when media is next opened, or null. */
+  selectedDevice(kind: Kind): string | null {
+    return this.#devices[kind];
+  }
+
+  /** The current state as a fresh object. */
+  get snapshot(): CallSnapshot {
+    const c = this.#c;
+    if (!c) {
+      const e = this.#ended;
+      return {
+        phase: e ? "ended" : "idle",
+        callId: null,
+        peer: e?.peer ?? null,
+        direction: e?.direction ?? null,
+        audioOnly: e?.audioOnly ?? false,
+        endReason: e?.reason ?? null,
+        endedByMe: e?.byMe ?? false,
+        connectedAt: null,
+        localStream: null,
+        remoteStream: null,
+        remoteVideoActive: false,
+        hasCamera: false,
+        micMuted: this.#micMuted,
+        cameraOff: this.#cameraOff,
+        screenSharing: false,
+        screenStream: null,
+        iceState: "new",
+      };
+    }
+    const remoteVideo = c.remote?.getVideoTracks()[0];
+    return {
+      phase: c.phase,
+      callId: c.callId,
+      peer: c.peer,
+      direction: c.direction,
+      audioOnly: c.audioOnly,
+      endReason: null,
+      endedByMe: false,
+      connectedAt: c.connectedAt,
+      localStream: c.stream,
+      remoteStream: c.remote,
+      remoteVideoActive: !!remoteVideo && remoteVideo.muted !== true,
+      hasCamera: (c.stream?.getVideoTracks().length ?? 0) > 0,
+      micMuted: this.#micMuted,
+      cameraOff: this.#cameraOff,
+      screenSharing: c.screen !== null,
+      screenStream: c.screenStream,
+      iceState: c.iceState,
+    };
+  }
+
+  /**
+   * Rings `peer`. Returns false (and says why) when a call is already under
+   * way or the server cannot be reached.
+   */
+  call(peer: string, options: { audioOnly?: boolean } = {}): boolean {
+    if (this.#c) {
+      this.#notice("error", "Finish the current call first.");
+      return false;
+    }
+    const audioOnly = options.audioOnly ?? false;
+    if (!this.#deps.send({ type: "call", to: peer, audioOnly })) {
+      this.#notice("error", "Not connected to the server; try again shortly.");
+      return false;
+    }
+    const c = this.#newCall(peer, "outgoing", audioOnly, null);
+    c.media.then((stream) => {
+      // Build the offer while it rings; the outbox holds it until accepted.
+      if (this.#c !== c || c.accepted || stream === null) return;
+      this.#ensurePc(c, false);
+      this.#addLocalTracks(c);
+    });
+    return true;
+  }
+
+  /** Accepts the incoming call. */
+  accept(): void {
+    const c = this.#c;
+    if (!c || c.phase !== "incoming" || !c.callId) return;
+    c.acceptSent = true;
+    if (!this.#deps.send({ type: "accept", callId: c.callId })) {
+      c.acceptSent = false;
+      this.#notice("error", "Not connected to the server; try again shortly.");
+      return;
+    }
+    c.phase = "connecting";
+    this.#emit();
+  }
+
+  /** Declines the incoming call. */
+  decline(): void {
+    const c = this.#c;
+    if (!c || c.phase !== "incoming" || !c.callId) return;
+    this.#deps.send({ type: "decline", callId: c.callId });
+    this.#finish(c, "declined", true);
+  }
+
+  /**
+   * Ends whatever is under way: cancels our ringing, declines a ringing
+   * incoming call, or hangs up an accepted one.
+   */
+  hangup(): void {
+    const c = this.#c;
+    if (!c) return;
+    if (c.direction === "incoming" && c.phase === "incoming") {
+      this.decline();
+      return;
+    }
+    if (!c.accepted && !c.acceptSent) {
+      if (c.callId) this.#deps.send({ type: "cancel", callId: c.callId });
+      else this.#cancelOnRinging = c.peer;
+      this.#finish(c, "cancelled", true);
+      return;
+    }
+    if (c.callId) this.#deps.send({ type: "hangup", callId: c.callId });
+    this.#finish(c, "hangup", true);
+  }
+
+  /** Leaves the `ended` phase for `idle`. */
+  dismiss(): void {
+    if (this.#c || !this.#ended) return;
+    this.#ended = null;
+    this.#emit();
+  }
+
+  /** Reacts to a server message; ignores those that are not about calls. */
+  handle(msg: ServerMessage): void {
+    switch (msg.type) {
+      case "ringing":
+        return this.#onRinging(msg.callId, msg.to);
+      case "incoming":
+        return this.#onIncoming(msg.callId, msg.from, msg.audioOnly);
+      case "accepted":
+        return this.#onAccepted(msg.callId, msg.peer, msg.polite);
+      case "ended":
+        return this.#onEnded(msg.callId, msg.reason, msg.peer);
+      case "signal":
+        return this.#onSignal(msg.callId, msg);
+      case "error":
+        return this.#onError(msg.code);
+    }
+  }
+
+  /**
+   * Sends signals held back while the socket was down. Call it after the
+   * session is logged in again.
+   */
+  flushSignals(): void {
+    const c = this.#c;
+    if (c?.accepted) this.#flushOutbox(c);
+  }
+
+  /** Mutes or unmutes the microphone (the track keeps running). */
+  setMicMuted(muted: boolean): void {
+    this.#micMuted = muted;
+    for (const t of this.#c?.stream?.getAudioTracks() ?? []) t.enabled = !muted;
+    this.#emit();
+  }
+
+  /**
+   * Turns the camera picture off or on. The track is disabled rather than
+   * removed, so the peer gets black frames and nothing is renegotiated.
+   */
+  setCameraOff(off: boolean): void {
+    this.#cameraOff = off;
+    for (const t of this.#c?.stream?.getVideoTracks() ?? []) t.enabled = !off;
+    this.#emit();
+  }
+
+  /**
+   * Switches to another microphone or camera. Mid-call the new track replaces
+   * the old one on its sender (no renegotiation).
+   */
+  async selectDevice(kind: Kind, deviceId: string): Promise<void> {
+    this.#devices[kind] = deviceId;
+    const c = this.#c;
+    const stream = c?.stream;
+    if (!c || !stream) return;
+    const old = kind === "audio"
+      ? stream.getAudioTracks()[0]
+      : stream.getVideoTracks()[0];
+    if (kind === "video" && c.audioOnly) return;
+    let fresh: TrackLike | undefined;
+    try {
+      const got = await this.#deps.getUserMedia({
+        [kind]: trackConstraints(kind, deviceId),
+      });
+      fresh = kind === "audio"
+        ? got.getAudioTracks()[0]
+        : got.getVideoTracks()[0];
+      for (const t of got.getTracks()) if (t !== fresh) t.stop();
+    } catch (err) {
+      this.#notice("error", toMediaError(err).message);
+      return;
+    }
+    if (!fresh) return;
+    if (this.#c !== c) {
+      fresh.stop();
+      return;
+    }
+    fresh.enabled = kind === "audio" ? !this.#micMuted : !this.#cameraOff;
+    const sender = c.senders.get(kind);
+    // While sharing the screen the video sender carries the screen: only the
+    // stream changes, and stopping the share will pick the new camera up.
+    if (sender && !(kind === "video" && c.screen)) {
+      try {
+        await sender.replaceTrack(fresh);
+      } catch (err) {
+        fresh.stop();
+        this.#notice("error", `Could not switch device: ${String(err)}`);
+        return;
+      }
+    }
+    if (old) {
+      stream.removeTrack(old);
+      old.stop();
+    }
+    stream.addTrack(fresh);
+    this.#emit();
+  }
+
+  /** Shares the screen in place of the camera (replaceTrack). */
+  async startScreenShare(): Promise<void> {
+    const c = this.#c;
+    const sender = c?.senders.get("video");
+    if (!c || c.screen || !c.accepted) return;
+    if (!sender || !this.#deps.getDisplayMedia) {
+      this.#notice("error", "Screen sharing needs a video call.");
+      return;
+    }
+    let display: StreamLike;
+    try {
+      display = await this.#deps.getDisplayMedia({ video: true, audio: false });
+    } catch (err) {
+      const name = (err as { name?: string } | null)?.name;
+      // Closing the browser's picker is a choice, not an error.
+      if (name !== "NotAllowedError" && name !== "AbortError") {
+        this.#notice("error", "The screen could not be shared.");
+      }
+      return;
+    }
+    const track = display.getVideoTracks()[0];
+    if (!track || this.#c !== c || c.screen) {
+      stopAll(display);
+      return;
+    }
+    try {
+      await sender.replaceTrack(track);
+    } catch {
+      stopAll(display);
+      this.#notice("error", "The screen could not be shared.");
+      return;
+    }
+    c.screen = track;
+    c.screenStream = display;
+    // The browser's own "Stop sharing" button ends the track.
+    track.onended = () => void this.stopScreenShare();
+    this.#emit();
+  }
+
+  /** Goes back from the screen to the camera. */
+  async stopScreenShare(): Promise<void> {
+    const c = this.#c;
+    if (!c?.screen) return;
+    const screen = c.screen;
+    c.screen = null;
+    const display = c.screenStream;
+    c.screenStream = null;
+    const camera = c.stream?.getVideoTracks()[0] ?? null;
+    try {
+      await c.senders.get("video")?.replaceTrack(camera);
+    } catch (err) {
+      console.warn("could not restore the camera", err);
+    }
+    screen.onended = null;
+    screen.stop();
+    stopAll(display);
+    this.#emit();
+  }
+
+  /** Ends everything without telling the server (page unload, tests). */
+  dispose(): void {
+    if (this.#c) this.#cleanup(this.#c);
+    this.#c = null;
+    this.#ended = null;
+  }
+
+  // --- server messages -------------------------------------------------
+
+  #onRinging(callId: string, to: string): void {
+    const c = this.#c;
+    if (c && c.direction === "outgoing" && c.peer === to && !c.callId) {
+      c.callId = callId;
+      this.#resolveGlare(c);
+      this.#emit();
+    } else if (this.#cancelOnRinging === to) {
+      this.#cancelOnRinging = null;
+      this.#deps.send({ type: "cancel", callId });
+    }
+  }
+
+  #onIncoming(callId: string, from: string, audioOnly: boolean): void {
+    const c = this.#c;
+    if (!c) {
+      this.#newCall(from, "incoming", audioOnly, callId);
+      return;
+    }
+    if (c.peer === from && c.direction === "outgoing" && !c.accepted) {
+      // We ring them while they ring us.
+      c.glareIncoming = callId;
+      this.#resolveGlare(c);
+      return;
+    }
+    if (c.callId === callId) return;
+    // Already busy with someone else; the server normally prevents this.
+    this.#deps.send({ type: "decline", callId });
+  }
+
+  /**
+   * Simultaneous calls: the person whose name sorts first accepts the peer's
+   * call and withdraws their own; the other just waits. Both apply the same
+   * rule, so exactly one call survives even if the server does not merge.
+   */
+  #resolveGlare(c: ActiveCall): void {
+    const me = this.#deps.myName?.();
+    if (!c.callId || !c.glareIncoming || c.acceptSent || !me) return;
+    if (!(me < c.peer)) return;
+    const mine = c.callId;
+    this.#switchToIncoming(c);
+    this.#deps.send({ type: "cancel", callId: mine });
+  }
+
+  /** Takes the peer's ringing call instead of ours, accepting it. */
+  #switchToIncoming(c: ActiveCall): void {
+    c.callId = c.glareIncoming;
+    c.glareIncoming = null;
+    c.direction = "incoming";
+    c.acceptSent = true;
+    c.phase = "connecting";
+    this.#deps.send({ type: "accept", callId: c.callId! });
+    this.#emit();
+  }
+
+  #onAccepted(callId: string, peer: string, polite: boolean): void {
+    const c = this.#c;
+    const ours = c &&
+      (c.callId === callId || c.glareIncoming === callId ||
+        (c.peer === peer && !c.accepted));
+    if (!c || !ours) {
+      // Accepted after we gave up on it: end it for the peer too.
+      this.#deps.send({ type: "hangup", callId });
+      return;
+    }
+    if (c.accepted) return;
+    c.accepted = true;
+    c.callId = callId;
+    c.glareIncoming = null;
+    c.polite = polite;
+    c.phase = "connecting";
+    if (c.negotiator && c.negotiator.polite !== polite) {
+      if (polite) {
+        // We prepared an offer as the caller, but must answer: start over
+        // so that no second offer crosses the peer's.
+        this.#closePc(c);
+        c.outbox = [];
+      } else {
+        c.negotiator.polite = false;
+      }
+    }
+    this.#ensurePc(c, polite);
+    this.#flushOutbox(c);
+    if (!polite) {
+      c.media.then(() => {
+        if (this.#c === c) this.#addLocalTracks(c);
+      });
+    }
+    this.#emit();
+  }
+
+  #onEnded(callId: string, reason: EndReason, peer: string): void {
+    const c = this.#c;
+    if (!c) return;
+    const ringingOurs = c.direction === "outgoing" && !c.accepted &&
+      c.peer === peer && (c.callId === null || reason === "busy");
+    if (c.callId === callId || ringingOurs) {
+      if (c.glareIncoming && !c.accepted) {
+        // Our call lost the race; theirs to us is still ringing: take it.
+        this.#switchToIncoming(c);
+        return;
+      }
+      this.#finish(c, reason, false);
+    } else if (c.glareIncoming === callId) {
+      c.glareIncoming = null;
+    }
+  }
+
+  #onSignal(callId: string, payload: SignalPayload): void {
+    const c = this.#c;
+    if (!c || c.callId !== callId || !c.accepted) return;
+    const clean: SignalPayload = payload.description
+      ? { description: payload.description }
+      : { candidate: payload.candidate ?? null };
+    if (c.negotiator) void c.negotiator.handle(clean);
+    else c.early.push(clean);
+  }
+
+  #onError(code: string): void {
+    const c = this.#c;
+    if (!c || !CALL_ERRORS.has(code)) return;
+    if (c.direction === "outgoing" && !c.callId) {
+      this.#finish(c, "unavailable", false);
+    }
+  }
+
+  // --- call internals --------------------------------------------------
+
+  #newCall(
+    peer: string,
+    direction: "outgoing" | "incoming",
+    audioOnly: boolean,
+    callId: string | null,
+  ): ActiveCall {
+    this.#ended = null;
+    this.#micMuted = false;
+    this.#cameraOff = false;
+    const c: ActiveCall = {
+      callId,
+      peer,
+      direction,
+      audioOnly,
+      phase: direction,
+      accepted: false,
+      acceptSent: false,
+      polite: direction === "incoming",
+      pc: null,
+      negotiator: null,
+      stopIce: null,
+      media: Promise.resolve(null),
+      stream: null,
+      screen: null,
+      screenStream: null,
+      senders: new Map(),
+      tracksAdded: false,
+      outbox: [],
+      early: [],
+      remote: null,
+      glareIncoming: null,
+      connectedAt: null,
+      iceState: "new",
+    };
+    this.#c = c;
+    c.media = this.#openMedia(c);
+    this.#emit();
+    return c;
+  }
+
+  async #openMedia(c: ActiveCall): Promise<StreamLike | null> {
+    try {
+      const { stream, videoMissing } = await openLocalMedia(
+        this.#deps.getUserMedia,
+        {
+          audioOnly: c.audioOnly,
+          audioDeviceId: this.#devices.audio,
+          videoDeviceId: this.#devices.video,
+        },
+      );
+      if (this.#c !== c) {
+        stopAll(stream);
+        return null;
+      }
+      for (const t of stream.getAudioTracks()) t.enabled = !this.#micMuted;
+      for (const t of stream.getVideoTracks()) t.enabled = !this.#cameraOff;
+      c.stream = stream;
+      if (videoMissing) {
+        this.#notice("info", "No camera was found: you are on audio only.");
+      }
+      this.#emit();
+      return stream;
+    } catch (err) {
+      if (this.#c !== c) return null;
+      const error = err instanceof LocalMediaError ? err : toMediaError(err);
+      this.#notice("error", error.message);
+      if (c.direction === "outgoing" && !c.accepted) {
+        // Nothing to call with: stop ringing rather than ring silently.
+        if (c.callId) this.#deps.send({ type: "cancel", callId: c.callId });
+        else this.#cancelOnRinging = c.peer;
+        this.#finish(c, "media-error", true);
+      }
+      // A callee without media can still accept and watch and listen.
+      return null;
+    }
+  }
+
+  #ensurePc(c: ActiveCall, polite: boolean): void {
+    if (c.pc) return;
+    const pc = this.#deps.createPeerConnection({
+      iceServers: this.#iceServers,
+    });
+    c.pc = pc;
+    c.polite = polite;
+    c.negotiator = new Negotiator(pc, {
+      polite,
+      send: (payload) => this.#sendSignal(c, payload),
+      beforeAnswer: async () => {
+        await c.media;
+        if (this.#c === c) this.#addLocalTracks(c);
+      },
+      onError: (err) => console.warn("negotiation failed", err),
+    });
+    pc.ontrack = (ev) => {
+      if (this.#c !== c) return;
+      const stream = ev.streams[0] ?? c.remote ?? this.#deps.createStream();
+      if (!ev.streams[0]) stream.addTrack(ev.track);
+      c.remote = stream;
+      stream.onremovetrack = () => this.#emit();
+      ev.track.onmute = ev.track.onunmute = () => this.#emit();
+      this.#emit();
+    };
+    pc.onconnectionstatechange = () => this.#checkConnected(c);
+    c.stopIce = watchIce(pc, {
+      timers: this.#timers,
+      onState: (state) => {
+        if (this.#c !== c) return;
+        c.iceState = state;
+        this.#checkConnected(c);
+        this.#emit();
+      },
+      onGiveUp: () => {
+        if (this.#c !== c) return;
+        this.#notice("error", "The connection to the other person was lost.");
+        if (c.callId) this.#deps.send({ type: "hangup", callId: c.callId });
+        this.#finish(c, "failed", false);
+      },
+    });
+    this.#deps.onPeerConnection?.(pc);
+    const early = c.early;
+    c.early = [];
+    for (const payload of early) void c.negotiator.handle(payload);
+  }
+
+  #checkConnected(c: ActiveCall): void {
+    const pc = c.pc;
+    if (this.#c !== c || !pc || c.connectedAt !== null) return;
+    const state = pc.connectionState ?? pc.iceConnectionState;
+    if (state === "connected" || state === "completed") {
+      c.connectedAt = this.#timers.now();
+      c.phase = "connected";
+      this.#emit();
+    }
+  }
+
+  /**
+   * Attaches local media to the connection once. The offering side also adds
+   * transceivers for what it lacks, so it can still receive (and later send
+   * a screen) without renegotiating.
+   */
+  #addLocalTracks(c: ActiveCall): void {
+    const pc = c.pc;
+    if (!pc || c.tracksAdded) return;
+    c.tracksAdded = true;
+    const stream = c.stream;
+    const kinds: Kind[] = c.audioOnly ? ["audio"] : ["audio", "video"];
+    for (const kind of kinds) {
+      const track = kind === "audio"
+        ? stream?.getAudioTracks()[0]
+        : stream?.getVideoTracks()[0];
+      if (track && stream) {
+        c.senders.set(kind, pc.addTrack(track, stream));
+      } else if (!c.polite) {
+        const transceiver = pc.addTransceiver(kind, {
+          direction: "sendrecv",
+          streams: stream ? [stream] : [],
+        });
+        c.senders.set(kind, transceiver.sender);
+      }
+    }
+  }
+
+  #sendSignal(c: ActiveCall, payload: SignalPayload): void {
+    if (this.#c !== c) return;
+    if (!c.accepted || !c.callId || c.outbox.length > 0) {
+      c.outbox.push(payload);
+      if (c.accepted) this.#flushOutbox(c);
+      return;
+    }
+    if (!this.#deps.send({ type: "signal", callId: c.callId, ...payload })) {
+      c.outbox.push(payload);
+    }
+  }
+
+  #flushOutbox(c: ActiveCall): void {
+    if (!c.callId) return;
+    while (c.outbox.length > 0) {
+      const payload = c.outbox[0];
+      if (!this.#deps.send({ type: "signal", callId: c.callId, ...payload })) {
+        return;
+      }
+      c.outbox.shift();
+    }
+  }
+
+  #finish(c: ActiveCall, reason: CallEndReason, byMe: boolean): void {
+    if (this.#c !== c) return;
+    this.#cleanup(c);
+    this.#c = null;
+    this.#ended = {
+      peer: c.peer,
+      direction: c.direction,
+      audioOnly: c.audioOnly,
+      reason,
+      byMe,
+    };
+    this.#emit();
+  }
+
+  #closePc(c: ActiveCall): void {
+    c.negotiator?.detach();
+    c.negotiator = null;
+    c.stopIce?.();
+    c.stopIce = null;
+    const pc = c.pc;
+    c.pc = null;
+    c.senders.clear();
+    c.tracksAdded = false;
+    if (!pc) return;
+    // Detach first so that close() cannot call back into a finished call.
+    for (const handler of PC_HANDLERS) pc[handler] = null;
+    try {
+      pc.close();
+    } catch {
+      // Already closed.
+    }
+    this.#deps.onPeerConnection?.(null);
+  }
+
+  /** Releases everything the call holds: connection, tracks, timers. */
+  #cleanup(c: ActiveCall): void {
+    this.#closePc(c);
+    if (c.screen) {
+      c.screen.onended = null;
+      c.screen.stop();
+    }
+    stopAll(c.screenStream);
+    stopAll(c.stream);
+    if (c.remote) {
+      c.remote.onremovetrack = null;
+      for (const t of c.remote.getTracks()) {
+        t.onmute = t.onunmute = null;
+      }
+      stopAll(c.remote);
+    }
+    c.stream =
+      c.remote =
+      c.screen =
+      c.screenStream =
+        null;
+    c.outbox = [];
+    c.early = [];
+  }
+
+  #notice(tone: CallNotice["tone"], text: string): void {
+    this.#deps.onNotice?.({ tone, text });
+  }
+
+  #emit(): void {
+    this.#deps.onChange?.(this.snapshot);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The slices of the WebRTC and media APIs the client modules use. Declaring
+ * them here (instead of using the DOM classes directly) lets Deno tests pass
+ * small fakes, and documents exactly what the call code depends on.
+ */
+
+/** A media track as the call code uses it. */
+export interface TrackLike {
+  readonly kind: string;
+  readonly id: string;
+  readonly label?: string;
+  enabled: boolean;
+  readonly readyState?: string;
+  /** Remote tracks are muted while no media arrives for them. */
+  readonly muted?: boolean;
+  onended: ((ev: Event) => unknown) | null;
+  onmute?: ((ev: Event) => unknown) | null;
+  onunmute?: ((ev: Event) => unknown) | null;
+  stop(): void;
+  getSettings?(): { deviceId?: string };
+}
+
+/** A media stream as the call code uses it. */
+export interface StreamLike {
+  readonly id?: string;
+  getTracks(): TrackLike[];
+  getAudioTracks(): TrackLike[];
+  getVideoTracks(): TrackLike[];
+  addTrack(track: TrackLike): void;
+  removeTrack(track: TrackLike): void;
+  onremovetrack?: ((ev: Event) => unknown) | null;
+}
+
+/** An RTP sender: only swapping its track is needed. */
+export interface SenderLike {
+  readonly track: TrackLike | null;
+  replaceTrack(track: TrackLike | null): Promise<void>;
+}
+
+/** An ICE candidate as the `icecandidate` event carries it. */
+export interface CandidateLike {
+  toJSON?(): RTCIceCandidateInit;
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+/** The event given to `ontrack`. */
+export interface TrackEventLike {
+  track: TrackLike;
+  streams: readonly StreamLike[];
+}
+
+/** The part of `RTCPeerConnection` the call code uses. */
+export interface PeerConnectionLike {
+  readonly signalingState: string;
+  readonly iceConnectionState: string;
+  readonly connectionState?: string;
+  readonly localDescription: RTCSessionDescriptionInit | null;
+  readonly remoteDescription: RTCSessionDescriptionInit | null;
+  onnegotiationneeded: ((ev: Event) => unknown) | null;
+  onicecandidate:
+    | ((ev: { candidate: CandidateLike | null }) => unknown)
+    | null;
+  ontrack: ((ev: TrackEventLike) => unknown) | null;
+  oniceconnectionstatechange: ((ev: Event) => unknown) | null;
+  onconnectionstatechange: ((ev: Event) => unknown) | null;
+  onsignalingstatechange: ((ev: Event) => unknown) | null;
+  setLocalDescription(desc?: RTCSessionDescriptionInit): Promise<void>;
+  setRemoteDescription(desc: RTCSessionDescriptionInit): Promise<void>;
+  addIceCandidate(candidate?: RTCIceCandidateInit): Promise<void>;
+  addTrack(track: TrackLike, ...streams: StreamLike[]): SenderLike;
+  addTransceiver(
+    kind: string,
+    init?: { direction?: RTCRtpTransceiverDirection; streams?: StreamLike[] },
+  ): { sender: SenderLike };
+  restartIce(): void;
+  close(): void;
+}
+
+/** Makes a peer connection; the browser default is `new RTCPeerConnection`. */
+export type PeerConnectionFactory = (
+  config: RTCConfiguration,
+) => PeerConnectionLike;
+
+/** `getUserMedia`-shaped function. */
+export type GetUserMedia = (
+  constraints: MediaStreamConstraints,
+) => Promise<StreamLike>;
+
+/** `getDisplayMedia`-shaped function. */
+export type GetDisplayMedia = (
+  constraints: DisplayMediaStreamOptions,
+) => Promise<StreamLike>;
+
+/** The event handler names the call code sets on a peer connection. */
+export const PC_HANDLERS = [
+  "onnegotiationneeded",
+  "onicecandidate",
+  "ontrack",
+  "oniceconnectionstatechange",
+  "onconnectionstatechange",
+  "onsignalingstatechange",
+] as const;

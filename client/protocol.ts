@@ -1,0 +1,145 @@
+/**
+ * Types of the `parley.v1` wire protocol as the browser sees it (see
+ * `signaling/PROTOCOL.md`), plus a guarded parser for incoming frames.
+ *
+ * Kept separate from the server's own types on purpose: the client codes
+ * against the document, so a server refactor cannot silently change what the
+ * browser accepts.
+ */
+
+/** The WebSocket subprotocol that selects Parley's own dialect. */
+export const SUBPROTOCOL = "parley.v1";
+
+/** Presence of another user in the room. */
+export type UserState = "available" | "busy";
+
+/** One entry of a user list. */
+export interface UserInfo {
+  name: string;
+  state: UserState;
+}
+
+/** Why a call ended, as the server reports it. */
+export type EndReason =
+  | "declined"
+  | "cancelled"
+  | "busy"
+  | "no-answer"
+  | "hangup"
+  | "peer-left";
+
+/** SDP as carried in a `signal` message. */
+export interface WireDescription {
+  type: "offer" | "answer" | "rollback" | "pranswer";
+  sdp: string;
+}
+
+/** ICE candidate as carried in a `signal` message; `null` ends the list. */
+export type WireCandidate = RTCIceCandidateInit | null;
+
+/** The payload of a `signal` message: exactly one of the two. */
+export type SignalPayload =
+  | { description: WireDescription; candidate?: undefined }
+  | { candidate: WireCandidate; description?: undefined };
+
+/** Messages the browser sends. */
+export type ClientMessage =
+  | { type: "login"; name: string; resume?: string }
+  | { type: "chat"; text: string }
+  | { type: "call"; to: string; audioOnly?: boolean }
+  | { type: "accept"; callId: string }
+  | { type: "decline"; callId: string }
+  | { type: "cancel"; callId: string }
+  | { type: "hangup"; callId: string }
+  | ({ type: "signal"; callId: string } & SignalPayload)
+  | { type: "ping" };
+
+/** `welcome`: the answer to `login`. */
+export interface WelcomeMessage {
+  type: "welcome";
+  name: string;
+  renamed: boolean;
+  room: string;
+  users: UserInfo[];
+  iceServers: RTCIceServer[];
+  resume: string;
+}
+
+/** Presence deltas after the welcome snapshot. */
+export interface PresenceMessage {
+  type: "presence";
+  joined?: UserInfo[];
+  left?: string[];
+  changed?: UserInfo[];
+}
+
+/** A chat line, echoed to its sender too. */
+export interface ChatMessage {
+  type: "chat";
+  from: string;
+  text: string;
+  at: number;
+}
+
+/** Call-control messages from the server. */
+export type CallControlMessage =
+  | { type: "ringing"; callId: string; to: string }
+  | { type: "incoming"; callId: string; from: string; audioOnly: boolean }
+  | { type: "accepted"; callId: string; peer: string; polite: boolean }
+  | { type: "ended"; callId: string; reason: EndReason; peer: string };
+
+/** SDP or ICE relayed from the call peer. */
+export type SignalMessage =
+  & { type: "signal"; callId: string; from: string }
+  & SignalPayload;
+
+/** An error about something this client sent. */
+export interface ErrorMessage {
+  type: "error";
+  code: string;
+  message: string;
+}
+
+/** Messages the server sends. */
+export type ServerMessage =
+  | WelcomeMessage
+  | PresenceMessage
+  | ChatMessage
+  | CallControlMessage
+  | SignalMessage
+  | ErrorMessage
+  | { type: "pong" };
+
+const SERVER_TYPES = new Set([
+  "welcome",
+  "presence",
+  "chat",
+  "ringing",
+  "incoming",
+  "accepted",
+  "ended",
+  "signal",
+  "error",
+  "pong",
+]);
+
+/**
+ * Parses one text frame. Returns `null` for anything that is not a JSON object
+ * with a known `type`, so a confused server cannot crash the page; the fields
+ * themselves are trusted because the server validated what it relays.
+ */
+export function parseServerMessage(data: unknown): ServerMessage | null {
+  if (typeof data !== "string") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return null;
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== "string" || !SERVER_TYPES.has(type)) return null;
+  return value as ServerMessage;
+}
