@@ -73,11 +73,11 @@ Deno.test("an end-of-candidates null is accepted and ignored", async () => {
 });
 
 Deno.test("the answering side adds its tracks before answering, so one round suffices", async () => {
-  let pcRef: FakePeerConnection | undefined;
+  const holder: { pc?: FakePeerConnection } = {};
   const { pc, sent, negotiator } = setup(true, () => {
-    pcRef!.addTrack(new FakeTrack("audio"));
+    holder.pc!.addTrack(new FakeTrack("audio"));
   });
-  pcRef = pc;
+  holder.pc = pc;
   await negotiator.handle({ description: offer });
   await settle();
   assert.deepEqual(pc.log, [

@@ -1,0 +1,550 @@
+import assert from "node:assert/strict";
+import {
+  CallController,
+  type CallNotice,
+  type CallSnapshot,
+} from "../../client/call.ts";
+import type { PeerConnectionLike } from "../../client/peer.ts";
+import type { ClientMessage, ServerMessage } from "../../client/protocol.ts";
+import {
+  FakeClock,
+  fakeGetUserMedia,
+  FakePeerConnection,
+  FakeSender,
+  FakeStream,
+  FakeTrack,
+  settle,
+} from "./fakes.ts";
+
+interface SetupOptions {
+  me?: string;
+  camera?: boolean;
+  error?: string;
+}
+
+function setup(options: SetupOptions = {}) {
+  FakePeerConnection.instances = [];
+  const clock = new FakeClock();
+  const sent: ClientMessage[] = [];
+  const snaps: CallSnapshot[] = [];
+  const notices: CallNotice[] = [];
+  const gum = fakeGetUserMedia({
+    camera: options.camera,
+    error: options.error,
+  });
+  const displays: FakeStream[] = [];
+  const net = { online: true };
+  let exposed: PeerConnectionLike | null = null;
+  const ctl = new CallController({
+    send: (m) => {
+      if (!net.online) return false;
+      sent.push(m);
+      return true;
+    },
+    createPeerConnection: (config) => new FakePeerConnection(config),
+    getUserMedia: gum,
+    getDisplayMedia: () => {
+      const s = new FakeStream([new FakeTrack("video", "screen")]);
+      displays.push(s);
+      return Promise.resolve(s);
+    },
+    createStream: () => new FakeStream(),
+    timers: clock,
+    myName: () => options.me ?? "alice",
+    onChange: (s) => snaps.push(s),
+    onNotice: (n) => notices.push(n),
+    onPeerConnection: (pc) => exposed = pc,
+  });
+  ctl.setIceServers([{ urls: "turn:turn.parley.test", username: "u" }]);
+  const recv = (msg: ServerMessage) => ctl.handle(msg);
+  const pc = () => FakePeerConnection.instances.at(-1)!;
+  const signals = () =>
+    sent.filter((m): m is Extract<ClientMessage, { type: "signal" }> =>
+      m.type === "signal"
+    );
+  return {
+    ctl,
+    clock,
+    sent,
+    snaps,
+    notices,
+    gum,
+    displays,
+    net,
+    recv,
+    pc,
+    signals,
+    exposed: () => exposed,
+  };
+}
+
+/** Drives a caller through ring → accept → answer → connected. */
+async function connectedCaller(options: SetupOptions = {}) {
+  const t = setup(options);
+  t.ctl.call("bob");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  await settle();
+  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  await settle();
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "bob",
+    description: { type: "answer", sdp: "bob-answer" },
+  });
+  await settle();
+  t.pc().remoteTrack(
+    new FakeTrack("video"),
+    new FakeStream([new FakeTrack("audio"), new FakeTrack("video")]),
+  );
+  t.pc().setIceState("connected");
+  return t;
+}
+
+Deno.test("the caller rings first and no SDP or candidate leaves before accept", async () => {
+  const t = setup();
+  assert.equal(t.ctl.call("bob"), true);
+  assert.deepEqual(t.sent, [{ type: "call", to: "bob", audioOnly: false }]);
+  assert.equal(t.ctl.snapshot.phase, "outgoing");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  await settle();
+  // Media and the offer were prepared while ringing…
+  assert.equal(t.gum.calls.length, 1);
+  assert.ok(t.pc().log.includes("setLocal:offer"));
+  t.pc().gather("cand-1");
+  // …but nothing was sent.
+  assert.deepEqual(t.signals(), []);
+  assert.equal(t.ctl.snapshot.callId, "c1");
+});
+
+Deno.test("after accepted the caller sends one offer then its candidates", async () => {
+  const t = setup();
+  t.ctl.call("bob");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  await settle();
+  t.pc().gather("cand-1");
+  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  await settle();
+  t.pc().gather("cand-2");
+  const signals = t.signals();
+  assert.equal(signals.length, 3);
+  assert.equal(signals[0].description?.type, "offer");
+  assert.equal(signals[1].candidate?.candidate, "cand-1");
+  assert.equal(signals[2].candidate?.candidate, "cand-2");
+  assert.ok(signals.every((s) => s.callId === "c1"));
+  assert.equal(t.ctl.snapshot.phase, "connecting");
+  assert.equal(FakePeerConnection.instances.length, 1);
+});
+
+Deno.test("the peer connection uses the ICE servers from welcome", async () => {
+  const t = setup();
+  t.ctl.call("bob");
+  await settle();
+  assert.deepEqual(t.pc().config.iceServers, [
+    { urls: "turn:turn.parley.test", username: "u" },
+  ]);
+});
+
+Deno.test("an answer and a working connection make the call connected with a start time", async () => {
+  const t = await connectedCaller();
+  const snap = t.ctl.snapshot;
+  assert.equal(snap.phase, "connected");
+  assert.equal(snap.connectedAt, 0);
+  assert.ok(snap.remoteStream);
+  assert.equal(snap.remoteVideoActive, true);
+  assert.equal(t.signals().filter((s) => s.description).length, 1);
+  assert.equal(t.exposed(), t.pc());
+});
+
+Deno.test("the callee sees the prompt with media opening, and answers exactly once after accept", async () => {
+  const t = setup({ me: "bob" });
+  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
+  assert.equal(t.ctl.snapshot.phase, "incoming");
+  assert.equal(t.ctl.snapshot.peer, "alice");
+  await settle();
+  assert.equal(t.gum.calls.length, 1, "media opens while ringing");
+  assert.equal(FakePeerConnection.instances.length, 0, "no connection yet");
+  t.ctl.accept();
+  assert.deepEqual(t.sent, [{ type: "accept", callId: "c1" }]);
+  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "alice",
+    candidate: { candidate: "early", sdpMid: "0" },
+  });
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "alice",
+    description: { type: "offer", sdp: "alice-offer" },
+  });
+  await settle(40);
+  assert.deepEqual(t.pc().log, [
+    "setRemote:offer",
+    "candidate:early",
+    "addTrack:audio",
+    "addTrack:video",
+    "setLocal:answer",
+  ]);
+  const descriptions = t.signals().filter((s) => s.description);
+  assert.deepEqual(descriptions.map((s) => s.description!.type), ["answer"]);
+});
+
+Deno.test("an audio-only incoming call opens only the microphone", async () => {
+  const t = setup({ me: "bob" });
+  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: true });
+  await settle();
+  assert.equal(t.gum.calls[0].video, undefined);
+  assert.equal(t.ctl.snapshot.audioOnly, true);
+});
+
+Deno.test("declining sends decline and releases the media opened for the prompt", async () => {
+  const t = setup({ me: "bob" });
+  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
+  await settle();
+  t.ctl.decline();
+  assert.deepEqual(t.sent.at(-1), { type: "decline", callId: "c1" });
+  assert.ok(
+    t.gum.streams[0].getTracks().every((tr) => (tr as FakeTrack).stopped),
+  );
+  assert.equal(t.ctl.snapshot.phase, "ended");
+  assert.equal(t.ctl.snapshot.endReason, "declined");
+  assert.equal(t.ctl.snapshot.endedByMe, true);
+});
+
+Deno.test("the caller sees declined, busy and no-answer from the server", async () => {
+  for (const reason of ["declined", "no-answer", "busy"] as const) {
+    const t = setup();
+    t.ctl.call("bob");
+    if (reason !== "busy") t.recv({ type: "ringing", callId: "c1", to: "bob" });
+    await settle();
+    // Busy comes right after `call`, with a fresh call id.
+    const callId = reason === "busy" ? "c9" : "c1";
+    t.recv({ type: "ended", callId, reason, peer: "bob" });
+    const snap = t.ctl.snapshot;
+    assert.equal(snap.phase, "ended", reason);
+    assert.equal(snap.endReason, reason);
+    assert.equal(snap.endedByMe, false);
+    assert.equal(snap.peer, "bob");
+    assert.ok(t.pc().closed, `${reason}: connection closed`);
+    assert.ok(
+      t.gum.streams[0].getTracks().every((tr) => (tr as FakeTrack).stopped),
+    );
+    assert.deepEqual(t.signals(), [], `${reason}: no SDP ever sent`);
+  }
+});
+
+Deno.test("cancelling after ringing sends cancel with the call id", async () => {
+  const t = setup();
+  t.ctl.call("bob");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  await settle();
+  t.ctl.hangup();
+  assert.deepEqual(t.sent.at(-1), { type: "cancel", callId: "c1" });
+  assert.equal(t.ctl.snapshot.endReason, "cancelled");
+  assert.equal(t.ctl.snapshot.endedByMe, true);
+});
+
+Deno.test("cancelling before the call id is known cancels as soon as it arrives", () => {
+  const t = setup();
+  t.ctl.call("bob");
+  t.ctl.hangup();
+  assert.equal(t.ctl.snapshot.phase, "ended");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  assert.deepEqual(t.sent.at(-1), { type: "cancel", callId: "c1" });
+});
+
+Deno.test("an accept that crosses our cancel is hung up", () => {
+  const t = setup();
+  t.ctl.call("bob");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  t.ctl.hangup();
+  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  assert.deepEqual(t.sent.at(-1), { type: "hangup", callId: "c1" });
+  assert.equal(t.ctl.snapshot.phase, "ended");
+});
+
+Deno.test("the peer leaving ends the call cleanly", async () => {
+  const t = await connectedCaller();
+  t.recv({ type: "ended", callId: "c1", reason: "peer-left", peer: "bob" });
+  assert.equal(t.ctl.snapshot.phase, "ended");
+  assert.equal(t.ctl.snapshot.endReason, "peer-left");
+  assert.equal(t.ctl.snapshot.localStream, null);
+  assert.equal(t.ctl.snapshot.remoteStream, null);
+  assert.ok(t.pc().closed);
+});
+
+Deno.test("hanging up stops every track, closes the connection and detaches handlers", async () => {
+  const t = await connectedCaller();
+  const pc = t.pc();
+  const local = t.gum.streams[0];
+  const remote = t.ctl.snapshot.remoteStream!;
+  t.ctl.hangup();
+  assert.deepEqual(t.sent.at(-1), { type: "hangup", callId: "c1" });
+  assert.ok(pc.closed);
+  for (
+    const handler of [
+      pc.onnegotiationneeded,
+      pc.onicecandidate,
+      pc.ontrack,
+      pc.oniceconnectionstatechange,
+      pc.onconnectionstatechange,
+      pc.onsignalingstatechange,
+    ]
+  ) assert.equal(handler, null);
+  for (const track of [...local.getTracks(), ...remote.getTracks()]) {
+    assert.ok((track as FakeTrack).stopped, `${track.kind} stopped`);
+  }
+  assert.equal(t.exposed(), null);
+  assert.equal(t.clock.pending, 0, "no timer left behind");
+  const snap = t.ctl.snapshot;
+  assert.equal(snap.phase, "ended");
+  assert.equal(snap.endReason, "hangup");
+  assert.equal(snap.localStream, null);
+  assert.equal(snap.remoteStream, null);
+  t.ctl.dismiss();
+  assert.equal(t.ctl.snapshot.phase, "idle");
+});
+
+Deno.test("media that arrives after the call ended is stopped at once", async () => {
+  const t = setup();
+  t.ctl.call("bob");
+  t.ctl.hangup();
+  await settle();
+  assert.equal(t.gum.streams.length, 1);
+  assert.ok(
+    t.gum.streams[0].getTracks().every((tr) => (tr as FakeTrack).stopped),
+  );
+  assert.equal(FakePeerConnection.instances.length, 0);
+});
+
+Deno.test("a refused camera permission cancels the call and says how to allow it", async () => {
+  const t = setup({ error: "NotAllowedError" });
+  t.ctl.call("bob");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  await settle();
+  assert.equal(t.ctl.snapshot.endReason, "media-error");
+  assert.deepEqual(t.sent.at(-1), { type: "cancel", callId: "c1" });
+  assert.match(t.notices[0].text, /allow/);
+  assert.equal(t.notices[0].tone, "error");
+});
+
+Deno.test("without a camera the caller goes on with audio only and can still receive video", async () => {
+  const t = setup({ camera: false });
+  t.ctl.call("bob");
+  await settle();
+  assert.equal(t.ctl.snapshot.phase, "outgoing");
+  assert.equal(t.ctl.snapshot.hasCamera, false);
+  assert.match(t.notices[0].text, /audio only/);
+  assert.deepEqual(t.pc().log.slice(0, 2), [
+    "addTrack:audio",
+    "addTransceiver:video",
+  ]);
+});
+
+Deno.test("a callee whose media fails can still accept and receive", async () => {
+  const t = setup({ me: "bob", error: "NotReadableError" });
+  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
+  await settle();
+  assert.equal(t.ctl.snapshot.phase, "incoming");
+  assert.match(t.notices[0].text, /in use/);
+  t.ctl.accept();
+  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "alice",
+    description: { type: "offer", sdp: "o" },
+  });
+  await settle(40);
+  assert.equal(t.signals()[0].description?.type, "answer");
+});
+
+Deno.test("signals for another call id are ignored", async () => {
+  const t = await connectedCaller();
+  const before = t.pc().log.length;
+  t.recv({
+    type: "signal",
+    callId: "other",
+    from: "mallory",
+    description: { type: "offer", sdp: "x" },
+  });
+  await settle();
+  assert.equal(t.pc().log.length, before);
+});
+
+Deno.test("calls that cross: the earlier name accepts the other's call and withdraws its own", async () => {
+  const t = setup({ me: "alice" });
+  t.ctl.call("bob");
+  t.recv({ type: "ringing", callId: "a->b", to: "bob" });
+  t.recv({ type: "incoming", callId: "b->a", from: "bob", audioOnly: false });
+  assert.deepEqual(t.sent.slice(1), [
+    { type: "accept", callId: "b->a" },
+    { type: "cancel", callId: "a->b" },
+  ]);
+  // The cancelled call's end must not end the surviving one.
+  t.recv({ type: "ended", callId: "a->b", reason: "cancelled", peer: "bob" });
+  assert.equal(t.ctl.snapshot.phase, "connecting");
+  t.recv({ type: "accepted", callId: "b->a", peer: "bob", polite: true });
+  await settle();
+  assert.equal(t.ctl.snapshot.callId, "b->a");
+  assert.deepEqual(t.signals(), [], "the answering side does not offer");
+});
+
+Deno.test("calls that cross: the later name keeps ringing and gets accepted", async () => {
+  const t = setup({ me: "bob" });
+  t.ctl.call("alice");
+  t.recv({ type: "ringing", callId: "b->a", to: "alice" });
+  t.recv({ type: "incoming", callId: "a->b", from: "alice", audioOnly: false });
+  assert.deepEqual(t.sent, [{ type: "call", to: "alice", audioOnly: false }]);
+  t.recv({ type: "ended", callId: "a->b", reason: "cancelled", peer: "alice" });
+  assert.equal(t.ctl.snapshot.phase, "outgoing");
+  await settle();
+  t.recv({ type: "accepted", callId: "b->a", peer: "alice", polite: false });
+  await settle();
+  assert.equal(t.ctl.snapshot.phase, "connecting");
+  assert.equal(t.signals()[0].description?.type, "offer");
+});
+
+Deno.test("calls that cross: when the server answers ours with busy, we take theirs", () => {
+  const t = setup({ me: "bob" });
+  t.ctl.call("alice");
+  t.recv({ type: "incoming", callId: "a->b", from: "alice", audioOnly: false });
+  t.recv({ type: "ended", callId: "fresh", reason: "busy", peer: "alice" });
+  assert.deepEqual(t.sent.at(-1), { type: "accept", callId: "a->b" });
+  assert.equal(t.ctl.snapshot.phase, "connecting");
+});
+
+Deno.test("calls that cross: a server that merges them is followed, whatever the call id", async () => {
+  const t = setup({ me: "bob" });
+  t.ctl.call("alice");
+  await settle();
+  const prepared = t.pc();
+  assert.ok(prepared.log.includes("setLocal:offer"));
+  // The server turned both rings into its own call and made us the polite one.
+  t.recv({ type: "accepted", callId: "merged", peer: "alice", polite: true });
+  await settle();
+  assert.ok(prepared.closed, "the prepared offer is dropped");
+  assert.equal(FakePeerConnection.instances.length, 2);
+  assert.deepEqual(t.signals(), [], "no offer crosses the peer's");
+  t.recv({
+    type: "signal",
+    callId: "merged",
+    from: "alice",
+    description: { type: "offer", sdp: "o" },
+  });
+  await settle(40);
+  assert.deepEqual(t.signals().map((s) => s.description?.type), ["answer"]);
+});
+
+Deno.test("a second call while busy is refused without touching the first", async () => {
+  const t = await connectedCaller();
+  assert.equal(t.ctl.call("carol"), false);
+  t.recv({ type: "incoming", callId: "c2", from: "carol", audioOnly: false });
+  assert.deepEqual(t.sent.at(-1), { type: "decline", callId: "c2" });
+  assert.equal(t.ctl.snapshot.phase, "connected");
+  assert.equal(t.ctl.snapshot.peer, "bob");
+});
+
+Deno.test("calling while disconnected from the server fails with a notice", () => {
+  const t = setup();
+  t.net.online = false;
+  assert.equal(t.ctl.call("bob"), false);
+  assert.equal(t.ctl.snapshot.phase, "idle");
+  assert.equal(t.notices[0].tone, "error");
+});
+
+Deno.test("the server refusing the call (user gone) ends it as unavailable", () => {
+  const t = setup();
+  t.ctl.call("ghost");
+  t.recv({ type: "error", code: "unknown-user", message: "no such user" });
+  assert.equal(t.ctl.snapshot.endReason, "unavailable");
+});
+
+Deno.test("mute and camera off disable the tracks without renegotiating", async () => {
+  const t = await connectedCaller();
+  const stream = t.gum.streams[0];
+  const offers = t.pc().log.filter((l) => l === "setLocal:offer").length;
+  t.ctl.setMicMuted(true);
+  t.ctl.setCameraOff(true);
+  assert.equal(stream.getAudioTracks()[0].enabled, false);
+  assert.equal(stream.getVideoTracks()[0].enabled, false);
+  assert.equal(t.ctl.snapshot.micMuted, true);
+  assert.equal(t.ctl.snapshot.cameraOff, true);
+  t.ctl.setMicMuted(false);
+  assert.equal(stream.getAudioTracks()[0].enabled, true);
+  await settle();
+  assert.equal(
+    t.pc().log.filter((l) => l === "setLocal:offer").length,
+    offers,
+  );
+});
+
+Deno.test("switching camera replaces the sent track and stops the old one", async () => {
+  const t = await connectedCaller();
+  const stream = t.gum.streams[0];
+  const oldCam = stream.getVideoTracks()[0] as FakeTrack;
+  t.ctl.setCameraOff(true);
+  await t.ctl.selectDevice("video", "cam-2");
+  const sender = t.pc().senders[1] as FakeSender;
+  const newCam = stream.getVideoTracks()[0];
+  assert.notEqual(newCam, oldCam);
+  assert.equal(sender.track, newCam);
+  assert.ok(oldCam.stopped);
+  assert.equal(newCam.enabled, false, "camera stays off after switching");
+  const constraints = t.gum.calls.at(-1)!.video as MediaTrackConstraints;
+  assert.deepEqual(constraints.deviceId, { exact: "cam-2" });
+  assert.equal(t.ctl.selectedDevice("video"), "cam-2");
+  assert.equal(t.pc().log.filter((l) => l === "setLocal:offer").length, 1);
+});
+
+Deno.test("screen sharing replaces the camera and stopping it brings the camera back", async () => {
+  const t = await connectedCaller();
+  const sender = t.pc().senders[1] as FakeSender;
+  const camera = sender.track;
+  await t.ctl.startScreenShare();
+  const screen = t.displays[0].getVideoTracks()[0] as FakeTrack;
+  assert.equal(sender.track, screen);
+  assert.equal(t.ctl.snapshot.screenSharing, true);
+  // The browser's own "Stop sharing" button.
+  screen.onended?.(new Event("ended"));
+  await settle();
+  assert.equal(sender.track, camera);
+  assert.ok(screen.stopped);
+  assert.equal(t.ctl.snapshot.screenSharing, false);
+  assert.equal(t.pc().log.filter((l) => l === "setLocal:offer").length, 1);
+});
+
+Deno.test("hanging up while sharing the screen stops the screen too", async () => {
+  const t = await connectedCaller();
+  await t.ctl.startScreenShare();
+  t.ctl.hangup();
+  assert.ok(
+    t.displays[0].getTracks().every((tr) => (tr as FakeTrack).stopped),
+  );
+});
+
+Deno.test("signals made while the socket is down are sent, in order, once it is back", async () => {
+  const t = await connectedCaller();
+  const count = t.signals().length;
+  t.net.online = false;
+  t.pc().gather("while-down-1");
+  t.pc().gather("while-down-2");
+  assert.equal(t.signals().length, count);
+  t.net.online = true;
+  t.ctl.flushSignals();
+  t.pc().gather("after");
+  assert.deepEqual(
+    t.signals().slice(count).map((s) => s.candidate?.candidate),
+    ["while-down-1", "while-down-2", "after"],
+  );
+});
+
+Deno.test("a failed ICE connection mid-call triggers an ICE restart", async () => {
+  const t = await connectedCaller();
+  t.pc().setIceState("failed");
+  assert.equal(t.pc().restarts, 1);
+  assert.equal(t.ctl.snapshot.phase, "connected");
+  assert.equal(t.ctl.snapshot.iceState, "failed");
+});
