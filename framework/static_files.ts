@@ -1,0 +1,145 @@
+/**
+ * `staticFiles()`: serves `<root>/static/` and the client build under
+ * `/_fresh/js/<BUILD_ID>/`. Anything it does not find goes on to the next
+ * handler, so it can sit first in the middleware chain.
+ */
+import { BUILD_URL_PREFIX } from "./build/manifest.ts";
+import type { AppConfig } from "./context.ts";
+import { contentType } from "./mime.ts";
+import { safeSegments } from "./safe_path.ts";
+import type { Middleware } from "./types.ts";
+import { fileIn } from "./walk.ts";
+
+/** Build output never changes under a given build id. */
+const IMMUTABLE = "public, max-age=31536000, immutable";
+/** Other files may change at any deploy: always revalidate (cheap: 304). */
+const REVALIDATE = "no-cache";
+
+interface Target {
+  dir: URL;
+  segments: string[];
+  cacheControl: string;
+}
+
+function target(config: AppConfig, pathname: string): Target | null {
+  const segments = safeSegments(pathname);
+  if (!segments || segments.length === 0) return null;
+  if (pathname.startsWith(BUILD_URL_PREFIX)) {
+    // `/_fresh/js/<id>/<file>`: only the current build, and it is flat.
+    const [, , id, file, ...more] = segments;
+    if (!config.buildId || id !== config.buildId || !file || more.length) {
+      return null;
+    }
+    return {
+      dir: new URL("js/", config.buildDir),
+      segments: [file],
+      cacheControl: IMMUTABLE,
+    };
+  }
+  return {
+    dir: new URL("static/", config.root),
+    segments,
+    cacheControl: REVALIDATE,
+  };
+}
+
+async function realDir(dir: URL): Promise<string | null> {
+  try {
+    return await Deno.realPath(dir);
+  } catch {
+    return null;
+  }
+}
+
+/** Opens a regular file inside `dir`, refusing symlinks that lead out. */
+async function openInside(
+  t: Target,
+): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; path: string } | null> {
+  const url = fileIn(t.dir, t.segments.join("/"));
+  if (!url.href.startsWith(t.dir.href)) return null;
+  let real: string;
+  try {
+    real = await Deno.realPath(url);
+  } catch {
+    return null; // missing, or a path through a file: not ours to serve
+  }
+  const base = await realDir(t.dir);
+  if (!base || !real.startsWith(base + "/")) return null;
+  const file = await Deno.open(real);
+  const info = await file.stat();
+  if (info.isFile) return { file, info, path: real };
+  file.close();
+  return null;
+}
+
+async function etagFor(
+  path: string,
+  info: Deno.FileInfo,
+  cache: Map<string, string>,
+): Promise<string> {
+  if (info.mtime) {
+    return `W/"${info.size.toString(16)}-${info.mtime.getTime().toString(16)}"`;
+  }
+  // Without mtimes (some deploy file systems), hash the content once.
+  const key = `${path}:${info.size}`;
+  let tag = cache.get(key);
+  if (!tag) {
+    const digest = await crypto.subtle.digest(
+      "SHA-1",
+      await Deno.readFile(path),
+    );
+    const hex = [...new Uint8Array(digest).slice(0, 10)].map((b) =>
+      b.toString(16).padStart(2, "0")
+    ).join("");
+    cache.set(key, tag = `W/"${hex}"`);
+  }
+  return tag;
+}
+
+/** True when `If-None-Match` names `etag` (weak comparison, RFC 9110). */
+export function etagMatches(ifNoneMatch: string, etag: string): boolean {
+  if (ifNoneMatch.trim() === "*") return true;
+  const opaque = etag.replace(/^W\//, "");
+  return ifNoneMatch.split(",").some((t) =>
+    t.trim().replace(/^W\//, "") === opaque
+  );
+}
+
+/**
+ * Middleware serving `<root>/static/` (revalidated with a weak ETag, 304
+ * on `If-None-Match`) and the current client build (immutable). Only GET
+ * and HEAD; everything else, and every miss, falls through to `ctx.next()`.
+ * Traversal (`..`, `%2e%2e`, encoded slashes, dot-files, symlinks leading
+ * out of the directory) is never served.
+ */
+export function staticFiles<State = Record<string, unknown>>(): Middleware<
+  State
+> {
+  const hashes = new Map<string, string>();
+  return async (ctx) => {
+    const method = ctx.req.method;
+    if (method !== "GET" && method !== "HEAD") return ctx.next();
+    const t = target(ctx.config, ctx.url.pathname);
+    const found = t && await openInside(t);
+    if (!t || !found) return ctx.next();
+    const { file, info } = found;
+    const etag = await etagFor(found.path, info, hashes);
+    const headers = new Headers({
+      etag,
+      "cache-control": t.cacheControl,
+      "x-content-type-options": "nosniff",
+    });
+    const ifNoneMatch = ctx.req.headers.get("if-none-match");
+    if (ifNoneMatch && etagMatches(ifNoneMatch, etag)) {
+      file.close();
+      return new Response(null, { status: 304, headers });
+    }
+    headers.set("content-type", contentType(t.segments.at(-1)!));
+    headers.set("content-length", String(info.size));
+    if (method === "HEAD") {
+      file.close();
+      return new Response(null, { status: 200, headers });
+    }
+    return new Response(file.readable, { status: 200, headers });
+  };
+}
