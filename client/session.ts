@@ -1,0 +1,350 @@
+/**
+ * The page session: wires the signaling client and the call controller to
+ * the shared signals, and offers the actions islands call (log in, chat,
+ * call, hang up, devices).
+ *
+ * Data path: socket frame → `SignalingClient` → here (presence, chat,
+ * errors) or `CallController` (calls) → signals → islands.
+ */
+import { batch } from "@preact/signals";
+import { CallController, type CallDeps, type CallSnapshot } from "./call.ts";
+import { groupDevices } from "./media.ts";
+import type { PeerConnectionLike, StreamLike } from "./peer.ts";
+import type { ServerMessage, UserInfo } from "./protocol.ts";
+import { SignalingClient, type SignalingOptions } from "./signaling.ts";
+import {
+  call,
+  chat,
+  chosenDevices,
+  connection,
+  devices,
+  me,
+  nameError,
+  type Notice,
+  notices,
+  pendingName,
+  roomName,
+  users,
+} from "./state.ts";
+import { endReasonText, MAX_CHAT, nameProblem } from "./text.ts";
+import { realTimers, type Timers } from "./timers.ts";
+
+/** How long a notice stays on screen. */
+const NOTICE_MS = 8_000;
+/** How long the "call ended" screen stays before going back to idle. */
+const ENDED_MS = 4_000;
+/** Chat lines kept in memory. */
+const CHAT_LIMIT = 500;
+
+/** What a session is built from; the browser defaults come from {@link browserSession}. */
+export interface SessionOptions {
+  room: string;
+  signaling: SignalingOptions;
+  call: Omit<CallDeps, "send" | "onChange" | "onNotice" | "myName">;
+  timers?: Timers;
+  /** `navigator.mediaDevices.enumerateDevices`, when available. */
+  enumerateDevices?: () => Promise<MediaDeviceInfo[]>;
+}
+
+function byName(a: UserInfo, b: UserInfo): number {
+  return a.name.localeCompare(b.name);
+}
+
+/** One person's presence in one room; see the module doc. */
+export class Session {
+  /** The underlying signaling connection. */
+  readonly signaling: SignalingClient;
+  /** The call controller. */
+  readonly calls: CallController;
+  #options: SessionOptions;
+  #timers: Timers;
+  #resume: string | undefined;
+  #loginName: string | null = null;
+  #noticeId = 0;
+  #chatId = 0;
+  #endedTimer: number | undefined;
+  #lastPhase = "idle";
+
+  constructor(options: SessionOptions) {
+    this.#options = options;
+    this.#timers = options.timers ?? realTimers;
+    roomName.value = options.room;
+    this.signaling = new SignalingClient({
+      timers: this.#timers,
+      ...options.signaling,
+    });
+    this.calls = new CallController({
+      timers: this.#timers,
+      ...options.call,
+      send: (msg) => this.signaling.send(msg),
+      myName: () => me.value,
+      onChange: (snap) => this.#onCall(snap),
+      onNotice: (n) => this.notify(n.tone, n.text),
+    });
+    this.signaling.onStatus((status) => {
+      if (status === "open") {
+        connection.value = "connecting";
+        this.#sendLogin();
+      } else if (status === "reconnecting") {
+        connection.value = "reconnecting";
+      } else if (status === "connecting") {
+        connection.value = "connecting";
+      } else {
+        connection.value = "offline";
+      }
+    });
+    this.signaling.onMessage((msg) => this.#onMessage(msg));
+  }
+
+  /** Joins the room under `name` (connecting first if needed). */
+  login(name: string): boolean {
+    const problem = nameProblem(name);
+    if (problem) {
+      nameError.value = problem;
+      return false;
+    }
+    nameError.value = null;
+    this.#loginName = name.normalize("NFC").trim();
+    pendingName.value = this.#loginName;
+    if (this.signaling.status === "open") this.#sendLogin();
+    else this.signaling.start();
+    return true;
+  }
+
+  /** Sends a chat message; false (with a notice) when it could not go. */
+  sendChat(text: string): boolean {
+    const trimmed = text.trim();
+    if (!trimmed) return false;
+    if (trimmed.length > MAX_CHAT) {
+      this.notify("error", `Messages can be at most ${MAX_CHAT} characters.`);
+      return false;
+    }
+    if (!me.value || !this.signaling.send({ type: "chat", text: trimmed })) {
+      this.notify("error", "Not connected: the message was not sent.");
+      return false;
+    }
+    return true;
+  }
+
+  /** Shows a status line in the live region for a while. */
+  notify(tone: Notice["tone"], text: string): void {
+    const id = ++this.#noticeId;
+    notices.value = [...notices.value.slice(-2), { id, tone, text }];
+    this.#timers.setTimeout(() => this.dismissNotice(id), NOTICE_MS);
+  }
+
+  /** Removes a notice before its time. */
+  dismissNotice(id: number): void {
+    notices.value = notices.value.filter((n) => n.id !== id);
+  }
+
+  /** Chooses a microphone or camera (switching mid-call). */
+  async chooseDevice(kind: "audio" | "video", deviceId: string): Promise<void> {
+    chosenDevices.value = { ...chosenDevices.value, [kind]: deviceId };
+    await this.calls.selectDevice(kind, deviceId);
+  }
+
+  /** Re-reads the device list (after permission, or on devicechange). */
+  async refreshDevices(): Promise<void> {
+    if (!this.#options.enumerateDevices) return;
+    try {
+      devices.value = groupDevices(await this.#options.enumerateDevices());
+    } catch {
+      // Listing devices is a nicety; the defaults still work.
+    }
+  }
+
+  /** Leaves: hangs up and closes the socket. */
+  close(): void {
+    this.calls.hangup();
+    this.calls.dispose();
+    this.signaling.stop();
+  }
+
+  #sendLogin(): void {
+    const name = me.value ?? this.#loginName;
+    if (!name) return;
+    this.signaling.send(
+      this.#resume
+        ? { type: "login", name, resume: this.#resume }
+        : { type: "login", name },
+    );
+  }
+
+  #onMessage(msg: ServerMessage): void {
+    switch (msg.type) {
+      case "welcome":
+        batch(() => {
+          const was = me.value;
+          me.value = msg.name;
+          pendingName.value = null;
+          nameError.value = null;
+          users.value = [...msg.users].sort(byName);
+          connection.value = "connected";
+          if (msg.renamed && was !== msg.name) {
+            this.notify(
+              "info",
+              `That name was taken, so you are “${msg.name}”.`,
+            );
+          }
+        });
+        this.#resume = msg.resume;
+        this.calls.setIceServers(msg.iceServers ?? []);
+        this.calls.flushSignals();
+        return;
+      case "presence":
+        return this.#onPresence(msg.joined, msg.left, msg.changed);
+      case "chat": {
+        const line = {
+          id: ++this.#chatId,
+          from: msg.from,
+          text: msg.text,
+          at: msg.at,
+          mine: msg.from === me.value,
+        };
+        chat.value = [...chat.value.slice(-(CHAT_LIMIT - 1)), line];
+        return;
+      }
+      case "error":
+        this.#onError(msg.code, msg.message);
+        this.calls.handle(msg);
+        return;
+      default:
+        this.calls.handle(msg);
+    }
+  }
+
+  #onPresence(
+    joined: UserInfo[] = [],
+    left: string[] = [],
+    changed: UserInfo[] = [],
+  ): void {
+    const map = new Map(users.value.map((u) => [u.name, u]));
+    for (const name of left) map.delete(name);
+    for (const u of [...joined, ...changed]) {
+      if (u.name !== me.value) {
+        map.set(u.name, { name: u.name, state: u.state });
+      }
+    }
+    users.value = [...map.values()].sort(byName);
+  }
+
+  #onError(code: string, message: string): void {
+    switch (code) {
+      case "bad-name":
+        me.value = null;
+        pendingName.value = null;
+        this.#loginName = null;
+        nameError.value = message || "That name cannot be used.";
+        return;
+      case "rate-limited":
+        this.notify("error", "Slow down a little: too many messages.");
+        return;
+      case "text-too-long":
+        this.notify("error", `Messages can be at most ${MAX_CHAT} characters.`);
+        return;
+      case "already-logged-in":
+      case "no-call":
+        // Harmless races (a re-sent login, a candidate after hang-up).
+        return;
+      default:
+        this.notify("error", message || code);
+    }
+  }
+
+  #onCall(snap: CallSnapshot): void {
+    const previous = this.#lastPhase;
+    this.#lastPhase = snap.phase;
+    call.value = snap;
+    if (snap.phase === "ended" && previous !== "ended") {
+      this.notify(
+        snap.endReason === "hangup" || snap.endedByMe ? "info" : "error",
+        endReasonText(snap.endReason, snap.peer, snap.endedByMe),
+      );
+      this.#timers.clearTimeout(this.#endedTimer);
+      this.#endedTimer = this.#timers.setTimeout(
+        () => this.calls.dismiss(),
+        ENDED_MS,
+      );
+    }
+    if (snap.localStream && previous !== snap.phase) void this.refreshDevices();
+  }
+}
+
+let current: Session | null = null;
+
+/** The session of this page, if one was started. */
+export function getSession(): Session | null {
+  return current;
+}
+
+/** The signaling URL for a room, on the page's own host. */
+export function socketUrl(location: Location, room: string): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const query = room ? `?room=${encodeURIComponent(room)}` : "";
+  return `${scheme}//${location.host}/ws${query}`;
+}
+
+/** Room name from a `/r/<room>` path, else the lobby. */
+export function roomFromPath(pathname: string): string {
+  const match = /^\/r\/([^/]+)\/?$/.exec(pathname);
+  if (!match) return "";
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return "";
+  }
+}
+
+// The DOM's handler types are narrower than StreamLike's on purpose (fakes
+// fire plain Events); the shapes match at run time.
+function asStream(p: Promise<MediaStream>): Promise<StreamLike> {
+  return p as unknown as Promise<StreamLike>;
+}
+
+function exposePeerConnection(pc: PeerConnectionLike | null): void {
+  // For end-to-end tests (getStats); absent when there is no call.
+  const g = globalThis as { __parleyPc?: PeerConnectionLike };
+  if (pc) g.__parleyPc = pc;
+  else delete g.__parleyPc;
+}
+
+/**
+ * Starts (once) the browser session for this page. Safe to call from every
+ * island's effect; does nothing outside a browser.
+ */
+export function browserSession(room?: string): Session | null {
+  if (current) return current;
+  if (typeof document === "undefined" || typeof WebSocket === "undefined") {
+    return null;
+  }
+  const theRoom = room ?? roomFromPath(location.pathname);
+  const media = navigator.mediaDevices;
+  current = new Session({
+    room: theRoom,
+    signaling: { url: socketUrl(location, theRoom) },
+    call: {
+      createPeerConnection: (config) =>
+        new RTCPeerConnection(config) as unknown as PeerConnectionLike,
+      getUserMedia: (c) =>
+        media
+          ? asStream(media.getUserMedia(c))
+          : Promise.reject(new DOMException("no media", "TypeError")),
+      getDisplayMedia: media?.getDisplayMedia
+        ? (c) => asStream(media.getDisplayMedia(c))
+        : undefined,
+      createStream: () => new MediaStream() as unknown as StreamLike,
+      onPeerConnection: exposePeerConnection,
+    },
+    enumerateDevices: media ? () => media.enumerateDevices() : undefined,
+  });
+  const session = current;
+  addEventListener("online", () => session.signaling.reconnectNow());
+  addEventListener("pagehide", () => session.close());
+  media?.addEventListener?.(
+    "devicechange",
+    () => void session.refreshDevices(),
+  );
+  void session.refreshDevices();
+  return session;
+}

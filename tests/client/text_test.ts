@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import {
+  endReasonText,
+  formatDuration,
+  initial,
+  nameProblem,
+} from "../../client/text.ts";
+
+Deno.test("durations read like a call timer", () => {
+  assert.equal(formatDuration(0), "0:00");
+  assert.equal(formatDuration(7_900), "0:07");
+  assert.equal(formatDuration(754_000), "12:34");
+  assert.equal(formatDuration(3_723_000), "1:02:03");
+  assert.equal(formatDuration(-5), "0:00");
+});
+
+Deno.test("every way a call ends has a sentence naming the other person", () => {
+  assert.equal(
+    endReasonText("declined", "bob", false),
+    "bob declined the call.",
+  );
+  assert.equal(
+    endReasonText("busy", "bob", false),
+    "bob is busy in another call.",
+  );
+  assert.equal(endReasonText("no-answer", "bob", false), "bob did not answer.");
+  assert.equal(
+    endReasonText("peer-left", "bob", false),
+    "bob left, so the call ended.",
+  );
+  assert.equal(endReasonText("hangup", "bob", true), "You ended the call.");
+  assert.equal(endReasonText(null, null, false), "Call ended.");
+});
+
+Deno.test("names are checked for length after trimming", () => {
+  assert.equal(nameProblem("  ann  "), null);
+  assert.match(nameProblem(" ")!, /enter/);
+  assert.match(nameProblem("é".repeat(33))!, /32/);
+  assert.equal(nameProblem("😀".repeat(32)), null);
+});
+
+Deno.test("avatar initials take the first character, emoji included", () => {
+  assert.equal(initial("ann"), "A");
+  assert.equal(initial("😀x"), "😀");
+  assert.equal(initial(""), "?");
+});
