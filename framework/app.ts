@@ -130,7 +130,15 @@ export class App<State = Record<string, unknown>> {
     return this;
   }
 
-  /** Loads routes, islands and the client build; runs once. */
+  /**
+   * Loads routes, islands and the client build now (once). Await it before
+   * serving with your own `Deno.serve(app.handler())` to fail at start-up,
+   * with the reason, instead of answering 500s; `listen()` does this itself.
+   */
+  ready(): Promise<void> {
+    return this.#load();
+  }
+
   #load(): Promise<void> {
     return this.#ready ??= (async () => {
       const useFiles = this.#wantFsRoutes || this.#root !== undefined;

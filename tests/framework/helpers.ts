@@ -56,3 +56,18 @@ export async function fakeBuild(
     }),
   );
 }
+
+/** Gzipped size of `bytes` (CompressionStream's default level). */
+export async function gzipSize(bytes: Uint8Array): Promise<number> {
+  const stream = new Blob([bytes as BlobPart]).stream()
+    .pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+/** Builds the fixture's client code into a new temp dir; returns its path. */
+export async function buildFixture(): Promise<string> {
+  const { build } = await import("../../framework/build/build.ts");
+  const buildDir = await Deno.makeTempDir({ prefix: "fixture-build-" });
+  await build({ root: FIXTURE, buildDir });
+  return buildDir;
+}

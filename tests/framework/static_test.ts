@@ -1,0 +1,192 @@
+/**
+ * staticFiles(): ETag/304, content types, immutable build files, misses
+ * falling through, and no way out of static/. Reads the fixture and writes
+ * a stand-in build, so it is ignored without permissions (except the pure
+ * path checks).
+ */
+import assert from "node:assert/strict";
+import { App, staticFiles } from "fresh";
+import { safeSegments } from "../../framework/safe_path.ts";
+import { etagMatches } from "../../framework/static_files.ts";
+import { needsRun } from "../helpers/permissions.ts";
+import { fakeBuild, FIXTURE, INFO } from "./helpers.ts";
+
+Deno.test("safeSegments refuses traversal and odd encodings", () => {
+  assert.deepEqual(safeSegments("/css/site.css"), ["css", "site.css"]);
+  assert.deepEqual(safeSegments("/a%20b.txt"), ["a b.txt"]);
+  for (
+    const bad of [
+      "/../secret.txt",
+      "/a/../../secret.txt",
+      "/%2e%2e/secret.txt",
+      "/%2E%2E%2Fsecret.txt",
+      "/..%2fsecret.txt",
+      "/..%5csecret.txt",
+      "/a%00.txt",
+      "//etc/passwd",
+      "/dir/",
+      "/.hidden",
+      "/%2ehidden",
+      "/%zz",
+      "relative.txt",
+    ]
+  ) assert.equal(safeSegments(bad), null, bad);
+});
+
+Deno.test("etagMatches compares weakly and understands lists and *", () => {
+  assert.ok(etagMatches('W/"abc"', 'W/"abc"'));
+  assert.ok(etagMatches('"abc"', 'W/"abc"'));
+  assert.ok(etagMatches('"x", W/"abc"', 'W/"abc"'));
+  assert.ok(etagMatches("*", 'W/"abc"'));
+  assert.ok(!etagMatches('W/"abd"', 'W/"abc"'));
+});
+
+/** An app over the fixture with a stand-in build; `fn` gets a GET helper. */
+async function withApp(
+  fn: (
+    get: (path: string, headers?: HeadersInit) => Promise<Response>,
+  ) => Promise<void>,
+) {
+  const buildDir = await Deno.makeTempDir();
+  try {
+    await fakeBuild(buildDir, "b1");
+    const app = new App({ root: FIXTURE, buildDir }).use(staticFiles())
+      .fsRoutes();
+    const handler = app.handler();
+    await fn((path, headers) =>
+      handler(new Request(`http://localhost${path}`, { headers }), INFO)
+    );
+  } finally {
+    await Deno.remove(buildDir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "static file: 200 with weak ETag and type, 304 on If-None-Match",
+  ignore: needsRun,
+  async fn() {
+    await withApp(async (get) => {
+      const res = await get("/hello.txt");
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "hello static\n");
+      assert.equal(
+        res.headers.get("content-type"),
+        "text/plain; charset=utf-8",
+      );
+      assert.equal(res.headers.get("cache-control"), "no-cache");
+      const etag = res.headers.get("etag")!;
+      assert.match(etag, /^W\/"[0-9a-f-]+"$/);
+
+      const again = await get("/hello.txt", { "if-none-match": etag });
+      assert.equal(again.status, 304);
+      assert.equal(again.headers.get("etag"), etag);
+      assert.equal(again.body, null);
+
+      const changed = await get("/hello.txt", { "if-none-match": 'W/"other"' });
+      assert.equal(changed.status, 200);
+      await changed.body?.cancel();
+
+      const css = await get("/style.css");
+      assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
+      await css.body?.cancel();
+    });
+  },
+});
+
+Deno.test({
+  name: "build files are immutable; other build ids and unknown paths 404",
+  ignore: needsRun,
+  async fn() {
+    await withApp(async (get) => {
+      const res = await get("/_fresh/js/b1/boot.js");
+      assert.equal(res.status, 200);
+      assert.equal(
+        res.headers.get("cache-control"),
+        "public, max-age=31536000, immutable",
+      );
+      assert.equal(
+        res.headers.get("content-type"),
+        "text/javascript; charset=utf-8",
+      );
+      assert.match(res.headers.get("etag")!, /^W\//);
+      await res.body?.cancel();
+
+      for (
+        const path of [
+          "/_fresh/js/old/boot.js",
+          "/_fresh/js/b1/nope.js",
+          "/nope.txt",
+          "/_fresh/manifest.json",
+        ]
+      ) {
+        const miss = await get(path);
+        assert.equal(miss.status, 404, path);
+        assert.match(
+          await miss.text(),
+          /Fixture: page not found/,
+          "falls through to the app's 404",
+        );
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "no traversal out of static/ (.., %2e%2e, encoded slashes, dot-files)",
+  ignore: needsRun,
+  async fn() {
+    await withApp(async (get) => {
+      for (
+        const path of [
+          "/../secret.txt",
+          "/%2e%2e/secret.txt",
+          "/..%2fsecret.txt",
+          "/%2e%2e%2fsecret.txt",
+          "/..%5csecret.txt",
+          "/static/../secret.txt",
+          "/.hidden",
+          "//work/main/tests/framework/fixture/secret.txt",
+          "/%2fetc%2fpasswd",
+        ]
+      ) {
+        const res = await get(path);
+        const body = await res.text();
+        assert.equal(res.status, 404, path);
+        assert.ok(
+          !body.includes("TOP-SECRET") && !body.includes("dotfile-secret"),
+          path,
+        );
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "a symlink leading out of static/ is not followed",
+  ignore: needsRun,
+  async fn() {
+    const root = await Deno.makeTempDir();
+    try {
+      await Deno.mkdir(`${root}/static`);
+      await Deno.writeTextFile(`${root}/outside.txt`, "OUTSIDE");
+      await Deno.writeTextFile(`${root}/static/inside.txt`, "INSIDE");
+      await Deno.symlink(`${root}/outside.txt`, `${root}/static/link.txt`);
+      const handler = new App({ root }).use(staticFiles()).handler();
+      const get = (p: string) =>
+        handler(new Request(`http://localhost${p}`), INFO);
+      const inside = await get("/inside.txt");
+      assert.equal(await inside.text(), "INSIDE");
+      const link = await get("/link.txt");
+      assert.equal(link.status, 404);
+      assert.ok(!(await link.text()).includes("OUTSIDE"));
+      const post = await handler(
+        new Request("http://localhost/inside.txt", { method: "POST" }),
+        INFO,
+      );
+      assert.equal(post.status, 404, "only GET and HEAD are served");
+      await post.body?.cancel();
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
