@@ -111,6 +111,19 @@ export class Session {
     return true;
   }
 
+  /**
+   * Calls someone from the user list. If that person is ringing us right
+   * now, this answers their call instead of crossing it with a second one.
+   */
+  callUser(name: string, audioOnly = false): boolean {
+    const snap = this.calls.snapshot;
+    if (snap.phase === "incoming" && snap.peer === name) {
+      this.calls.accept();
+      return true;
+    }
+    return this.calls.call(name, { audioOnly });
+  }
+
   /** Sends a chat message; false (with a notice) when it could not go. */
   sendChat(text: string): boolean {
     const trimmed = text.trim();

@@ -1,0 +1,297 @@
+/**
+ * The call: remote video, local preview, status, timer and controls. The
+ * two video elements always exist (empty when there is no call) so their
+ * streams can be cleared, and so tests can find them.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { CallSnapshot } from "../client/call.ts";
+import type { StreamLike } from "../client/peer.ts";
+import { browserSession, getSession } from "../client/session.ts";
+import { call, chosenDevices, devices } from "../client/state.ts";
+import { endReasonText, formatDuration, initial } from "../client/text.ts";
+
+interface StreamVideoProps {
+  id: string;
+  stream: StreamLike | null;
+  muted?: boolean;
+  mirrored?: boolean;
+  hidden?: boolean;
+  label: string;
+}
+
+/** A `<video>` showing a stream; cleared (not just hidden) when it goes. */
+function StreamVideo(props: StreamVideoProps) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const video = ref.current;
+    if (!video) return;
+    const stream = props.stream as unknown as MediaStream | null;
+    if (video.srcObject !== stream) video.srcObject = stream;
+    if (stream) {
+      // Autoplay may be refused without a gesture; a click retries below.
+      video.play().catch(() => {});
+    } else {
+      video.removeAttribute("src");
+    }
+  }, [props.stream]);
+  useEffect(() => () => {
+    if (ref.current) ref.current.srcObject = null;
+  }, []);
+  return (
+    <video
+      ref={ref}
+      id={props.id}
+      class={`video ${props.mirrored ? "video--mirrored" : ""}`}
+      autoplay
+      playsInline
+      muted={props.muted}
+      hidden={props.hidden}
+      aria-label={props.label}
+      onClick={(ev) => (ev.currentTarget as HTMLVideoElement).play()}
+    />
+  );
+}
+
+function statusText(snap: CallSnapshot): string {
+  const peer = snap.peer ?? "";
+  switch (snap.phase) {
+    case "outgoing":
+      return snap.callId ? `Ringing ${peer}…` : `Calling ${peer}…`;
+    case "incoming":
+      return `${peer} is calling…`;
+    case "connecting":
+      return `Connecting to ${peer}…`;
+    case "connected":
+      return snap.iceState === "disconnected" || snap.iceState === "failed"
+        ? "Connection unstable, reconnecting…"
+        : `In a call with ${peer}`;
+    case "ended":
+      return endReasonText(snap.endReason, snap.peer, snap.endedByMe);
+    default:
+      return "";
+  }
+}
+
+/** Seconds since `since`, refreshed every second while mounted. */
+function useElapsed(since: number | null): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (since === null) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [since]);
+  return since === null ? 0 : Math.max(0, now - since);
+}
+
+/** Call view; no props. */
+export default function CallView() {
+  useEffect(() => void browserSession(), []);
+  const snap = call.value;
+  const elapsed = useElapsed(snap.connectedAt);
+  const { phase } = snap;
+  const live = phase === "outgoing" || phase === "connecting" ||
+    phase === "connected";
+  const showRemoteVideo = snap.remoteVideoActive && !snap.audioOnly;
+  const localShown = snap.screenStream ?? snap.localStream;
+  const showLocal = !!localShown && (snap.screenSharing ||
+    (snap.hasCamera && !snap.cameraOff));
+  const session = () => getSession();
+
+  return (
+    <section
+      class={`panel call call--${phase}`}
+      data-call-state={phase}
+      data-end-reason={snap.endReason ?? undefined}
+      data-testid="call-view"
+      aria-label="Call"
+    >
+      <div class="stage">
+        <StreamVideo
+          id="remote-video"
+          stream={snap.remoteStream}
+          hidden={!showRemoteVideo}
+          label={snap.peer ? `Video from ${snap.peer}` : "Remote video"}
+        />
+        {!showRemoteVideo && (
+          <div class="stage__placeholder">
+            {phase === "idle"
+              ? (
+                <p class="stage__hint">
+                  Pick someone from the list to start a video or audio call.
+                </p>
+              )
+              : (
+                <span class="avatar avatar--large" aria-hidden="true">
+                  {initial(snap.peer ?? "?")}
+                </span>
+              )}
+          </div>
+        )}
+        <div class="stage__status">
+          <p class="call__status" data-testid="call-status" aria-live="polite">
+            {statusText(snap)}
+          </p>
+          {phase === "connected" && (
+            <p class="call__timer" data-testid="call-timer">
+              <span class="visually-hidden">Call time</span>
+              <time>{formatDuration(elapsed)}</time>
+            </p>
+          )}
+        </div>
+        <div class={`pip ${showLocal ? "" : "pip--empty"}`}>
+          <StreamVideo
+            id="local-video"
+            stream={localShown}
+            muted
+            mirrored={!snap.screenSharing}
+            hidden={!showLocal}
+            label={snap.screenSharing ? "Your shared screen" : "Your camera"}
+          />
+        </div>
+      </div>
+
+      {live && (
+        <div class="controls" role="group" aria-label="Call controls">
+          <button
+            type="button"
+            class="control"
+            data-testid="mute"
+            aria-label="Mute microphone"
+            aria-pressed={snap.micMuted}
+            onClick={() => session()?.calls.setMicMuted(!snap.micMuted)}
+          >
+            <Icon name={snap.micMuted ? "mic-off" : "mic"} />
+            <span class="control__text">
+              {snap.micMuted ? "Unmute" : "Mute"}
+            </span>
+          </button>
+          {!snap.audioOnly && (
+            <button
+              type="button"
+              class="control"
+              data-testid="camera"
+              aria-label="Turn camera off"
+              aria-pressed={snap.cameraOff}
+              disabled={!snap.hasCamera}
+              onClick={() => session()?.calls.setCameraOff(!snap.cameraOff)}
+            >
+              <Icon name={snap.cameraOff ? "cam-off" : "cam"} />
+              <span class="control__text">
+                {snap.cameraOff ? "Camera on" : "Camera off"}
+              </span>
+            </button>
+          )}
+          {!snap.audioOnly && (
+            <button
+              type="button"
+              class="control"
+              data-testid="screen-share"
+              aria-label="Share screen"
+              aria-pressed={snap.screenSharing}
+              disabled={phase === "outgoing"}
+              onClick={() =>
+                snap.screenSharing
+                  ? session()?.calls.stopScreenShare()
+                  : session()?.calls.startScreenShare()}
+            >
+              <Icon name="screen" />
+              <span class="control__text">
+                {snap.screenSharing ? "Stop sharing" : "Share screen"}
+              </span>
+            </button>
+          )}
+          <button
+            type="button"
+            class="control control--danger"
+            data-testid={phase === "outgoing" ? "cancel-call" : "hangup"}
+            aria-label={phase === "outgoing" ? "Cancel call" : "Hang up"}
+            onClick={() => session()?.calls.hangup()}
+          >
+            <Icon name="hangup" />
+            <span class="control__text">
+              {phase === "outgoing" ? "Cancel" : "Hang up"}
+            </span>
+          </button>
+          <DevicePickers audioOnly={snap.audioOnly} />
+        </div>
+      )}
+      {phase === "ended" && (
+        <div class="controls">
+          <button
+            type="button"
+            class="button"
+            data-testid="dismiss-call"
+            aria-label="Close call summary"
+            onClick={() => session()?.calls.dismiss()}
+          >
+            OK
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function DevicePickers({ audioOnly }: { audioOnly: boolean }) {
+  const list = devices.value;
+  const chosen = chosenDevices.value;
+  const pick = (kind: "audio" | "video") => (ev: Event) =>
+    void getSession()?.chooseDevice(
+      kind,
+      (ev.target as HTMLSelectElement).value,
+    );
+  return (
+    <div class="devices">
+      {list.audio.length > 1 && (
+        <select
+          id="mic-select"
+          class="select"
+          aria-label="Microphone"
+          value={chosen.audio ?? list.audio[0].deviceId}
+          onChange={pick("audio")}
+        >
+          {list.audio.map((d) => (
+            <option key={d.deviceId} value={d.deviceId}>{d.label}</option>
+          ))}
+        </select>
+      )}
+      {!audioOnly && list.video.length > 1 && (
+        <select
+          id="camera-select"
+          class="select"
+          aria-label="Camera"
+          value={chosen.video ?? list.video[0].deviceId}
+          onChange={pick("video")}
+        >
+          {list.video.map((d) => (
+            <option key={d.deviceId} value={d.deviceId}>{d.label}</option>
+          ))}
+        </select>
+      )}
+    </div>
+  );
+}
+
+const ICONS: Record<string, string> = {
+  mic:
+    "M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11z",
+  "mic-off":
+    "M19 11h-2a5 5 0 0 1-.6 2.4l1.5 1.5A7 7 0 0 0 19 11zM15 11V5a3 3 0 0 0-5.9-.8L15 10.1zM4.3 3 3 4.3l6 6V11a3 3 0 0 0 4.5 2.6l1.6 1.6A5 5 0 0 1 7 11H5a7 7 0 0 0 6 6.9V21h2v-3.1a7 7 0 0 0 3.5-1.4l3.2 3.2 1.3-1.3z",
+  cam:
+    "M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11z",
+  "cam-off":
+    "M21 6.5l-4 4V7a1 1 0 0 0-1-1H9.8L21 17.2zM3.3 2 2 3.3 4.7 6H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12l.7-.1 3.6 3.6 1.3-1.3z",
+  screen:
+    "M20 18a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2H4a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2H0v2h24v-2zM4 6h16v10H4z",
+  hangup:
+    "M12 9c-1.6 0-3.2.25-4.7.73v3.1a1 1 0 0 1-.56.9 11.5 11.5 0 0 0-2.66 1.85 1 1 0 0 1-1.4 0L.29 13.2a1 1 0 0 1 0-1.42A17 17 0 0 1 12 7a17 17 0 0 1 11.7 4.8 1 1 0 0 1 0 1.4l-2.48 2.48a1 1 0 0 1-1.4 0 11.3 11.3 0 0 0-2.67-1.85 1 1 0 0 1-.56-.9v-3.1A15.7 15.7 0 0 0 12 9z",
+};
+
+function Icon({ name }: { name: string }) {
+  return (
+    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+      <path fill="currentColor" d={ICONS[name]} />
+    </svg>
+  );
+}

@@ -1,0 +1,107 @@
+/**
+ * Room chat. Text is rendered as text nodes only, so a message like
+ * `<img src=x onerror=…>` shows those characters and runs nothing.
+ */
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { browserSession, getSession } from "../client/session.ts";
+import { chat, me } from "../client/state.ts";
+import { formatTimeOfDay, isoTime, MAX_CHAT } from "../client/text.ts";
+
+/** Chat panel; no props. */
+export default function Chat() {
+  useEffect(() => void browserSession(), []);
+  const [draft, setDraft] = useState("");
+  const logRef = useRef<HTMLDivElement>(null);
+  const stickToBottom = useRef(true);
+  const lines = chat.value;
+  const loggedIn = me.value !== null;
+
+  // Follow new messages unless the person scrolled up to read older ones.
+  useLayoutEffect(() => {
+    const log = logRef.current;
+    if (log && stickToBottom.current) log.scrollTop = log.scrollHeight;
+  }, [lines]);
+
+  const onScroll = () => {
+    const log = logRef.current;
+    if (!log) return;
+    stickToBottom.current =
+      log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  };
+
+  const send = (ev: Event) => {
+    ev.preventDefault();
+    if (getSession()?.sendChat(draft)) {
+      setDraft("");
+      stickToBottom.current = true;
+    }
+  };
+
+  const onKeyDown = (ev: KeyboardEvent) => {
+    // Enter sends, Shift+Enter makes a new line.
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) send(ev);
+  };
+
+  return (
+    <section class="panel chat" aria-labelledby="chat-title">
+      <h2 id="chat-title" class="panel__title">Chat</h2>
+      <div
+        ref={logRef}
+        class="chat__log"
+        role="log"
+        aria-live="polite"
+        aria-label="Chat messages"
+        data-testid="chat-log"
+        tabIndex={0}
+        onScroll={onScroll}
+      >
+        {lines.length === 0 && <p class="empty">No messages yet.</p>}
+        <ol class="chat__list">
+          {lines.map((line) => (
+            <li
+              key={line.id}
+              class={line.mine ? "message message--mine" : "message"}
+              data-testid="chat-message"
+              data-mine={line.mine ? "true" : "false"}
+            >
+              <span class="message__meta">
+                <span class="message__from" data-testid="chat-from">
+                  {line.mine ? "You" : line.from}
+                </span>
+                <time class="message__time" dateTime={isoTime(line.at)}>
+                  {formatTimeOfDay(line.at)}
+                </time>
+              </span>
+              <span class="message__text" data-testid="chat-text">
+                {line.text}
+              </span>
+            </li>
+          ))}
+        </ol>
+      </div>
+      <form class="chat__form" onSubmit={send} aria-label="Send a message">
+        <label for="chat-input" class="visually-hidden">Message</label>
+        <textarea
+          id="chat-input"
+          rows={1}
+          maxLength={MAX_CHAT}
+          placeholder={loggedIn ? "Write a message…" : "Join to chat"}
+          aria-label="Message"
+          disabled={!loggedIn}
+          value={draft}
+          onInput={(ev) => setDraft((ev.target as HTMLTextAreaElement).value)}
+          onKeyDown={onKeyDown}
+        />
+        <button
+          type="submit"
+          class="button button--primary"
+          data-testid="chat-send"
+          aria-label="Send message"
+          disabled={!loggedIn || draft.trim() === ""}
+        >
+          Send
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,92 @@
+/**
+ * The incoming-call prompt: a modal alert dialog with Accept and Decline.
+ * Focus lands on Accept; Escape declines; Tab stays inside the dialog.
+ */
+import { useEffect, useRef } from "preact/hooks";
+import { browserSession, getSession } from "../client/session.ts";
+import { call } from "../client/state.ts";
+import { initial } from "../client/text.ts";
+
+/** Incoming-call prompt; no props. */
+export default function IncomingCall() {
+  useEffect(() => void browserSession(), []);
+  const snap = call.value;
+  const open = snap.phase === "incoming";
+  const acceptRef = useRef<HTMLButtonElement>(null);
+  const dialogRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const before = document.activeElement as HTMLElement | null;
+    acceptRef.current?.focus();
+    return () => before?.focus?.();
+  }, [open]);
+
+  if (!open) return null;
+
+  const onKeyDown = (ev: KeyboardEvent) => {
+    if (ev.key === "Escape") {
+      ev.preventDefault();
+      getSession()?.calls.decline();
+    } else if (ev.key === "Tab") {
+      const buttons = dialogRef.current?.querySelectorAll("button");
+      if (!buttons || buttons.length === 0) return;
+      const first = buttons[0];
+      const last = buttons[buttons.length - 1];
+      if (ev.shiftKey && document.activeElement === first) {
+        ev.preventDefault();
+        last.focus();
+      } else if (!ev.shiftKey && document.activeElement === last) {
+        ev.preventDefault();
+        first.focus();
+      }
+    }
+  };
+
+  const kind = snap.audioOnly ? "audio" : "video";
+  return (
+    <div class="overlay">
+      <div
+        ref={dialogRef}
+        class="dialog"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="incoming-title"
+        aria-describedby="incoming-desc"
+        data-testid="incoming-call"
+        onKeyDown={onKeyDown}
+      >
+        <span class="avatar avatar--large avatar--ringing" aria-hidden="true">
+          {initial(snap.peer ?? "?")}
+        </span>
+        <h2 id="incoming-title" class="dialog__title">
+          {snap.peer} is calling
+        </h2>
+        <p id="incoming-desc" class="dialog__text">
+          Incoming {kind} call
+        </p>
+        <div class="dialog__actions">
+          <button
+            type="button"
+            class="button button--danger"
+            data-testid="decline-call"
+            aria-label={`Decline call from ${snap.peer}`}
+            onClick={() => getSession()?.calls.decline()}
+          >
+            Decline
+          </button>
+          <button
+            ref={acceptRef}
+            type="button"
+            class="button button--accept"
+            data-testid="accept-call"
+            aria-label={`Accept ${kind} call from ${snap.peer}`}
+            onClick={() => getSession()?.calls.accept()}
+          >
+            Accept
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+/** The people in the room, each with a state and call buttons. */
+import { useEffect } from "preact/hooks";
+import { browserSession, getSession } from "../client/session.ts";
+import { call, me, users } from "../client/state.ts";
+import { initial } from "../client/text.ts";
+
+/** User list; no props. */
+export default function UserList() {
+  useEffect(() => void browserSession(), []);
+  const list = users.value;
+  const myName = me.value;
+  const snap = call.value;
+  const inCall = snap.phase !== "idle" && snap.phase !== "ended";
+
+  return (
+    <section class="panel people" aria-labelledby="people-title">
+      <h2 id="people-title" class="panel__title">
+        People <span class="count">{list.length}</span>
+      </h2>
+      {!myName
+        ? <p class="empty">Join with a name to see who is here.</p>
+        : list.length === 0
+        ? <p class="empty">Nobody else is here yet. Share this page's link.</p>
+        : (
+          <ul class="people__list" data-testid="user-list">
+            {list.map((user) => {
+              const busy = user.state === "busy";
+              const ringingMe = snap.phase === "incoming" &&
+                snap.peer === user.name;
+              const disabled = !ringingMe && (busy || inCall);
+              return (
+                <li
+                  key={user.name}
+                  class="person"
+                  data-user={user.name}
+                  data-user-state={user.state}
+                >
+                  <span class="avatar" aria-hidden="true">
+                    {initial(user.name)}
+                  </span>
+                  <span class="person__text">
+                    <span class="person__name">{user.name}</span>
+                    <span class={`person__state person__state--${user.state}`}>
+                      {busy ? "In a call" : "Available"}
+                    </span>
+                  </span>
+                  <span class="person__actions">
+                    <button
+                      type="button"
+                      class="icon-button"
+                      data-testid={`audio-${user.name}`}
+                      aria-label={`Audio call ${user.name}`}
+                      title={`Audio call ${user.name}`}
+                      disabled={disabled}
+                      onClick={() => getSession()?.callUser(user.name, true)}
+                    >
+                      <PhoneIcon />
+                    </button>
+                    <button
+                      type="button"
+                      class="icon-button icon-button--primary"
+                      data-testid={`user-${user.name}`}
+                      aria-label={`Video call ${user.name}`}
+                      title={`Video call ${user.name}`}
+                      disabled={disabled}
+                      onClick={() => getSession()?.callUser(user.name)}
+                    >
+                      <VideoIcon />
+                    </button>
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+    </section>
+  );
+}
+
+function PhoneIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+      <path
+        fill="currentColor"
+        d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z"
+      />
+    </svg>
+  );
+}
+
+function VideoIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+      <path
+        fill="currentColor"
+        d="M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11z"
+      />
+    </svg>
+  );
+}
