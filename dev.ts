@@ -70,7 +70,7 @@ const paths = WATCHED.map((p) => new URL(p, root).pathname).filter((p) => {
   }
 });
 // Editors save in bursts (temp file, rename, chmod): wait for quiet first.
-let timer: number | undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
 let running = Promise.resolve();
 for await (const event of Deno.watchFs(paths)) {
   // static/ is read per request: no rebuild or restart needed.
