@@ -162,20 +162,20 @@ export class App<State = Record<string, unknown>> {
 
   /**
    * The `Deno.serve` handler. Starts loading at once; requests wait for it.
-   * If loading fails (e.g. no client build) every request gets a 500 and
-   * the reason is logged; `listen()` fails instead of serving.
+   * If loading fails (e.g. no client build: "run `deno task build`"), the
+   * error is raised with `reportError`, which ends the process with that
+   * message: a server that could only answer 500 is worse than none. To
+   * handle it yourself, `await app.ready()` first (`listen()` does).
    */
   handler(): ServeHandler {
     const ready = this.#load();
-    let reported = false;
+    ready.catch((error) => reportError(error));
     const renderer = documentRenderer(() => this.#document);
     const init = { config: this.#config, renderer };
     return async (req, info) => {
       try {
         await ready;
-      } catch (error) {
-        if (!reported) console.error(error);
-        reported = true;
+      } catch {
         return builtinErrorPage(500);
       }
       const ctx = new Context<State>(req, info, init);
@@ -191,7 +191,7 @@ export class App<State = Record<string, unknown>> {
   async listen(
     options: ListenOptions = {},
   ): Promise<Deno.HttpServer<Deno.NetAddr>> {
-    await this.#load();
+    await this.#load(); // rejects here, before listening, if loading fails
     const { port = 8000, ...rest } = options;
     return Deno.serve({ port, ...rest }, this.handler());
   }

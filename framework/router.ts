@@ -54,13 +54,16 @@ export class Router {
     this.#entry(path).handlers.set(method, handler);
   }
 
-  /** Adds a route module's page and handlers (used by fsRoutes). */
+  /**
+   * Adds a route module's page and handlers (used by fsRoutes). Methods and
+   * pages already registered for the same path are kept: explicit routes win.
+   */
   addRoute(route: Route): void {
     const entry = this.#entry(route.path);
     for (const [method, handler] of route.handlers) {
-      entry.handlers.set(method, handler);
+      if (!entry.handlers.has(method)) entry.handlers.set(method, handler);
     }
-    if (route.page) entry.page = route.page;
+    entry.page ??= route.page;
   }
 
   #entry(path: string): Route {

@@ -102,6 +102,16 @@ Deno.test("nested islands are marked once (by the outer island)", () => {
     assets,
   );
   assert.equal(html.match(/<!--frsh:island:/g)?.length, 1);
+  // After the outer island is done, a sibling island is marked again.
+  const next = renderPage(
+    h(Page, null, h(Outer, { title: "t" }), h(Label, { text: "after" })),
+    islands,
+    assets,
+  );
+  assert.match(
+    next,
+    /<!--\/frsh:island--><!--frsh:island:Label:1:--><span>after/,
+  );
   assert.match(
     html,
     /<!--frsh:island:Outer:0:--><section>t<span>inner<\/span><\/section><!--\/frsh:island-->/,

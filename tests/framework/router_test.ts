@@ -177,6 +177,7 @@ Deno.test({
           (ctx.state as Record<string, string>).who = "mw";
           return ctx.next();
         })
+        .get("/healthz", () => new Response("explicit"))
         .fsRoutes();
 
       const home = await call(app, "/");
@@ -197,7 +198,11 @@ Deno.test({
       assert.ok(!plain.includes("<script"));
 
       const health = await call(app, "/healthz");
-      assert.equal(await health.text(), "ok");
+      assert.equal(
+        await health.text(),
+        "explicit",
+        "explicit routes win over files",
+      );
       assert.equal(
         await (await call(app, "/methods", { method: "POST", body: "x" }))
           .text(),
