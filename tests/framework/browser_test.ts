@@ -4,20 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { App, staticFiles } from "fresh";
-import { granted } from "../helpers/permissions.ts";
+import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
 import { buildFixture, FIXTURE } from "./helpers.ts";
-
-// playwright-core reads the environment as soon as it is imported, so the
-// browser helpers are only loaded when the test may run at all: plain
-// `deno test` (no permissions) must still pass, with this test ignored.
-const browserHelpers = granted("net", "read", "write", "env", "run")
-  ? await import("../helpers/browser.ts")
-  : null;
 
 Deno.test({
   name:
     "islands hydrate in Chromium: props, signals, shared module state, nesting",
-  ignore: !browserHelpers || browserHelpers.needsBrowser,
+  ignore: needsBrowser,
   async fn(t) {
     const buildDir = await buildFixture();
     const app = new App({ root: FIXTURE, buildDir }).use(staticFiles())
@@ -28,7 +21,7 @@ Deno.test({
       onListen() {},
     });
     const base = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await browserHelpers!.launchBrowser([]);
+    const browser = await launchBrowser([]);
     try {
       const page = await browser.newPage();
       const problems: string[] = [];

@@ -5,7 +5,6 @@
  * Where it is missing the browser tests are ignored, except with `CI=true`,
  * where they run and fail with a message saying what to install.
  */
-import { chromium } from "playwright-core";
 import type { Browser, LaunchOptions } from "playwright-core";
 import { granted } from "./permissions.ts";
 
@@ -60,6 +59,9 @@ export async function launchBrowser(
       `Chromium is missing at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\`.`,
     );
   }
+  // Imported here because playwright-core reads the environment on import,
+  // which plain `deno test` (no permissions) refuses.
+  const { chromium } = await import("playwright-core");
   return await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
