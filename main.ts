@@ -1,0 +1,121 @@
+/**
+ * Parley's server: pages, static files and the `/ws` signaling relay in one
+ * Deno process.
+ *
+ * `deno task start` runs it; `PORT` and `HOSTNAME` choose where it listens.
+ * Other settings (limits, allowed origins, ICE servers) are read by
+ * `signaling/config.ts`.
+ */
+import { App, staticFiles } from "fresh";
+import type { State } from "./define.ts";
+import { createSignaling, type Signaling } from "./signaling/mod.ts";
+
+/** Where the server listens, read from the environment. */
+export interface ServerConfig {
+  port: number;
+  hostname: string;
+}
+
+/**
+ * Reads `PORT` (default 8000) and `HOSTNAME` (default 0.0.0.0).
+ * Throws with a message naming the variable when a value is unusable.
+ */
+export function loadServerConfig(
+  env: Record<string, string | undefined>,
+): ServerConfig {
+  const rawPort = env.PORT ?? "8000";
+  const port = Number(rawPort);
+  if (!/^\d+$/.test(rawPort) || port > 65535) {
+    throw new Error(
+      `PORT must be a whole number from 0 to 65535; got ${
+        JSON.stringify(rawPort)
+      }.`,
+    );
+  }
+  const hostname = env.HOSTNAME ?? "0.0.0.0";
+  if (hostname.trim() === "") {
+    throw new Error(
+      "HOSTNAME must not be empty; unset it to listen on 0.0.0.0.",
+    );
+  }
+  return { port, hostname };
+}
+
+/** The app and the relay it serves on `/ws`. */
+export interface Parley {
+  app: App<State>;
+  signaling: Signaling;
+}
+
+/** Builds the app without listening, so tests can serve it on port 0. */
+export async function createParley(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Promise<Parley> {
+  const signaling = createSignaling(env);
+  const app = new App<State>({ root: import.meta.url })
+    .use(staticFiles())
+    .use((ctx) => {
+      ctx.state.signaling = signaling;
+      return ctx.next();
+    })
+    .get("/ws", (ctx) => signaling.handleUpgrade(ctx.req, ctx.info))
+    .fsRoutes();
+  await app.ready();
+  return { app, signaling };
+}
+
+/** A running server: its URL and a way to drain and stop it. */
+export interface RunningServer {
+  url: string;
+  parley: Parley;
+  shutdown(): Promise<void>;
+}
+
+/** Starts Parley on `config.port` (0 picks a free port). */
+export async function startServer(
+  config: ServerConfig,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Promise<RunningServer> {
+  const parley = await createParley(env);
+  const stop = new AbortController();
+  const { promise: listening, resolve } = Promise.withResolvers<string>();
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    signal: stop.signal,
+    onListen: ({ port, hostname }) => {
+      const host = hostname === "0.0.0.0" || hostname === "::"
+        ? "localhost"
+        : hostname;
+      resolve(`http://${host}:${port}`);
+    },
+  }, parley.app.handler());
+  const url = await listening;
+  return {
+    url,
+    parley,
+    async shutdown() {
+      // Sockets first, with 1001, so clients reconnect elsewhere; then the listener.
+      await parley.signaling.shutdown();
+      stop.abort();
+      await server.finished;
+    },
+  };
+}
+
+if (import.meta.main) {
+  const config = loadServerConfig(Deno.env.toObject());
+  const running = await startServer(config);
+  console.log(`Parley is running: open ${running.url} in two browser tabs.`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    // Deploy kills an instance 5 s after SIGINT: never outlive that.
+    setTimeout(() => Deno.exit(0), 4_500);
+    await running.shutdown();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
+}
