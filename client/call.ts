@@ -154,6 +154,7 @@ const CALL_ERRORS = new Set([
   "self-call",
   "in-call",
   "not-logged-in",
+  "incompatible",
 ]);
 
 function stopAll(stream: StreamLike | null): void {
@@ -597,9 +598,14 @@ export class CallController {
   #onError(code: string): void {
     const c = this.#c;
     if (!c || !CALL_ERRORS.has(code)) return;
-    if (c.direction === "outgoing" && !c.callId) {
-      this.#finish(c, "unavailable", false);
+    if (c.direction !== "outgoing" || c.callId) return;
+    if (c.glareIncoming && !c.accepted) {
+      // The server refused our call because theirs to us came first
+      // (`in-call`): take theirs, since both of us want to talk.
+      this.#switchToIncoming(c);
+      return;
     }
+    this.#finish(c, "unavailable", false);
   }
 
   // --- call internals --------------------------------------------------

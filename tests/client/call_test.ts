@@ -416,6 +416,16 @@ Deno.test("calls that cross: when the server answers ours with busy, we take the
   assert.equal(t.ctl.snapshot.phase, "connecting");
 });
 
+Deno.test("calls that cross: when the server refuses ours because theirs came first, we take theirs", () => {
+  const t = setup({ me: "bob" });
+  t.ctl.call("alice");
+  t.recv({ type: "incoming", callId: "a->b", from: "alice", audioOnly: false });
+  t.recv({ type: "error", code: "in-call", message: "already ringing" });
+  assert.deepEqual(t.sent.at(-1), { type: "accept", callId: "a->b" });
+  assert.equal(t.ctl.snapshot.phase, "connecting");
+  assert.equal(t.ctl.snapshot.callId, "a->b");
+});
+
 Deno.test("calls that cross: a server that merges them is followed, whatever the call id", async () => {
   const t = setup({ me: "bob" });
   t.ctl.call("alice");
