@@ -48,7 +48,7 @@ export function endReasonText(
     case "peer-left":
       return `${who} left, so the call ended.`;
     case "media-error":
-      return "The call could not start: no camera or microphone.";
+      return "The call could not start without a working microphone or camera.";
     case "failed":
       return "The connection was lost and the call ended.";
     case "unavailable":
