@@ -14,6 +14,12 @@ export interface IceWatchOptions {
   graceMs?: number;
   /** Restarts allowed without reaching `connected` in between. */
   maxRestarts?: number;
+  /**
+   * How long the connection may stay broken (disconnected or failed) before
+   * giving up, even if restarts are still allowed: a restart whose offer
+   * never gets an answer (the peer is gone) changes no state by itself.
+   */
+  giveUpMs?: number;
   /** Every ICE connection state, for the UI. */
   onState?(state: string): void;
   /** Restarts did not help; the call should end. */
@@ -32,7 +38,9 @@ export function watchIce(
   const graceMs = options.graceMs ?? 3_000;
   const maxRestarts = options.maxRestarts ?? 3;
   let restarts = 0;
+  const giveUpMs = options.giveUpMs ?? 20_000;
   let graceTimer: number | undefined;
+  let giveUpTimer: number | undefined;
   let stopped = false;
 
   const restart = () => {
@@ -53,6 +61,16 @@ export function watchIce(
       timers.clearTimeout(graceTimer);
       graceTimer = undefined;
     }
+    const broken = state === "disconnected" || state === "failed";
+    if (!broken) {
+      timers.clearTimeout(giveUpTimer);
+      giveUpTimer = undefined;
+    } else if (giveUpTimer === undefined) {
+      giveUpTimer = timers.setTimeout(() => {
+        giveUpTimer = undefined;
+        if (!stopped) options.onGiveUp?.();
+      }, giveUpMs);
+    }
     if (state === "connected" || state === "completed") restarts = 0;
     else if (state === "failed") restart();
     else if (state === "disconnected" && graceTimer === undefined) {
@@ -66,6 +84,7 @@ export function watchIce(
   return () => {
     stopped = true;
     timers.clearTimeout(graceTimer);
+    timers.clearTimeout(giveUpTimer);
     pc.oniceconnectionstatechange = null;
   };
 }

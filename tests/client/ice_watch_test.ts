@@ -79,3 +79,35 @@ Deno.test("stopping the watcher cancels a pending restart and detaches", () => {
   assert.equal(pc.restarts, 0);
   assert.equal(pc.oniceconnectionstatechange, null);
 });
+
+Deno.test("a connection that stays broken is given up on after a while", () => {
+  const clock = new FakeClock();
+  const pc = new FakePeerConnection();
+  let gaveUp = 0;
+  const stop = watchIce(pc, {
+    timers: clock,
+    giveUpMs: 20_000,
+    onGiveUp: () => gaveUp++,
+  });
+  pc.setIceState("disconnected");
+  clock.tick(5_000);
+  pc.setIceState("failed");
+  clock.tick(14_999);
+  assert.equal(gaveUp, 0);
+  clock.tick(1);
+  assert.equal(gaveUp, 1);
+  stop();
+});
+
+Deno.test("recovering in time cancels giving up", () => {
+  const clock = new FakeClock();
+  const pc = new FakePeerConnection();
+  let gaveUp = 0;
+  const stop = watchIce(pc, { timers: clock, onGiveUp: () => gaveUp++ });
+  pc.setIceState("failed");
+  clock.tick(10_000);
+  pc.setIceState("connected");
+  clock.tick(60_000);
+  assert.equal(gaveUp, 0);
+  stop();
+});
