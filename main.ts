@@ -8,7 +8,12 @@
  */
 import { App, staticFiles } from "fresh";
 import type { State } from "./define.ts";
-import { createSignaling, type Signaling } from "./signaling/mod.ts";
+import {
+  createSignaling,
+  type EnvRecord,
+  type Signaling,
+  type SignalingOptions,
+} from "./signaling/mod.ts";
 
 /** Where the server listens, read from the environment. */
 export interface ServerConfig {
@@ -47,11 +52,14 @@ export interface Parley {
   signaling: Signaling;
 }
 
-/** Builds the app without listening, so tests can serve it on port 0. */
+/**
+ * Builds the app without listening, so tests can serve it on port 0.
+ * `settings` go to {@linkcode createSignaling}: the environment by default.
+ */
 export async function createParley(
-  env: Record<string, string | undefined> = Deno.env.toObject(),
+  settings: SignalingOptions | EnvRecord = Deno.env.toObject(),
 ): Promise<Parley> {
-  const signaling = createSignaling(env);
+  const signaling = createSignaling(settings);
   const app = new App<State>({ root: import.meta.url })
     .use(staticFiles())
     .use((ctx) => {
@@ -74,9 +82,9 @@ export interface RunningServer {
 /** Starts Parley on `config.port` (0 picks a free port). */
 export async function startServer(
   config: ServerConfig,
-  env: Record<string, string | undefined> = Deno.env.toObject(),
+  settings: SignalingOptions | EnvRecord = Deno.env.toObject(),
 ): Promise<RunningServer> {
-  const parley = await createParley(env);
+  const parley = await createParley(settings);
   const stop = new AbortController();
   const { promise: listening, resolve } = Promise.withResolvers<string>();
   const server = Deno.serve({
