@@ -1,0 +1,146 @@
+/**
+ * Presence of one room, coalesced: changes only mark a name dirty; once per
+ * tick the room is compared with what its members were last told, and one
+ * delta frame goes to each member. A storm of N joins within a tick costs one
+ * frame per member, not N.
+ */
+
+/** Shown next to each user: ringing or in a call is `busy`. */
+export type UserState = "available" | "busy";
+
+/** A member as presence sees it. */
+export interface PresenceEntry {
+  /** Connection id; tells a reused name apart from the same user. */
+  id: number;
+  name: string;
+  state: UserState;
+}
+
+/** One tick's changes, with the frames built from them. */
+export class PresenceDelta {
+  #shared?: string | null;
+
+  constructor(
+    readonly joined: PresenceEntry[],
+    readonly left: string[],
+    readonly changed: PresenceEntry[],
+    /** Connection ids appearing in `joined` or `changed`. */
+    readonly involved: ReadonlySet<number>,
+  ) {}
+
+  /** Whether anyone joined or left (the tutorial `userlist` only cares about that). */
+  get membershipChanged(): boolean {
+    return this.joined.length > 0 || this.left.length > 0;
+  }
+
+  /**
+   * The `presence` frame for one recipient: the shared frame, or, for a
+   * recipient that is itself part of the delta, one without its own entry.
+   * `null` when there is nothing to tell.
+   */
+  frameFor(recipient: number): string | null {
+    if (!this.involved.has(recipient)) {
+      if (this.#shared === undefined) {
+        this.#shared = presenceFrame(this.joined, this.left, this.changed);
+      }
+      return this.#shared;
+    }
+    return presenceFrame(
+      this.joined.filter((e) => e.id !== recipient),
+      this.left,
+      this.changed.filter((e) => e.id !== recipient),
+    );
+  }
+}
+
+/**
+ * What a room's members were last told (the committed view) plus the names
+ * that may have changed since.
+ */
+export class RoomPresence {
+  #view = new Map<string, PresenceEntry>();
+  #dirty = new Set<string>();
+
+  /** Notes that the member under `key` joined, left or changed state. */
+  touch(key: string): void {
+    this.#dirty.add(key);
+  }
+
+  /** Whether a flush would have anything to compare. */
+  get pending(): boolean {
+    return this.#dirty.size > 0;
+  }
+
+  /** Whether nobody is in the committed view and nothing is pending. */
+  get empty(): boolean {
+    return this.#view.size === 0 && this.#dirty.size === 0;
+  }
+
+  /**
+   * The committed view as a JSON array of `{name, state}`, for `welcome`.
+   * Together with the next delta it gives the current room.
+   */
+  snapshotJson(): string {
+    let json = "[";
+    for (const entry of this.#view.values()) {
+      if (json.length > 1) json += ",";
+      json += entryJson(entry);
+    }
+    return json + "]";
+  }
+
+  /**
+   * Compares the dirty names with the room now, commits the result and
+   * returns the delta (or `null` if nothing visible changed).
+   *
+   * @param current the member under a key now, if any
+   */
+  flush(
+    current: (key: string) => PresenceEntry | undefined,
+  ): PresenceDelta | null {
+    const joined: PresenceEntry[] = [];
+    const left: string[] = [];
+    const changed: PresenceEntry[] = [];
+    const involved = new Set<number>();
+    for (const key of this.#dirty) {
+      const before = this.#view.get(key);
+      const now = current(key);
+      if (before && (!now || now.id !== before.id)) left.push(before.name);
+      if (now && (!before || now.id !== before.id)) {
+        joined.push(now);
+        involved.add(now.id);
+      } else if (now && before && now.state !== before.state) {
+        changed.push(now);
+        involved.add(now.id);
+      }
+      if (now) {
+        this.#view.set(key, { id: now.id, name: now.name, state: now.state });
+      } else this.#view.delete(key);
+    }
+    this.#dirty.clear();
+    if (!joined.length && !left.length && !changed.length) return null;
+    return new PresenceDelta(joined, left, changed, involved);
+  }
+}
+
+function entryJson(entry: PresenceEntry): string {
+  return '{"name":' + JSON.stringify(entry.name) + ',"state":"' + entry.state +
+    '"}';
+}
+
+function presenceFrame(
+  joined: PresenceEntry[],
+  left: string[],
+  changed: PresenceEntry[],
+): string | null {
+  if (!joined.length && !left.length && !changed.length) return null;
+  let frame = '{"type":"presence"';
+  if (left.length) frame += ',"left":' + JSON.stringify(left);
+  if (joined.length) {
+    frame += ',"joined":[' + joined.map(entryJson).join(",") + "]";
+  }
+  if (changed.length) {
+    frame += ',"changed":[' + changed.map(entryJson).join(",") + "]";
+  }
+  return frame + "}";
+}

@@ -1,0 +1,56 @@
+/**
+ * A room: its logged-in members by name key, the unique-name rule, and its
+ * presence bookkeeping. Users only ever see the members of their own room.
+ */
+
+import { nameKey, uniqueName } from "./names.ts";
+import { RoomPresence } from "./presence.ts";
+
+/** Room names: `/ws?room=<name>`; the empty string is the lobby. */
+const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Whether `name` is a valid room name ("" is the lobby). */
+export function isValidRoomName(name: string): boolean {
+  return name === "" || ROOM_NAME.test(name);
+}
+
+/** Members of one room, keyed case-insensitively by name. */
+export class Room<Member> {
+  readonly members = new Map<string, Member>();
+  readonly presence = new RoomPresence();
+  /** Per base name, the last suffix handed out, so `guest 57` is found in O(1). */
+  #suffixHints = new Map<string, number>();
+
+  constructor(readonly name: string) {}
+
+  /** The member called `name` (any case), if present. */
+  find(name: string): Member | undefined {
+    return this.members.get(nameKey(name));
+  }
+
+  /**
+   * Adds `member` under `requested` or, if that is taken, under the first free
+   * variant (`name 2`, `name 3`, …). Returns the name and key it got.
+   */
+  join(requested: string, member: Member): { name: string; key: string } {
+    const base = nameKey(requested);
+    const picked = uniqueName(
+      requested,
+      (key) => this.members.has(key),
+      (this.#suffixHints.get(base) ?? 1) + 1,
+    );
+    if (picked.suffix === 1) this.#suffixHints.delete(base);
+    else this.#suffixHints.set(base, picked.suffix);
+    const key = nameKey(picked.name);
+    this.members.set(key, member);
+    this.presence.touch(key);
+    return { name: picked.name, key };
+  }
+
+  /** Removes `member` if it still holds `key`. */
+  leave(key: string, member: Member): void {
+    if (this.members.get(key) !== member) return;
+    this.members.delete(key);
+    this.presence.touch(key);
+  }
+}

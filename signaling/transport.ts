@@ -1,0 +1,220 @@
+/**
+ * The thin Deno WebSocket layer: refuses bad upgrades (shutdown, room name,
+ * origin, connection cap), upgrades with the negotiated subprotocol, and
+ * wires socket events to the relay and the relay's frames to sockets.
+ */
+
+import type { Bus, ConnectionId, Sink } from "./bus.ts";
+import type { SignalingConfig } from "./config.ts";
+import type { Logger } from "./log.ts";
+import { originAllowed } from "./origin.ts";
+import { negotiateDialect } from "./protocol.ts";
+import { CloseCode, type Relay } from "./relay.ts";
+import { isValidRoomName } from "./rooms.ts";
+
+/** `shutdown()` resolves by then even if some peers never finish closing. */
+const SHUTDOWN_WAIT_MS = 4000;
+
+/** Why an upgrade was refused (a key of `stats().refused`). */
+export type RefusalReason =
+  | "not-websocket"
+  | "bad-room"
+  | "origin"
+  | "capacity"
+  | "shutting-down";
+
+/** Accepts WebSocket upgrades and owns the sockets. */
+export class Transport {
+  readonly #config: SignalingConfig;
+  readonly #relay: Relay;
+  readonly #bus: Bus;
+  readonly #log: Logger;
+  readonly #sockets = new Map<ConnectionId, WebSocket>();
+  readonly #refused: Record<string, number> = {};
+  #nextId = 1;
+  #accepting = true;
+  #drained: (() => void) | null = null;
+
+  constructor(
+    config: SignalingConfig,
+    relay: Relay,
+    bus: Bus,
+    logger: Logger,
+  ) {
+    this.#config = config;
+    this.#relay = relay;
+    this.#bus = bus;
+    this.#log = logger;
+  }
+
+  /** Upgrades `req` to a signaling socket, or answers why not. */
+  handleUpgrade(req: Request, info?: Deno.ServeHandlerInfo): Response {
+    if (!this.#accepting) {
+      return this.#refuse(
+        503,
+        "shutting-down",
+        "This server is shutting down; reconnect in a moment.",
+      );
+    }
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return this.#refuse(
+        426,
+        "not-websocket",
+        'This endpoint speaks WebSocket only: connect with new WebSocket(url, "parley.v1").',
+      );
+    }
+    const room = new URL(req.url).searchParams.get("room") ?? "";
+    if (!isValidRoomName(room)) {
+      return this.#refuse(
+        400,
+        "bad-room",
+        "Room names are 1–64 characters of A–Z, a–z, 0–9, _ and -; fix ?room=.",
+      );
+    }
+    if (
+      !originAllowed(
+        req.headers.get("origin"),
+        req.headers.get("host"),
+        this.#config.allowedOrigins,
+      )
+    ) {
+      return this.#refuse(
+        403,
+        "origin",
+        "This page's origin may not connect; add it to ALLOWED_ORIGINS on the server.",
+      );
+    }
+    if (this.#sockets.size >= this.#config.maxConnections) {
+      return this.#refuse(
+        503,
+        "capacity",
+        "This server is at its connection limit; try again later.",
+      );
+    }
+    const { dialect, protocol } = negotiateDialect(
+      req.headers.get("sec-websocket-protocol"),
+    );
+    // Read before upgrading: Deno's info.remoteAddr throws once upgraded.
+    const ip = remoteIp(info);
+    let upgraded: { socket: WebSocket; response: Response };
+    try {
+      upgraded = Deno.upgradeWebSocket(req, {
+        protocol,
+        idleTimeout: this.#config.idleTimeoutSeconds,
+      });
+    } catch {
+      return this.#refuse(
+        400,
+        "not-websocket",
+        "Malformed WebSocket handshake; connect with a standard WebSocket client.",
+      );
+    }
+    const { socket, response } = upgraded;
+    const id = this.#nextId++;
+    this.#sockets.set(id, socket);
+    socket.onopen = () => {
+      if (!this.#accepting) {
+        closeQuietly(socket, CloseCode.goingAway, "server shutting down");
+        return;
+      }
+      this.#bus.attach(id, this.#sink(socket));
+      this.#relay.open(id, dialect, room, { ip });
+    };
+    socket.onmessage = (event) => this.#relay.receive(id, event.data);
+    socket.onclose = (event) => this.#closed(id, event.code);
+    // An error is always followed by close, which does the cleanup.
+    socket.onerror = () => {};
+    return response;
+  }
+
+  /**
+   * Stops accepting (upgrades get 503), closes every socket with 1001 and
+   * resolves once they are closed, or after 4 s at the latest.
+   */
+  async shutdown(): Promise<void> {
+    this.#accepting = false;
+    const open = this.#sockets.size;
+    for (const socket of this.#sockets.values()) {
+      // Sockets still connecting are closed by their onopen.
+      if (socket.readyState === WebSocket.OPEN) {
+        closeQuietly(socket, CloseCode.goingAway, "server shutting down");
+      }
+    }
+    if (this.#sockets.size > 0) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#drained = resolve;
+      const timer = setTimeout(resolve, SHUTDOWN_WAIT_MS);
+      await promise;
+      clearTimeout(timer);
+      this.#drained = null;
+    }
+    // Peers that never answered the close: forget them anyway.
+    for (const id of [...this.#sockets.keys()]) this.#closed(id, 1006);
+    this.#log({ event: "shutdown", sockets: open });
+  }
+
+  /** Open sockets (including ones still completing the handshake). */
+  get size(): number {
+    return this.#sockets.size;
+  }
+
+  /** Refused upgrades by reason. */
+  refused(): Record<string, number> {
+    return { ...this.#refused };
+  }
+
+  #closed(id: ConnectionId, code: number): void {
+    if (!this.#sockets.delete(id)) return;
+    this.#bus.detach(id);
+    this.#relay.disconnect(id, code);
+    if (this.#sockets.size === 0) this.#drained?.();
+  }
+
+  #sink(socket: WebSocket): Sink {
+    const maxBuffered = this.#config.maxBufferedBytes;
+    return {
+      send(frame) {
+        if (socket.readyState !== WebSocket.OPEN) return;
+        // A peer that stopped reading would otherwise grow our memory forever.
+        if (socket.bufferedAmount > maxBuffered) {
+          closeQuietly(socket, CloseCode.policy, "too slow: stopped reading");
+          return;
+        }
+        try {
+          socket.send(frame);
+        } catch {
+          // Closing concurrently: the close event cleans up.
+        }
+      },
+      close(code, reason) {
+        closeQuietly(socket, code, reason);
+      },
+    };
+  }
+
+  #refuse(status: number, reason: RefusalReason, body: string): Response {
+    this.#refused[reason] = (this.#refused[reason] ?? 0) + 1;
+    this.#log({ event: "refused", status, reason });
+    return new Response(body + "\n", {
+      status,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  }
+}
+
+function remoteIp(info?: Deno.ServeHandlerInfo): string | undefined {
+  try {
+    const addr = info?.remoteAddr;
+    return addr && "hostname" in addr ? addr.hostname : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function closeQuietly(socket: WebSocket, code: number, reason: string): void {
+  try {
+    socket.close(code, reason);
+  } catch {
+    // Already closing or closed.
+  }
+}

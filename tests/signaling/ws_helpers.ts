@@ -1,0 +1,315 @@
+/**
+ * Real-socket helpers: a signaling server on 127.0.0.1:0 and a client that
+ * queues parsed frames so tests can await the next one of a kind.
+ */
+
+import {
+  createSignaling,
+  quietLogger,
+  type Signaling,
+  type SignalingOptions,
+} from "../../signaling/mod.ts";
+
+// deno-lint-ignore no-explicit-any
+export type Frame = Record<string, any>;
+
+/** A running test server. */
+export interface TestServer {
+  /** `ws://127.0.0.1:<port>/ws` */
+  url: string;
+  port: number;
+  signaling: Signaling;
+  /** Shuts signaling down, then the HTTP server. */
+  close(): Promise<void>;
+}
+
+/** Serves `createSignaling(options)` (quiet by default) on a free port. */
+export function startServer(options: SignalingOptions = {}): TestServer {
+  const signaling = createSignaling({ logger: quietLogger, ...options });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req, info) => signaling.handleUpgrade(req, info),
+  );
+  const port = server.addr.port;
+  return {
+    url: `ws://127.0.0.1:${port}/ws`,
+    port,
+    signaling,
+    async close() {
+      await signaling.shutdown();
+      await server.shutdown();
+    },
+  };
+}
+
+/** A WebSocket client with an awaitable queue of parsed frames. */
+export class WsClient {
+  readonly frames: Frame[] = [];
+  readonly closed: Promise<CloseEvent>;
+  #waiters: Array<() => void> = [];
+
+  private constructor(readonly socket: WebSocket) {
+    this.closed = new Promise((resolve) => {
+      socket.addEventListener("close", (e) => {
+        resolve(e);
+        this.#wake();
+      });
+    });
+    socket.addEventListener("message", (e) => {
+      this.frames.push(
+        typeof e.data === "string" ? JSON.parse(e.data) : { binary: true },
+      );
+      this.#wake();
+    });
+  }
+
+  /** Opens a socket and waits until it is open (or fails). */
+  static async open(
+    url: string,
+    protocols?: string | string[],
+    headers?: Record<string, string>,
+  ): Promise<WsClient> {
+    const socket = headers
+      // Deno's WebSocket takes extra headers (e.g. Origin) in an options bag.
+      ? new WebSocket(url, {
+        protocols: typeof protocols === "string" ? [protocols] : protocols,
+        headers,
+      } as unknown as string[])
+      : new WebSocket(url, protocols);
+    const client = new WsClient(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.addEventListener("open", () => resolve(), { once: true });
+      socket.addEventListener(
+        "error",
+        (e) => reject(new Error((e as ErrorEvent).message ?? "socket error")),
+        { once: true },
+      );
+    });
+    return client;
+  }
+
+  /** Sends an object as JSON, or a string/binary frame as is. */
+  send(message: unknown): void {
+    this.socket.send(
+      typeof message === "string" || message instanceof Uint8Array
+        ? message as string
+        : JSON.stringify(message),
+    );
+  }
+
+  /**
+   * Removes and returns the first queued frame matching `match` (by type
+   * when a string), waiting up to `ms` for it.
+   */
+  async next(
+    match: string | ((f: Frame) => boolean) = () => true,
+    ms = 3000,
+  ): Promise<Frame> {
+    const test = typeof match === "string"
+      ? (f: Frame) => f.type === match
+      : match;
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const i = this.frames.findIndex(test);
+      if (i >= 0) return this.frames.splice(i, 1)[0];
+      const left = deadline - Date.now();
+      if (left <= 0 || this.socket.readyState === WebSocket.CLOSED) {
+        throw new Error(
+          `no ${typeof match === "string" ? match : "matching"} frame; have ${
+            JSON.stringify(this.frames).slice(0, 500)
+          }`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Closes (if needed) and waits for the close event. */
+  async close(): Promise<CloseEvent> {
+    if (this.socket.readyState < WebSocket.CLOSING) this.socket.close();
+    return await this.closed;
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Opens a parley.v1 client and logs it in; returns it with its welcome. */
+export async function parleyUser(
+  url: string,
+  name: string,
+): Promise<{ client: WsClient; welcome: Frame }> {
+  const client = await WsClient.open(url, "parley.v1");
+  client.send({ type: "login", name });
+  return { client, welcome: await client.next("welcome") };
+}
+
+/** Two parley users in an accepted call. */
+export async function parleyPair(
+  url: string,
+  a: string,
+  b: string,
+): Promise<{ caller: WsClient; callee: WsClient; callId: string }> {
+  const caller = (await parleyUser(url, a)).client;
+  const callee = (await parleyUser(url, b)).client;
+  caller.send({ type: "call", to: b });
+  const { callId } = await caller.next("ringing");
+  await callee.next("incoming");
+  callee.send({ type: "accept", callId });
+  await caller.next("accepted");
+  await callee.next("accepted");
+  return { caller, callee, callId };
+}
+
+/**
+ * A WebSocket client on a bare TCP connection, for what `WebSocket` hides:
+ * it keeps writing after the server's Close frame (like a real flooder), and
+ * it reports the close code the server sent even if TCP then ends abruptly.
+ */
+export class RawClient {
+  /** Text frames received. */
+  readonly texts: string[] = [];
+  /** Close code from the server's Close frame, once received. */
+  closeCode: number | null = null;
+  readonly done: Promise<void>;
+  #pending: Uint8Array = new Uint8Array(0);
+
+  private constructor(readonly conn: Deno.TcpConn) {
+    this.done = this.#readLoop();
+  }
+
+  /** Connects and completes the handshake, offering `protocol`. */
+  static async open(
+    port: number,
+    path = "/ws",
+    protocol = "parley.v1",
+  ): Promise<RawClient> {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(new TextEncoder().encode(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+        `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+    ));
+    // Read the response head byte by byte so no frame bytes are swallowed.
+    const head: number[] = [];
+    const one = new Uint8Array(1);
+    while (!endsWithBlankLine(head)) {
+      if (await conn.read(one) === null) {
+        throw new Error("closed during handshake");
+      }
+      head.push(one[0]);
+    }
+    const status = new TextDecoder().decode(new Uint8Array(head)).split(" ")[1];
+    if (status !== "101") throw new Error(`handshake answered ${status}`);
+    return new RawClient(conn);
+  }
+
+  /** Sends one masked text frame; returns false once the connection is gone. */
+  async sendText(text: string): Promise<boolean> {
+    try {
+      await this.conn.write(maskFrame(0x1, new TextEncoder().encode(text)));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Closes the TCP connection and waits for the reader to finish. */
+  async close(): Promise<void> {
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
+    await this.done;
+  }
+
+  async #readLoop(): Promise<void> {
+    const buf = new Uint8Array(65536);
+    for (;;) {
+      let n: number | null;
+      try {
+        n = await this.conn.read(buf);
+      } catch {
+        return;
+      }
+      if (n === null) return;
+      const joined = new Uint8Array(this.#pending.length + n);
+      joined.set(this.#pending);
+      joined.set(buf.subarray(0, n), this.#pending.length);
+      this.#pending = this.#parse(joined);
+    }
+  }
+
+  /** Consumes whole server frames (unmasked), returns the leftover bytes. */
+  #parse(data: Uint8Array): Uint8Array {
+    let at = 0;
+    while (data.length - at >= 2) {
+      const opcode = data[at] & 0x0f;
+      let len = data[at + 1] & 0x7f;
+      let headLen = 2;
+      if (len === 126) {
+        if (data.length - at < 4) break;
+        len = (data[at + 2] << 8) | data[at + 3];
+        headLen = 4;
+      } else if (len === 127) {
+        if (data.length - at < 10) break;
+        len = Number(
+          new DataView(data.buffer, data.byteOffset + at + 2, 8).getBigUint64(
+            0,
+          ),
+        );
+        headLen = 10;
+      }
+      if (data.length - at < headLen + len) break;
+      const payload = data.subarray(at + headLen, at + headLen + len);
+      if (opcode === 0x1) this.texts.push(new TextDecoder().decode(payload));
+      if (opcode === 0x8) {
+        this.closeCode = payload.length >= 2
+          ? (payload[0] << 8) | payload[1]
+          : 1005;
+        // Answer the Close handshake so the server can finish it.
+        this.conn.write(maskFrame(0x8, payload.slice(0, 2))).catch(() => {});
+      }
+      at += headLen + len;
+    }
+    return data.slice(at);
+  }
+}
+
+function endsWithBlankLine(bytes: number[]): boolean {
+  const n = bytes.length;
+  return n >= 4 && bytes[n - 4] === 13 && bytes[n - 3] === 10 &&
+    bytes[n - 2] === 13 && bytes[n - 1] === 10;
+}
+
+/** A client → server frame; clients must mask, any mask will do. */
+export function maskFrame(opcode: number, payload: Uint8Array): Uint8Array {
+  const mask = [0x12, 0x34, 0x56, 0x78];
+  const headLen = payload.length < 126 ? 2 : payload.length < 65536 ? 4 : 10;
+  const frame = new Uint8Array(headLen + 4 + payload.length);
+  frame[0] = 0x80 | opcode;
+  if (headLen === 2) frame[1] = 0x80 | payload.length;
+  else if (headLen === 4) {
+    frame[1] = 0x80 | 126;
+    frame[2] = payload.length >> 8;
+    frame[3] = payload.length & 0xff;
+  } else {
+    frame[1] = 0x80 | 127;
+    new DataView(frame.buffer).setBigUint64(2, BigInt(payload.length));
+  }
+  frame.set(mask, headLen);
+  for (let i = 0; i < payload.length; i++) {
+    frame[headLen + 4 + i] = payload[i] ^ mask[i % 4];
+  }
+  return frame;
+}
