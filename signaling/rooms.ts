@@ -6,6 +6,9 @@
 import { nameKey, uniqueName } from "./names.ts";
 import { RoomPresence } from "./presence.ts";
 
+/** Remembered suffix hints per room; beyond this the hints start over. */
+const MAX_SUFFIX_HINTS = 1000;
+
 /** Room names: `/ws?room=<name>`; the empty string is the lobby. */
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -40,7 +43,11 @@ export class Room<Member> {
       (this.#suffixHints.get(base) ?? 1) + 1,
     );
     if (picked.suffix === 1) this.#suffixHints.delete(base);
-    else this.#suffixHints.set(base, picked.suffix);
+    else {
+      // Hints outlive the users they were made for; keep them bounded.
+      if (this.#suffixHints.size >= MAX_SUFFIX_HINTS) this.#suffixHints.clear();
+      this.#suffixHints.set(base, picked.suffix);
+    }
     const key = nameKey(picked.name);
     this.members.set(key, member);
     this.presence.touch(key);
