@@ -218,10 +218,16 @@ export class Session {
         chat.value = [...chat.value.slice(-(CHAT_LIMIT - 1)), line];
         return;
       }
-      case "error":
-        this.#onError(msg.code, msg.message);
+      case "error": {
+        const wasRingingOut = this.calls.snapshot.phase === "outgoing";
         this.calls.handle(msg);
+        // `in-call` while we ring someone who rings us too: the controller
+        // took their call instead, which connects, so it is no error to show.
+        const tookCrossingCall = msg.code === "in-call" && wasRingingOut &&
+          this.calls.snapshot.direction === "incoming";
+        if (!tookCrossingCall) this.#onError(msg.code, msg.message);
         return;
+      }
       default:
         this.calls.handle(msg);
     }
