@@ -66,7 +66,7 @@ export interface CallSnapshot {
   direction: "outgoing" | "incoming" | null;
   audioOnly: boolean;
   endReason: CallEndReason | null;
-  /** Whether this side ended the call (hang-up, cancel, decline). */
+  /** Whether this side ended the call (hang-up, cancel, decline, or letting it ring out). */
   endedByMe: boolean;
   /** `timers.now()` when media first connected, for the call timer. */
   connectedAt: number | null;
@@ -579,7 +579,9 @@ export class CallController {
         this.#switchToIncoming(c);
         return;
       }
-      this.#finish(c, reason, false);
+      // A ring that timed out on our side is the call we did not answer.
+      const missed = reason === "no-answer" && c.direction === "incoming";
+      this.#finish(c, reason, missed);
     } else if (c.glareIncoming === callId) {
       c.glareIncoming = null;
     }

@@ -42,7 +42,7 @@ export function endReasonText(
     case "busy":
       return `${who} is busy in another call.`;
     case "no-answer":
-      return byMe ? "Call not answered." : `${who} did not answer.`;
+      return byMe ? `You missed a call from ${who}.` : `${who} did not answer.`;
     case "hangup":
       return byMe ? "You ended the call." : `${who} ended the call.`;
     case "peer-left":
