@@ -1,0 +1,262 @@
+/**
+ * Calls that do not simply connect, in real Chromium: declined, cancelled,
+ * busy, unanswered, and two people calling each other at the same moment.
+ * Each must tell the caller why, and leave both people able to call again.
+ */
+import assert from "node:assert/strict";
+import type { Browser } from "playwright-core";
+import { startApp } from "../helpers/app_server.ts";
+import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import {
+  assertNothingBroke,
+  callState,
+  callStatus,
+  closeUsers,
+  connect,
+  dismissEnded,
+  hangUp,
+  notices,
+  openUser,
+  remoteVideoWidth,
+  ring,
+  type User,
+  waitForCallState,
+  waitForMediaFlow,
+  waitForNotice,
+  waitForPerson,
+} from "./helpers.ts";
+
+/** Waits until the incoming-call prompt is gone from `user`'s page. */
+async function promptGone(user: User) {
+  await user.page.waitForSelector("[data-testid=incoming-call]", {
+    state: "detached",
+  });
+}
+
+/**
+ * Shows that two people (whatever just happened between them) can call each
+ * other again, in both directions, without reloading: `a` rings `b` and they
+ * talk, then `b` rings `a` and gives up.
+ */
+async function canCallEachOther(a: User, b: User) {
+  await connect(a, b);
+  await hangUp(b, a);
+  await ring(b, a);
+  await b.page.click("[data-testid=cancel-call]");
+  await waitForCallState(b, "ended", "cancelled");
+  await promptGone(a);
+}
+
+Deno.test({
+  name:
+    "calls that end before they start, and crossing calls, in Chromium: the caller is told why and both can call again",
+  ignore: needsBrowser,
+  async fn(t) {
+    const app = await startApp();
+    let browser: Browser | undefined;
+    try {
+      browser = await launchBrowser();
+      const b = browser;
+      const pair = async () => [
+        await openUser(b, app.url, "alice"),
+        await openUser(b, app.url, "bob"),
+      ];
+
+      await t.step(
+        "a declined call tells the caller who declined",
+        async () => {
+          let alice: User | undefined, bob: User | undefined;
+          try {
+            [alice, bob] = await pair();
+            await ring(alice, bob);
+            await bob.page.click("[data-testid=decline-call]");
+            await waitForCallState(alice, "ended", "declined");
+            assert.equal(await callStatus(alice), "bob declined the call.");
+            await waitForNotice(alice, "bob declined the call.");
+            await waitForCallState(bob, "ended", "declined");
+            assert.equal(await callStatus(bob), "You declined alice's call.");
+            await promptGone(bob);
+            await canCallEachOther(alice, bob);
+            assertNothingBroke(alice, bob);
+          } finally {
+            await closeUsers(alice, bob);
+          }
+        },
+      );
+
+      await t.step(
+        "a cancelled call stops ringing on the callee's side",
+        async () => {
+          let alice: User | undefined, bob: User | undefined;
+          try {
+            [alice, bob] = await pair();
+            await ring(alice, bob);
+            await alice.page.click("[data-testid=cancel-call]");
+            await waitForCallState(alice, "ended", "cancelled");
+            assert.equal(await callStatus(alice), "Call cancelled.");
+            await promptGone(bob);
+            await waitForCallState(bob, "ended", "cancelled");
+            assert.equal(await callStatus(bob), "alice stopped calling.");
+            await canCallEachOther(alice, bob);
+            assertNothingBroke(alice, bob);
+          } finally {
+            await closeUsers(alice, bob);
+          }
+        },
+      );
+
+      await t.step(
+        "calling someone who is in a call says they are busy and leaves their call alone",
+        async () => {
+          let alice: User | undefined,
+            bob: User | undefined,
+            carol: User | undefined;
+          try {
+            [alice, bob] = await pair();
+            carol = await openUser(b, app.url, "carol");
+            await connect(alice, bob);
+            await waitForPerson(carol, "alice", "busy");
+            // Carol's button for alice is disabled now that alice shows as
+            // busy, but a list can lag behind presence by a tick: the
+            // server must refuse the call by itself. Re-enable the button
+            // and click it, as a person with a stale list would.
+            await carol.page.$eval('[data-testid="user-alice"]', (el) => {
+              const button = el as HTMLButtonElement;
+              button.disabled = false;
+              button.click();
+            });
+            await waitForCallState(carol, "ended", "busy");
+            assert.equal(
+              await callStatus(carol),
+              "alice is busy in another call.",
+            );
+            await waitForNotice(carol, "alice is busy in another call.");
+            // Alice was never rung and her call with bob goes on.
+            assert.equal(
+              await alice.page.$("[data-testid=incoming-call]"),
+              null,
+            );
+            for (const u of [alice, bob]) {
+              assert.equal(await callState(u), "connected");
+              await waitForMediaFlow(u, { audio: true, video: true });
+            }
+            await hangUp(alice, bob);
+            await canCallEachOther(carol, alice);
+            assertNothingBroke(alice, bob, carol);
+          } finally {
+            await closeUsers(alice, bob, carol);
+          }
+        },
+      );
+
+      await t.step(
+        "two people calling each other at once end up in exactly one call, 3 times",
+        async () => {
+          let alice: User | undefined, bob: User | undefined;
+          try {
+            [alice, bob] = await pair();
+            for (let round = 1; round <= 3; round++) {
+              await waitForPerson(alice, "bob");
+              await waitForPerson(bob, "alice");
+              // Schedule both clicks in the pages for the same wall-clock
+              // moment (the pages share this machine's clock); clicking
+              // through the driver one page after the other would let the
+              // first call reach the second page before its click.
+              const at = Date.now() + 300;
+              const clickAt = (user: User, peer: string) =>
+                user.page.evaluate(
+                  ({ at, peer }) =>
+                    new Promise<number>((resolve) => {
+                      const button = document.querySelector<HTMLButtonElement>(
+                        `[data-testid="user-${peer}"]`,
+                      )!;
+                      setTimeout(() => {
+                        const now = performance.timeOrigin + performance.now();
+                        button.click();
+                        resolve(now);
+                      }, at - Date.now());
+                    }),
+                  { at, peer },
+                );
+              const [aliceAt, bobAt] = await Promise.all([
+                clickAt(alice, "bob"),
+                clickAt(bob, "alice"),
+              ]);
+              const apart = Math.abs(aliceAt - bobAt);
+              assert.ok(apart < 50, `round ${round}: clicks ${apart} ms apart`);
+
+              await waitForCallState(alice, "connected");
+              await waitForCallState(bob, "connected");
+              assert.equal(await callStatus(alice), "In a call with bob");
+              assert.equal(await callStatus(bob), "In a call with alice");
+              for (const u of [alice, bob]) {
+                await waitForMediaFlow(u, { audio: true, video: true });
+                assert.ok((await remoteVideoWidth(u)) > 0);
+              }
+              // One call on the server, and it stays the only one: no
+              // second call rings in or replaces the first a moment later.
+              assert.equal(app.parley.signaling.stats().calls, 1);
+              await new Promise((r) => setTimeout(r, 1_000));
+              assert.equal(app.parley.signaling.stats().calls, 1);
+              for (const u of [alice, bob]) {
+                assert.equal(await callState(u), "connected", u.name);
+                assert.equal(
+                  await u.page.$("[data-testid=incoming-call]"),
+                  null,
+                );
+                // Crossing calls are normal: nothing to report as an error.
+                const errors = await u.page.$$eval(
+                  "#notices .notice[data-tone=error]",
+                  (els) => els.map((e) => e.textContent),
+                );
+                assert.deepEqual(errors, [], `${u.name}'s error notices`);
+              }
+              await hangUp(round % 2 ? alice : bob, round % 2 ? bob : alice);
+              assert.equal(app.parley.signaling.stats().calls, 0);
+              await dismissEnded(alice, bob);
+            }
+            assertNothingBroke(alice, bob);
+          } finally {
+            await closeUsers(alice, bob);
+          }
+        },
+      );
+    } finally {
+      await browser?.close();
+      await app.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "an unanswered call times out with a message for both, who can then call again",
+  ignore: needsBrowser,
+  async fn() {
+    // A short ring so the test need not wait out the 30 s default.
+    const app = await startApp({ ringTimeoutMs: 1_500 });
+    let browser: Browser | undefined;
+    let alice: User | undefined, bob: User | undefined;
+    try {
+      browser = await launchBrowser();
+      alice = await openUser(browser, app.url, "alice");
+      bob = await openUser(browser, app.url, "bob");
+      await ring(alice, bob);
+      await waitForCallState(alice, "ended", "no-answer");
+      assert.equal(await callStatus(alice), "bob did not answer.");
+      await waitForNotice(alice, "bob did not answer.");
+      await promptGone(bob);
+      await waitForCallState(bob, "ended", "no-answer");
+      // Bob is the one who did not answer: his page must not say alice didn't.
+      assert.equal(await callStatus(bob), "You missed a call from alice.");
+      assert.ok(!(await notices(bob)).includes("alice did not answer."));
+      // The 1.5 s ring is enough to accept in: connect() accepts at once.
+      await canCallEachOther(alice, bob);
+      assertNothingBroke(alice, bob);
+    } finally {
+      await closeUsers(alice, bob);
+      await browser?.close();
+      await app.shutdown();
+    }
+  },
+});

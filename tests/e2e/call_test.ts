@@ -1,0 +1,286 @@
+/**
+ * A video call in real Chromium, two people in two windows on the real app:
+ * media both ways, hang-up cleanup, mute and camera-off as the other side
+ * sees and hears them, and how long the first frame takes after Accept.
+ */
+import assert from "node:assert/strict";
+import type { Browser } from "playwright-core";
+import { startApp } from "../helpers/app_server.ts";
+import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import {
+  assertNothingBroke,
+  callStatus,
+  closeUsers,
+  connect,
+  dismissEnded,
+  eventually,
+  hangUp,
+  median,
+  openUser,
+  receivedAudioPower,
+  remoteBrightness,
+  remoteVideoWidth,
+  ring,
+  type User,
+  waitForCallState,
+  waitForMediaFlow,
+  waitForPerson,
+} from "./helpers.ts";
+
+/** Tracks and connection captured before hang-up, checked after it. */
+async function captureCallResources(user: User): Promise<number> {
+  return await user.page.evaluate(() => {
+    const g = globalThis as {
+      __parleyPc?: RTCPeerConnection;
+      __e2eTracks?: MediaStreamTrack[];
+      __e2ePc?: RTCPeerConnection;
+    };
+    const streamOf = (id: string) =>
+      document.querySelector<HTMLVideoElement>(id)!.srcObject as
+        | MediaStream
+        | null;
+    g.__e2eTracks = [
+      ...(streamOf("#local-video")?.getTracks() ?? []),
+      ...(streamOf("#remote-video")?.getTracks() ?? []),
+    ];
+    g.__e2ePc = g.__parleyPc;
+    return g.__e2eTracks.length;
+  });
+}
+
+/** What is left of the call after hang-up, as the page sees it. */
+function leftovers(user: User) {
+  return user.page.evaluate(() => {
+    const g = globalThis as {
+      __parleyPc?: RTCPeerConnection;
+      __e2eTracks?: MediaStreamTrack[];
+      __e2ePc?: RTCPeerConnection;
+    };
+    const video = (id: string) =>
+      document.querySelector<HTMLVideoElement>(id)!.srcObject;
+    return {
+      localSrc: video("#local-video"),
+      remoteSrc: video("#remote-video"),
+      liveTracks: (g.__e2eTracks ?? []).filter((t) => t.readyState !== "ended")
+        .map((t) => t.kind),
+      exposedPc: g.__parleyPc !== undefined,
+      oldPcState: g.__e2ePc?.connectionState,
+    };
+  });
+}
+
+/** The local track of `kind` that the page is sending, `enabled` and all. */
+function localTrackEnabled(user: User, kind: "audio" | "video") {
+  return user.page.evaluate((k) => {
+    const pc = (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc!;
+    const sender = pc.getSenders().find((s) => s.track?.kind === k);
+    return sender?.track?.enabled ?? null;
+  }, kind);
+}
+
+Deno.test({
+  name: "video calls in Chromium: media, hang-up, mute, camera, setup time",
+  ignore: needsBrowser,
+  async fn(t) {
+    const app = await startApp();
+    let browser: Browser | undefined;
+    try {
+      browser = await launchBrowser();
+      const b = browser;
+
+      await t.step(
+        "A calls B, B accepts, and both decode video and receive audio",
+        async () => {
+          let alice: User | undefined, bob: User | undefined;
+          try {
+            alice = await openUser(b, app.url, "alice");
+            bob = await openUser(b, app.url, "bob");
+            await connect(alice, bob);
+            for (const [me, peer] of [[alice, bob], [bob, alice]]) {
+              await waitForMediaFlow(me, { audio: true, video: true });
+              assert.ok(
+                (await remoteVideoWidth(me)) > 0,
+                `${me.name} shows no remote picture`,
+              );
+              assert.equal(await callStatus(me), `In a call with ${peer.name}`);
+              // Each sees the other as busy while the call lasts.
+              await waitForPerson(me, peer.name, "busy");
+            }
+
+            // Hang-up: capture everything the call holds, then check it all went.
+            assert.equal(await captureCallResources(alice), 4);
+            assert.equal(await captureCallResources(bob), 4);
+            await hangUp(alice, bob);
+            assert.equal(await callStatus(alice), "You ended the call.");
+            assert.equal(await callStatus(bob), "alice ended the call.");
+            for (const me of [alice, bob]) {
+              assert.deepEqual(await leftovers(me), {
+                localSrc: null,
+                remoteSrc: null,
+                liveTracks: [],
+                exposedPc: false,
+                oldPcState: "closed",
+              }, `${me.name} kept something of the call`);
+            }
+            await dismissEnded(alice, bob);
+            await waitForPerson(alice, "bob");
+            await waitForPerson(bob, "alice");
+            assertNothingBroke(alice, bob);
+          } finally {
+            await closeUsers(alice, bob);
+          }
+        },
+      );
+
+      await t.step(
+        "mute silences and camera-off blackens what the other side receives",
+        async () => {
+          let alice: User | undefined, bob: User | undefined;
+          try {
+            alice = await openUser(b, app.url, "alice");
+            bob = await openUser(b, app.url, "bob");
+            await connect(alice, bob);
+            await waitForMediaFlow(bob, { audio: true, video: true });
+
+            // Mute: alice's track is disabled and bob hears (near) nothing.
+            const loud = await receivedAudioPower(bob);
+            await alice.page.click("[data-testid=mute]");
+            assert.equal(
+              await alice.page.getAttribute(
+                "[data-testid=mute]",
+                "aria-pressed",
+              ),
+              "true",
+            );
+            assert.equal(await localTrackEnabled(alice, "audio"), false);
+            // Let audio already in flight and in the jitter buffer drain.
+            await new Promise((r) => setTimeout(r, 500));
+            const muted = await receivedAudioPower(bob);
+            console.log(
+              `received audio power: ${loud.toExponential(2)} before mute, ${
+                muted.toExponential(2)
+              } muted`,
+            );
+            assert.ok(loud > 1e-4, `the fake beep is too quiet: ${loud}`);
+            assert.ok(muted < loud / 100, `muted audio still heard: ${muted}`);
+            await alice.page.click("[data-testid=mute]");
+            assert.equal(await localTrackEnabled(alice, "audio"), true);
+            await new Promise((r) => setTimeout(r, 500));
+            const back = await receivedAudioPower(bob);
+            assert.ok(back > loud / 10, `unmuted audio not heard: ${back}`);
+
+            // Camera off: the track stays but sends black frames.
+            const lit = await eventually(
+              "bob sees a picture from alice",
+              () => remoteBrightness(bob!),
+              (v) => v > 20,
+            );
+            await alice.page.click("[data-testid=camera]");
+            assert.equal(
+              await alice.page.getAttribute(
+                "[data-testid=camera]",
+                "aria-pressed",
+              ),
+              "true",
+            );
+            assert.equal(await localTrackEnabled(alice, "video"), false);
+            const dark = await eventually(
+              "bob's picture of alice turns black",
+              () => remoteBrightness(bob!),
+              (v) => v >= 0 && v < 3,
+            );
+            console.log(
+              `remote brightness: ${lit.toFixed(1)} camera on, ${
+                dark.toFixed(1)
+              } camera off`,
+            );
+            // Frames keep coming (black ones), so nothing is renegotiated.
+            await waitForMediaFlow(bob, { audio: false, video: true });
+            await alice.page.click("[data-testid=camera]");
+            assert.equal(await localTrackEnabled(alice, "video"), true);
+            await eventually(
+              "bob's picture of alice comes back",
+              () => remoteBrightness(bob!),
+              (v) => v > 20,
+            );
+
+            await hangUp(bob, alice);
+            assertNothingBroke(alice, bob);
+          } finally {
+            await closeUsers(alice, bob);
+          }
+        },
+      );
+
+      await t.step(
+        "accept to the caller's first remote frame, over 10 calls",
+        async () => {
+          let alice: User | undefined, bob: User | undefined;
+          try {
+            alice = await openUser(b, app.url, "alice");
+            bob = await openUser(b, app.url, "bob");
+            const times: number[] = [];
+            for (let i = 0; i < 10; i++) {
+              await ring(alice, bob);
+              // A person takes far longer than this to reach Accept, so wait
+              // for what ringing prepares: the caller's offer and the callee's
+              // camera. Otherwise the first calls would time camera start-up.
+              await alice.page.waitForFunction(() =>
+                (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc
+                  ?.localDescription?.type === "offer"
+              );
+              await bob.page.waitForFunction(() =>
+                document.querySelector<HTMLVideoElement>("#local-video")!
+                  .videoWidth > 0
+              );
+              // Timestamp the first frame the caller's remote video presents.
+              // Both pages run on this machine, so wall-clock times compare.
+              await alice.page.evaluate(() => {
+                const g = globalThis as { __e2eFirstFrameAt?: number | null };
+                g.__e2eFirstFrameAt = null;
+                document.querySelector<HTMLVideoElement>("#remote-video")!
+                  .requestVideoFrameCallback((_now, meta) => {
+                    g.__e2eFirstFrameAt = performance.timeOrigin +
+                      meta.presentationTime;
+                  });
+              });
+              const acceptedAt = await bob.page.evaluate(() => {
+                const at = performance.timeOrigin + performance.now();
+                document.querySelector<HTMLButtonElement>(
+                  "[data-testid=accept-call]",
+                )!.click();
+                return at;
+              });
+              const firstFrameAt = await alice.page.waitForFunction(() =>
+                (globalThis as { __e2eFirstFrameAt?: number | null })
+                  .__e2eFirstFrameAt
+              ).then((h) => h.jsonValue() as Promise<number>);
+              times.push(firstFrameAt - acceptedAt);
+              await waitForCallState(alice, "connected");
+              await waitForMediaFlow(alice, { audio: false, video: true });
+              await hangUp(alice, bob);
+              await dismissEnded(alice, bob);
+            }
+            const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+            console.log(
+              `accept → caller's first remote frame over ${times.length} calls: median ${
+                fmt(median(times))
+              }, max ${fmt(Math.max(...times))} (${times.map(fmt).join(", ")})`,
+            );
+            assert.equal(times.length, 10);
+            assert.ok(
+              times.every((ms) => ms > 0),
+              "a frame came before Accept",
+            );
+            assertNothingBroke(alice, bob);
+          } finally {
+            await closeUsers(alice, bob);
+          }
+        },
+      );
+    } finally {
+      await browser?.close();
+      await app.shutdown();
+    }
+  },
+});

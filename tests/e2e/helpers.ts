@@ -1,0 +1,342 @@
+/**
+ * Shared steps for the end-to-end tests: a person is one browser context
+ * (its own window, so it keeps rendering when another person's page is in
+ * front) on the real app, driven through the DOM hooks listed in
+ * client/README.md, plus readings of `getStats()` and of the videos' pixels.
+ */
+import assert from "node:assert/strict";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+
+/** One person in the app. */
+export interface User {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors and console errors, for a final "nothing broke". */
+  problems: string[];
+  /** Messages of any `alert`/`confirm`/`prompt` the page opened. */
+  dialogs: string[];
+}
+
+/** What `inbound-rtp` says for one kind of media, summed over its streams. */
+export interface Inbound {
+  /** Whether any `inbound-rtp` entry of this kind exists. */
+  present: boolean;
+  packetsReceived: number;
+  framesDecoded: number;
+  totalAudioEnergy: number;
+  totalSamplesDuration: number;
+}
+
+/** Inbound media on one side of a call. */
+export interface InboundStats {
+  audio: Inbound;
+  video: Inbound;
+}
+
+/** Steps wait this long by default before failing with the selector named. */
+export const STEP_TIMEOUT_MS = 15_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Opens the app for `name` in a fresh context of `browser` and joins.
+ * `path` picks the room (`/` is the lobby).
+ */
+export async function openUser(
+  browser: Browser,
+  baseUrl: string,
+  name: string,
+  options: { path?: string; viewport?: { width: number; height: number } } = {},
+): Promise<User> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  // The page gives no sign of having hydrated, and a click on Join before it
+  // has would submit the form natively and reload. The session lists devices
+  // the moment it starts (in the islands' first effect, after hydration), so
+  // that call is the signal that the controls are live.
+  await context.addInitScript(() => {
+    const media = navigator.mediaDevices;
+    if (!media) return;
+    const list = media.enumerateDevices.bind(media);
+    media.enumerateDevices = () => {
+      (globalThis as { __e2eSessionStarted?: boolean }).__e2eSessionStarted =
+        true;
+      return list();
+    };
+  });
+  const page = await context.newPage();
+  const user: User = { name, context, page, problems: [], dialogs: [] };
+  page.on("pageerror", (e) => user.problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") user.problems.push(`console: ${m.text()}`);
+  });
+  page.on("dialog", (d) => {
+    user.dialogs.push(d.message());
+    void d.dismiss().catch(() => {});
+  });
+  await page.goto(new URL(options.path ?? "/", baseUrl).href);
+  await page.waitForFunction(() =>
+    (globalThis as { __e2eSessionStarted?: boolean }).__e2eSessionStarted ===
+      true
+  );
+  await page.fill("#name-input", name);
+  await page.click("[data-testid=join]");
+  await page.waitForSelector("[data-testid=my-name]");
+  assert.equal(await page.textContent("[data-testid=my-name]"), name);
+  return user;
+}
+
+/** Closes the people's contexts (pages, media, sockets). */
+export async function closeUsers(...users: (User | undefined)[]) {
+  await Promise.all(users.map((u) => u?.context.close().catch(() => {})));
+}
+
+/** Fails if a page threw, logged an error, or opened a dialog. */
+export function assertNothingBroke(...users: User[]) {
+  for (const u of users) {
+    assert.deepEqual(u.problems, [], `${u.name}'s page reported errors`);
+    assert.deepEqual(u.dialogs, [], `${u.name}'s page opened a dialog`);
+  }
+}
+
+/** CSS attribute selector value, quoted. */
+function quoted(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** Waits until `user` sees `other` in the list with the given state. */
+export async function waitForPerson(
+  user: User,
+  other: string,
+  state: "available" | "busy" = "available",
+) {
+  await user.page.waitForSelector(
+    `li[data-user=${quoted(other)}][data-user-state=${state}]`,
+  );
+}
+
+/** Clicks the video-call (or audio-call) button for `callee.name`. */
+export async function clickCall(
+  caller: User,
+  callee: string,
+  { audioOnly = false } = {},
+) {
+  await waitForPerson(caller, callee);
+  const kind = audioOnly ? "audio" : "user";
+  await caller.page.click(`[data-testid=${quoted(`${kind}-${callee}`)}]`);
+}
+
+/** Rings `callee` from `caller` and waits for the prompt on the callee's side. */
+export async function ring(
+  caller: User,
+  callee: User,
+  options: { audioOnly?: boolean } = {},
+) {
+  await clickCall(caller, callee.name, options);
+  await callee.page.waitForSelector("[data-testid=incoming-call]");
+  await caller.page.waitForSelector("[data-call-state=outgoing]");
+}
+
+/** The current `data-call-state` of a page. */
+export function callState(user: User): Promise<string | null> {
+  return user.page.getAttribute("[data-testid=call-view]", "data-call-state");
+}
+
+/** Waits for a call state (and, for `ended`, optionally the reason). */
+export async function waitForCallState(
+  user: User,
+  state: string,
+  reason?: string,
+) {
+  const extra = reason ? `[data-end-reason=${quoted(reason)}]` : "";
+  await user.page.waitForSelector(`[data-call-state=${state}]${extra}`);
+}
+
+/** The call status sentence. */
+export async function callStatus(user: User): Promise<string> {
+  return (await user.page.textContent("[data-testid=call-status]"))?.trim() ??
+    "";
+}
+
+/** Texts of the notices on screen. */
+export function notices(user: User): Promise<string[]> {
+  return user.page.$$eval(
+    "#notices .notice span",
+    (spans) => spans.map((s) => s.textContent ?? ""),
+  );
+}
+
+/** Waits until a notice with exactly `text` is on screen. */
+export async function waitForNotice(user: User, text: string) {
+  await user.page.waitForFunction(
+    (t) =>
+      [...document.querySelectorAll("#notices .notice span")].some((s) =>
+        s.textContent === t
+      ),
+    text,
+  );
+}
+
+/** Rings, accepts, and waits until both sides say `connected`. */
+export async function connect(
+  caller: User,
+  callee: User,
+  options: { audioOnly?: boolean } = {},
+) {
+  await ring(caller, callee, options);
+  await callee.page.click("[data-testid=accept-call]");
+  await Promise.all([
+    waitForCallState(caller, "connected"),
+    waitForCallState(callee, "connected"),
+  ]);
+}
+
+/** Hangs up from `who` and waits until both sides have ended the call. */
+export async function hangUp(who: User, other: User) {
+  await who.page.click("[data-testid=hangup]");
+  await Promise.all([
+    waitForCallState(who, "ended", "hangup"),
+    waitForCallState(other, "ended", "hangup"),
+  ]);
+}
+
+/** Closes the "call ended" view so the next scenario starts from idle. */
+export async function dismissEnded(...users: User[]) {
+  for (const u of users) {
+    if ((await callState(u)) === "ended") {
+      await u.page.click("[data-testid=dismiss-call]");
+    }
+    await waitForCallState(u, "idle");
+  }
+}
+
+/** Sums `inbound-rtp` per kind from the page's current peer connection. */
+export function inboundStats(user: User): Promise<InboundStats> {
+  return user.page.evaluate(async () => {
+    const empty = () => ({
+      present: false,
+      packetsReceived: 0,
+      framesDecoded: 0,
+      totalAudioEnergy: 0,
+      totalSamplesDuration: 0,
+    });
+    const out = { audio: empty(), video: empty() };
+    const pc = (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc;
+    if (!pc) return out;
+    const report = await pc.getStats();
+    report.forEach((r) => {
+      if (r.type !== "inbound-rtp") return;
+      const kind = r.kind as "audio" | "video";
+      const sum = out[kind];
+      if (!sum) return;
+      sum.present = true;
+      sum.packetsReceived += r.packetsReceived ?? 0;
+      sum.framesDecoded += r.framesDecoded ?? 0;
+      sum.totalAudioEnergy += r.totalAudioEnergy ?? 0;
+      sum.totalSamplesDuration += r.totalSamplesDuration ?? 0;
+    });
+    return out;
+  });
+}
+
+/**
+ * Waits until inbound media on `user` grows: video frames decoded (when
+ * `video`) and audio packets received (when `audio`), each by `by` over
+ * what they were when this started. Returns the last reading.
+ */
+export async function waitForMediaFlow(
+  user: User,
+  { audio = true, video = true, by = 10, timeoutMs = STEP_TIMEOUT_MS } = {},
+): Promise<InboundStats> {
+  const start = await inboundStats(user);
+  const deadline = Date.now() + timeoutMs;
+  let now = start;
+  while (Date.now() < deadline) {
+    const audioOk = !audio ||
+      now.audio.packetsReceived - start.audio.packetsReceived >= by;
+    const videoOk = !video ||
+      now.video.framesDecoded - start.video.framesDecoded >= by;
+    if (audioOk && videoOk) return now;
+    await sleep(100);
+    now = await inboundStats(user);
+  }
+  assert.fail(
+    `${user.name}: inbound media did not grow by ${by} within ${timeoutMs} ms ` +
+      `(audio packets ${start.audio.packetsReceived} → ${now.audio.packetsReceived}, ` +
+      `video frames ${start.video.framesDecoded} → ${now.video.framesDecoded})`,
+  );
+}
+
+/**
+ * Mean audio power received over `ms`: the growth of `totalAudioEnergy`
+ * divided by the growth of `totalSamplesDuration`. A window (rather than
+ * the instantaneous `audioLevel`) is needed because the fake microphone
+ * beeps once a second and is quiet in between.
+ */
+export async function receivedAudioPower(user: User, ms = 2_200) {
+  const a = await inboundStats(user);
+  await sleep(ms);
+  const b = await inboundStats(user);
+  const duration = b.audio.totalSamplesDuration - a.audio.totalSamplesDuration;
+  assert.ok(duration > 0, `${user.name} is receiving no audio samples`);
+  return (b.audio.totalAudioEnergy - a.audio.totalAudioEnergy) / duration;
+}
+
+/** Mean brightness (0–255) of the current frame of `#remote-video`. */
+export function remoteBrightness(user: User): Promise<number> {
+  return user.page.evaluate(() => {
+    const video = document.querySelector<HTMLVideoElement>("#remote-video")!;
+    if (!video.videoWidth) return -1;
+    const canvas = document.createElement("canvas");
+    // A small copy is enough for an average and cheap to read back.
+    canvas.width = 64;
+    canvas.height = 36;
+    const g = canvas.getContext("2d", { willReadFrequently: true })!;
+    g.drawImage(video, 0, 0, canvas.width, canvas.height);
+    const { data } = g.getImageData(0, 0, canvas.width, canvas.height);
+    let sum = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      sum += 0.2126 * data[i] + 0.7152 * data[i + 1] + 0.0722 * data[i + 2];
+    }
+    return sum / (data.length / 4);
+  });
+}
+
+/** Polls `read` until `ok` holds for its value; fails with `what` otherwise. */
+export async function eventually<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = STEP_TIMEOUT_MS,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!ok(value)) {
+    if (Date.now() > deadline) {
+      assert.fail(`${what} (last value: ${JSON.stringify(value)})`);
+    }
+    await sleep(100);
+    value = await read();
+  }
+  return value;
+}
+
+/** `#remote-video`'s intrinsic width (0 until a frame is shown). */
+export function remoteVideoWidth(user: User): Promise<number> {
+  return user.page.$eval(
+    "#remote-video",
+    (v) => (v as HTMLVideoElement).videoWidth,
+  );
+}
+
+/** Median of a non-empty list of numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
