@@ -1,0 +1,152 @@
+/**
+ * Calls without a camera, in real Chromium: one browser has a fake
+ * microphone but no camera (`device-count=0`), the other both. The one
+ * without a camera is told it is on audio only, and calls connect either
+ * way with audio flowing in both directions; an audio-only call carries no
+ * video at all.
+ */
+import assert from "node:assert/strict";
+import type { Browser } from "playwright-core";
+import { startApp } from "../helpers/app_server.ts";
+import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import {
+  assertNothingBroke,
+  closeUsers,
+  connect,
+  hangUp,
+  inboundStats,
+  openUser,
+  ring,
+  type User,
+  waitForCallState,
+  waitForMediaFlow,
+  waitForNotice,
+} from "./helpers.ts";
+
+const NO_CAMERA_NOTICE = "No camera was found: you are on audio only.";
+
+/** Kinds of the tracks the page sends, and the m-lines it negotiated. */
+function sending(user: User) {
+  return user.page.evaluate(() => {
+    const pc = (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc!;
+    return {
+      tracks: pc.getSenders().flatMap((s) => s.track ? [s.track.kind] : [])
+        .sort(),
+      mLines: (pc.remoteDescription?.sdp.match(/^m=\w+/gm) ?? []).sort(),
+    };
+  });
+}
+
+Deno.test({
+  name:
+    "a browser without a camera calls and is called on audio only, with audio both ways",
+  ignore: needsBrowser,
+  async fn(t) {
+    const app = await startApp();
+    let withCamera: Browser | undefined, noCamera: Browser | undefined;
+    try {
+      withCamera = await launchBrowser();
+      // A microphone but no camera (see shared/design.md).
+      noCamera = await launchBrowser([
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream=device-count=0",
+      ]);
+      const cam = withCamera, nocam = noCamera;
+
+      await t.step(
+        "calling without a camera says so, connects, and still shows the other camera",
+        async () => {
+          let carl: User | undefined, nina: User | undefined;
+          try {
+            carl = await openUser(cam, app.url, "carl");
+            nina = await openUser(nocam, app.url, "nina");
+            await connect(nina, carl);
+            await waitForNotice(nina, NO_CAMERA_NOTICE);
+            // Nothing to turn off: the camera control is disabled.
+            assert.equal(
+              await nina.page.isDisabled("[data-testid=camera]"),
+              true,
+            );
+            assert.deepEqual((await sending(nina)).tracks, ["audio"]);
+            await waitForMediaFlow(carl, { audio: true, video: false });
+            // Nina still receives carl's camera on the video line she offered.
+            await waitForMediaFlow(nina, { audio: true, video: true });
+            assert.equal((await inboundStats(carl)).video.framesDecoded, 0);
+            await hangUp(nina, carl);
+            assertNothingBroke(carl, nina);
+          } finally {
+            await closeUsers(carl, nina);
+          }
+        },
+      );
+
+      await t.step(
+        "being called without a camera says so while ringing and connects on audio",
+        async () => {
+          let carl: User | undefined, nina: User | undefined;
+          try {
+            carl = await openUser(cam, app.url, "carl");
+            nina = await openUser(nocam, app.url, "nina");
+            await ring(carl, nina);
+            // The callee opens its media while the prompt shows.
+            await waitForNotice(nina, NO_CAMERA_NOTICE);
+            await nina.page.click("[data-testid=accept-call]");
+            await waitForCallState(carl, "connected");
+            await waitForCallState(nina, "connected");
+            assert.deepEqual((await sending(nina)).tracks, ["audio"]);
+            assert.deepEqual((await sending(carl)).tracks, ["audio", "video"]);
+            await waitForMediaFlow(carl, { audio: true, video: false });
+            await waitForMediaFlow(nina, { audio: true, video: true });
+            await hangUp(carl, nina);
+            assertNothingBroke(carl, nina);
+          } finally {
+            await closeUsers(carl, nina);
+          }
+        },
+      );
+
+      await t.step(
+        "an audio call negotiates no video and carries audio both ways",
+        async () => {
+          let carl: User | undefined, nina: User | undefined;
+          try {
+            carl = await openUser(cam, app.url, "carl");
+            nina = await openUser(nocam, app.url, "nina");
+            await ring(carl, nina, { audioOnly: true });
+            assert.equal(
+              await nina.page.textContent("#incoming-desc"),
+              "Incoming audio call",
+            );
+            await nina.page.click("[data-testid=accept-call]");
+            await waitForCallState(carl, "connected");
+            await waitForCallState(nina, "connected");
+            for (const u of [carl, nina]) {
+              assert.deepEqual(await sending(u), {
+                tracks: ["audio"],
+                mLines: ["m=audio"],
+              }, u.name);
+              await waitForMediaFlow(u, { audio: true, video: false });
+              assert.equal((await inboundStats(u)).video.present, false);
+              // An audio call has no camera control to offer.
+              assert.equal(await u.page.$("[data-testid=camera]"), null);
+            }
+            // Asking for audio only never looks for a camera, so no notice.
+            const texts = await nina.page.$$eval(
+              "#notices .notice span",
+              (spans) => spans.map((s) => s.textContent),
+            );
+            assert.ok(!texts.includes(NO_CAMERA_NOTICE), texts.join(" | "));
+            await hangUp(nina, carl);
+            assertNothingBroke(carl, nina);
+          } finally {
+            await closeUsers(carl, nina);
+          }
+        },
+      );
+    } finally {
+      await withCamera?.close();
+      await noCamera?.close();
+      await app.shutdown();
+    }
+  },
+});
