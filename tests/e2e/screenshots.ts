@@ -1,0 +1,101 @@
+/**
+ * Screenshots of the real app for a person to look at (not a test):
+ * the lobby with people online and a chat message, an incoming-call prompt,
+ * and a call in progress, each at 1280×800 and 390×844.
+ *
+ *   deno task build && deno run -A tests/e2e/screenshots.ts /tmp/shots
+ *
+ * Prints the files it wrote. The phone size also gets full-page shots,
+ * since its stacked layout puts the chat below the fold.
+ */
+import { startApp } from "../helpers/app_server.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import {
+  closeUsers,
+  openUser,
+  ring,
+  waitForCallState,
+  waitForMediaFlow,
+  waitForPerson,
+} from "./helpers.ts";
+
+const VIEWPORTS = [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+];
+
+const outDir = Deno.args[0];
+if (!outDir) {
+  console.error("usage: deno run -A tests/e2e/screenshots.ts <outdir>");
+  Deno.exit(2);
+}
+await Deno.mkdir(outDir, { recursive: true });
+
+const app = await startApp();
+const browser = await launchBrowser();
+const written: string[] = [];
+try {
+  for (const viewport of VIEWPORTS) {
+    const size = `${viewport.width}x${viewport.height}`;
+    const phone = viewport.width < 600;
+    // Only the person photographed uses the viewport; the others are props.
+    const alice = await openUser(browser, app.url, "alice", { viewport });
+    const bob = await openUser(browser, app.url, "bob");
+    const carol = await openUser(browser, app.url, "carol");
+    try {
+      const shoot = async (name: string) => {
+        const path = `${outDir}/${name}-${size}.png`;
+        await alice.page.screenshot({ path, animations: "disabled" });
+        written.push(path);
+        if (phone) {
+          const full = `${outDir}/${name}-${size}-full.png`;
+          await alice.page.screenshot({
+            path: full,
+            fullPage: true,
+            animations: "disabled",
+          });
+          written.push(full);
+        }
+      };
+
+      await waitForPerson(alice, "bob");
+      await waitForPerson(alice, "carol");
+      await bob.page.fill(
+        "#chat-input",
+        "Hi all! Anyone free for a quick call?",
+      );
+      await bob.page.press("#chat-input", "Enter");
+      await alice.page.waitForSelector("[data-testid=chat-message]");
+      await alice.page.fill("#chat-input", "Sure, call me.");
+      await alice.page.press("#chat-input", "Enter");
+      await alice.page.waitForSelector("[data-testid=chat-message] >> nth=1");
+      // Nothing focused: the prompt hands focus back to whatever had it, and
+      // a focused chat box would scroll the phone layout away from the call.
+      await alice.page.evaluate(() =>
+        (document.activeElement as HTMLElement | null)?.blur()
+      );
+      await shoot("lobby");
+
+      await ring(bob, alice);
+      // Let the callee's camera open behind the prompt, as it would be seen.
+      await alice.page.waitForFunction(() =>
+        document.querySelector<HTMLVideoElement>("#local-video")!
+          .videoWidth > 0
+      );
+      await shoot("incoming-call");
+
+      await alice.page.click("[data-testid=accept-call]");
+      await waitForCallState(alice, "connected");
+      await waitForMediaFlow(alice, { audio: true, video: true, by: 30 });
+      await shoot("call");
+      await alice.page.click("[data-testid=hangup]");
+      await waitForCallState(bob, "ended");
+    } finally {
+      await closeUsers(alice, bob, carol);
+    }
+  }
+} finally {
+  await browser.close();
+  await app.shutdown();
+}
+for (const path of written) console.log(path);
