@@ -1,0 +1,621 @@
+/**
+ * Relay benchmark: Parley's signaling relay against the minimal relay
+ * (`minimal_relay.ts`), each in its own subprocess so server and load
+ * generator CPU are measured apart.
+ *
+ * - Throughput: P pairs in accepted calls, each client keeping `inFlight`
+ *   ICE-candidate-sized (~300 B) messages in flight to its partner; after a
+ *   warm-up, delivered msgs/s, one-way latency p50/p99/max, per-pair fairness,
+ *   lost messages, CPU of both sides.
+ * - Memory: server RSS per idle logged-in connection at N connections.
+ * - Join storm (Parley only): N users logging into one room at once.
+ *
+ * Everything talks to 127.0.0.1 only and is bounded in count and time.
+ *
+ * Run alone: deno run -A bench/relay_bench.ts [--pairs=50,500] [--rounds=2]
+ *   [--measure-ms=5000] [--idle=5000] [--storm=2000] [--quick]
+ * Or import {@linkcode runRelayBench}.
+ */
+
+/** Which relay a measurement ran against. */
+export type RelayKind = "parley" | "minimal";
+
+/** Knobs; every default is what the numbers in the report used. */
+export interface RelayBenchOptions {
+  /** Pair counts to run, each against both relays. */
+  pairs?: number[];
+  /**
+   * Runs per relay and pair count, alternating relays; the best run counts
+   * (other processes on a shared machine only ever make a run slower).
+   */
+  rounds?: number;
+  /** Messages each client keeps in flight to its partner. */
+  inFlight?: number;
+  warmupMs?: number;
+  measureMs?: number;
+  /** After sending stops, how long to wait for stragglers before counting losses. */
+  drainMs?: number;
+  /** Idle logged-in connections for the memory measurement (0 skips it). */
+  idleConnections?: number;
+  /** Users in the join storm (0 skips it). */
+  joinStorm?: number;
+  /** Progress lines; silent by default. */
+  log?: (line: string) => void;
+}
+
+/** One throughput run. */
+export interface ThroughputResult {
+  relay: RelayKind;
+  pairs: number;
+  round: number;
+  /** Messages delivered per second during the measurement window. */
+  msgsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Sent but never delivered, counted after the drain. */
+  lost: number;
+  /** Delivered msgs/s of the slowest pair and the median pair. */
+  pairMinPerSec: number;
+  pairMedianPerSec: number;
+  /** CPU used during the window, in cores (1 = one core busy). */
+  serverCpu: number;
+  generatorCpu: number;
+}
+
+/** Server memory with idle logged-in connections. */
+export interface MemoryResult {
+  relay: RelayKind;
+  connections: number;
+  /** After a full GC (see memory_probe.ts). */
+  rssBeforeMB: number;
+  rssAfterMB: number;
+  /** RSS growth per connection. */
+  bytesPerConnection: number;
+  /** JS heap growth per connection (live objects after GC). */
+  heapPerConnection: number;
+}
+
+/** N users logging into one room at once (Parley). */
+export interface JoinStormResult {
+  users: number;
+  /** Until every user's view (welcome + deltas) holds all the others. */
+  ms: number;
+  framesToClients: number;
+  bytesToClients: number;
+}
+
+/** Everything one run measured. */
+export interface RelayBenchResult {
+  throughput: ThroughputResult[];
+  /** Parley ÷ minimal, per pair count, best runs. */
+  ratios: { pairs: number; msgsPerSec: number; p99: number }[];
+  memory: MemoryResult[];
+  joinStorm: JoinStormResult | null;
+}
+
+const DEFAULTS: Required<Omit<RelayBenchOptions, "log">> = {
+  pairs: [50, 500],
+  rounds: 2,
+  inFlight: 8,
+  warmupMs: 1500,
+  measureMs: 5000,
+  drainMs: 1000,
+  idleConnections: 5000,
+  joinStorm: 2000,
+};
+
+/** Hard caps so a typo cannot open 10^6 sockets. */
+const MAX_CLIENTS = 10_000;
+const SETUP_TIMEOUT_MS = 60_000;
+
+const CANDIDATE =
+  '{"candidate":"candidate:842163049 1 udp 1677729535 203.0.113.77 51234 typ srflx raddr 192.168.1.10 rport 51234 generation 0 ufrag EbCd network-id 1 network-cost 10","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"EbCd"}';
+
+/** Runs every measurement and returns the numbers. */
+export async function runRelayBench(
+  options: RelayBenchOptions = {},
+): Promise<RelayBenchResult> {
+  const o = { ...DEFAULTS, ...options };
+  const log = options.log ?? (() => {});
+  const throughput: ThroughputResult[] = [];
+  const ratios: RelayBenchResult["ratios"] = [];
+  for (const pairs of o.pairs) {
+    if (pairs * 2 > MAX_CLIENTS) {
+      throw new Error(`at most ${MAX_CLIENTS / 2} pairs`);
+    }
+    const results: Partial<Record<RelayKind, ThroughputResult>> = {};
+    for (let round = 1; round <= o.rounds; round++) {
+      const order = round % 2
+        ? ["minimal", "parley"] as const
+        : ["parley", "minimal"] as const;
+      for (const relay of order) {
+        const result = await withServer(
+          relay,
+          (server) => measureThroughput(server, relay, pairs, round, o),
+        );
+        log(formatThroughput(result));
+        throughput.push(result);
+        const best = results[relay];
+        if (!best || result.msgsPerSec > best.msgsPerSec) {
+          results[relay] = result;
+        }
+      }
+    }
+    ratios.push({
+      pairs,
+      msgsPerSec: results.parley!.msgsPerSec / results.minimal!.msgsPerSec,
+      p99: results.parley!.p99Ms / results.minimal!.p99Ms,
+    });
+  }
+  const memory: MemoryResult[] = [];
+  if (o.idleConnections > 0) {
+    if (o.idleConnections > MAX_CLIENTS) {
+      throw new Error(`at most ${MAX_CLIENTS} idle connections`);
+    }
+    for (const relay of ["minimal", "parley"] as const) {
+      const result = await withServer(
+        relay,
+        (server) => measureMemory(server, relay, o.idleConnections),
+      );
+      log(
+        `memory ${relay}: ${result.connections} idle connections, RSS ${
+          result.rssBeforeMB.toFixed(1)
+        } → ${result.rssAfterMB.toFixed(1)} MB, ${
+          (result.bytesPerConnection / 1024).toFixed(1)
+        } KiB RSS and ${
+          (result.heapPerConnection / 1024).toFixed(1)
+        } KiB JS heap per connection`,
+      );
+      memory.push(result);
+    }
+  }
+  let joinStorm: JoinStormResult | null = null;
+  if (o.joinStorm > 0) {
+    if (o.joinStorm > MAX_CLIENTS) {
+      throw new Error(`at most ${MAX_CLIENTS} users in the storm`);
+    }
+    joinStorm = await withServer(
+      "parley",
+      (server) => measureJoinStorm(server, o.joinStorm),
+    );
+    log(
+      `join storm parley: ${joinStorm.users} users in one room settled in ${
+        joinStorm.ms.toFixed(0)
+      } ms, ${joinStorm.framesToClients} frames, ${
+        (joinStorm.bytesToClients / 1e6).toFixed(1)
+      } MB to clients`,
+    );
+  }
+  return { throughput, ratios, memory, joinStorm };
+}
+
+// --- server subprocess ------------------------------------------------------
+
+interface ServerProcess {
+  port: number;
+  pid: number;
+}
+
+async function withServer<T>(
+  relay: RelayKind,
+  fn: (server: ServerProcess) => Promise<T>,
+): Promise<T> {
+  const script = new URL(
+    relay === "parley" ? "./parley_server.ts" : "./minimal_relay.ts",
+    import.meta.url,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net=127.0.0.1", script.pathname, "0"],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    let head = "";
+    const deadline = Date.now() + 20_000;
+    while (!/listening (\d+)/.test(head)) {
+      if (Date.now() > deadline) {
+        throw new Error(`${relay} server did not start`);
+      }
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`${relay} server exited before listening`);
+      head += value;
+    }
+    const port = Number(/listening (\d+)/.exec(head)![1]);
+    return await fn({ port, pid: child.pid });
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await lines.cancel().catch(() => {});
+  }
+}
+
+/** utime + stime of a process, in seconds (Linux /proc). */
+function cpuSeconds(pid: number | "self"): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The server's memory after a full GC, via its `/__mem` probe. */
+async function probeMemory(server: ServerProcess): Promise<Deno.MemoryUsage> {
+  const res = await fetch(`http://127.0.0.1:${server.port}/__mem`);
+  return await res.json();
+}
+
+// --- clients ------------------------------------------------------------------
+
+/** A WebSocket with an awaitable JSON queue for the setup phase. */
+class SetupClient {
+  readonly queue: Record<string, unknown>[] = [];
+  #wake: (() => void) | null = null;
+
+  constructor(readonly ws: WebSocket) {
+    ws.onmessage = (e) => {
+      this.queue.push(JSON.parse(e.data));
+      this.#wake?.();
+    };
+  }
+
+  static open(url: string, protocol?: string): Promise<SetupClient> {
+    const ws = protocol ? new WebSocket(url, protocol) : new WebSocket(url);
+    return new Promise((resolve, reject) => {
+      ws.onopen = () => resolve(new SetupClient(ws));
+      ws.onerror = (e) =>
+        reject(new Error(`connect failed: ${(e as ErrorEvent).message}`));
+    });
+  }
+
+  send(msg: unknown): void {
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  async next(type: string): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + SETUP_TIMEOUT_MS;
+    for (;;) {
+      const i = this.queue.findIndex((m) => m.type === type);
+      if (i >= 0) return this.queue.splice(i, 1)[0];
+      if (Date.now() > deadline) {
+        throw new Error(`no ${type} within ${SETUP_TIMEOUT_MS} ms`);
+      }
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 1000);
+        this.#wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+    }
+  }
+}
+
+/** Opens `n` things `limit` at a time. */
+async function inBatches<T>(
+  n: number,
+  limit: number,
+  make: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const out: T[] = new Array(n);
+  for (let start = 0; start < n; start += limit) {
+    const batch = [];
+    for (let i = start; i < Math.min(n, start + limit); i++) {
+      batch.push(make(i).then((v) => (out[i] = v)));
+    }
+    await Promise.all(batch);
+  }
+  return out;
+}
+
+async function closeAll(sockets: WebSocket[]): Promise<void> {
+  await Promise.all(sockets.map((ws) =>
+    new Promise<void>((resolve) => {
+      if (ws.readyState === WebSocket.CLOSED) return resolve();
+      const t = setTimeout(resolve, 3000);
+      ws.onclose = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      ws.onerror = () => {};
+      try {
+        ws.close();
+      } catch {
+        resolve();
+      }
+    })
+  ));
+}
+
+/** One side of a pair: its socket and the frame prefix it sends. */
+interface Endpoint {
+  ws: WebSocket;
+  prefix: string;
+  pair: number;
+}
+
+/** Logs pairs in and sets up calls; returns both endpoints of each pair. */
+async function setupPairs(
+  url: string,
+  relay: RelayKind,
+  pairs: number,
+): Promise<Endpoint[][]> {
+  return await inBatches(pairs, 50, async (i) => {
+    const a = `a${i}`;
+    const b = `b${i}`;
+    if (relay === "minimal") {
+      const [ca, cb] = await Promise.all([
+        SetupClient.open(url),
+        SetupClient.open(url),
+      ]);
+      ca.send({ type: "login", name: a });
+      cb.send({ type: "login", name: b });
+      await Promise.all([ca.next("welcome"), cb.next("welcome")]);
+      return [
+        {
+          ws: ca.ws,
+          pair: i,
+          prefix:
+            `{"type":"signal","target":"${b}","candidate":${CANDIDATE},"t":`,
+        },
+        {
+          ws: cb.ws,
+          pair: i,
+          prefix:
+            `{"type":"signal","target":"${a}","candidate":${CANDIDATE},"t":`,
+        },
+      ];
+    }
+    // Rooms of 10 pairs keep presence traffic out of the measurement.
+    const roomUrl = `${url}?room=bench${Math.floor(i / 10)}`;
+    const [ca, cb] = await Promise.all([
+      SetupClient.open(roomUrl, "parley.v1"),
+      SetupClient.open(roomUrl, "parley.v1"),
+    ]);
+    ca.send({ type: "login", name: a });
+    cb.send({ type: "login", name: b });
+    await Promise.all([ca.next("welcome"), cb.next("welcome")]);
+    ca.send({ type: "call", to: b });
+    const { callId } = await ca.next("ringing") as { callId: string };
+    await cb.next("incoming");
+    cb.send({ type: "accept", callId });
+    await Promise.all([ca.next("accepted"), cb.next("accepted")]);
+    const prefix =
+      `{"type":"signal","callId":"${callId}","candidate":${CANDIDATE},"t":`;
+    return [{ ws: ca.ws, pair: i, prefix }, { ws: cb.ws, pair: i, prefix }];
+  });
+}
+
+// --- measurements -------------------------------------------------------------
+
+async function measureThroughput(
+  server: ServerProcess,
+  relay: RelayKind,
+  pairs: number,
+  round: number,
+  o: typeof DEFAULTS,
+): Promise<ThroughputResult> {
+  const url = `ws://127.0.0.1:${server.port}/ws`;
+  const endpoints = await setupPairs(url, relay, pairs);
+  await new Promise((r) => setTimeout(r, 300)); // presence ticks settle
+
+  let running = true;
+  let measuring = false;
+  let sent = 0;
+  let received = 0;
+  let windowDelivered = 0;
+  const latencies: number[] = [];
+  const perPair = new Float64Array(pairs);
+
+  for (const [x, y] of endpoints) {
+    for (const [self, partner] of [[x, y], [y, x]]) {
+      const { ws, prefix, pair } = self;
+      void partner;
+      ws.onmessage = (e) => {
+        const s = e.data as string;
+        if (s.charCodeAt(9) !== 115 /* s of "signal" */) return;
+        received++;
+        if (measuring) {
+          const at = s.indexOf('"t":');
+          latencies.push(
+            performance.now() - parseFloat(s.slice(at + 4, at + 30)),
+          );
+          windowDelivered++;
+          perPair[pair]++;
+        }
+        if (running && ws.readyState === WebSocket.OPEN) {
+          ws.send(prefix + performance.now() + "}");
+          sent++;
+        }
+      };
+    }
+  }
+  // Each client starts its window of messages to its partner.
+  for (const pair of endpoints) {
+    for (const { ws, prefix } of pair) {
+      for (let k = 0; k < o.inFlight; k++) {
+        ws.send(prefix + performance.now() + "}");
+        sent++;
+      }
+    }
+  }
+  await new Promise((r) => setTimeout(r, o.warmupMs));
+  const cpu0 = {
+    server: cpuSeconds(server.pid),
+    self: cpuSeconds("self"),
+    at: performance.now(),
+  };
+  measuring = true;
+  await new Promise((r) => setTimeout(r, o.measureMs));
+  measuring = false;
+  const elapsed = (performance.now() - cpu0.at) / 1000;
+  const serverCpu = (cpuSeconds(server.pid) - cpu0.server) / elapsed;
+  const generatorCpu = (cpuSeconds("self") - cpu0.self) / elapsed;
+  running = false;
+  // Drain: wait until every sent message arrived, or the drain time is up.
+  const drainEnd = Date.now() + o.drainMs;
+  while (received < sent && Date.now() < drainEnd) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await closeAll(endpoints.flat().map((e) => e.ws));
+
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies.length
+      ? latencies[
+        Math.min(latencies.length - 1, Math.floor(p * latencies.length))
+      ]
+      : NaN;
+  const pairRates = Array.from(perPair, (n) => n / elapsed).sort((a, b) =>
+    a - b
+  );
+  return {
+    relay,
+    pairs,
+    round,
+    msgsPerSec: windowDelivered / elapsed,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    maxMs: latencies.at(-1) ?? NaN,
+    lost: sent - received,
+    pairMinPerSec: pairRates[0],
+    pairMedianPerSec: pairRates[Math.floor(pairRates.length / 2)],
+    serverCpu,
+    generatorCpu,
+  };
+}
+
+async function measureMemory(
+  server: ServerProcess,
+  relay: RelayKind,
+  connections: number,
+): Promise<MemoryResult> {
+  const url = `ws://127.0.0.1:${server.port}/ws`;
+  await new Promise((r) => setTimeout(r, 500));
+  const before = await probeMemory(server);
+  const clients = await inBatches(connections, 250, async (i) => {
+    const c = relay === "parley"
+      // Rooms of 50: per-connection cost, not one giant room's presence.
+      ? await SetupClient.open(
+        `${url}?room=idle${Math.floor(i / 50)}`,
+        "parley.v1",
+      )
+      : await SetupClient.open(url);
+    c.send({ type: "login", name: `u${i}` });
+    await c.next("welcome");
+    return c;
+  });
+  // Let presence ticks run and freshly grown buffers settle.
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await probeMemory(server);
+  for (const c of clients) c.queue.length = 0;
+  await closeAll(clients.map((c) => c.ws));
+  return {
+    relay,
+    connections,
+    rssBeforeMB: before.rss / 2 ** 20,
+    rssAfterMB: after.rss / 2 ** 20,
+    bytesPerConnection: (after.rss - before.rss) / connections,
+    heapPerConnection: (after.heapUsed - before.heapUsed) / connections,
+  };
+}
+
+async function measureJoinStorm(
+  server: ServerProcess,
+  users: number,
+): Promise<JoinStormResult> {
+  const url = `ws://127.0.0.1:${server.port}/ws?room=storm`;
+  const sockets = await inBatches(
+    users,
+    250,
+    () =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(url, "parley.v1");
+        ws.onopen = () => resolve(ws);
+        ws.onerror = () => reject(new Error("connect failed"));
+      }),
+  );
+  let frames = 0;
+  let bytes = 0;
+  let settled = 0;
+  const { promise: allSettled, resolve } = Promise.withResolvers<void>();
+  for (const ws of sockets) {
+    let known = 0;
+    let done = false;
+    ws.onmessage = (e) => {
+      const text = e.data as string;
+      frames++;
+      bytes += text.length;
+      const msg = JSON.parse(text);
+      if (msg.type === "welcome") known += msg.users.length;
+      else if (msg.type === "presence") {
+        known += (msg.joined?.length ?? 0) - (msg.left?.length ?? 0);
+      }
+      if (!done && known === users - 1) {
+        done = true;
+        if (++settled === users) resolve();
+      }
+    };
+  }
+  const started = performance.now();
+  sockets.forEach((ws, i) =>
+    ws.send(JSON.stringify({ type: "login", name: `user${i}` }))
+  );
+  const timeout = setTimeout(resolve, SETUP_TIMEOUT_MS);
+  await allSettled;
+  clearTimeout(timeout);
+  const ms = performance.now() - started;
+  if (settled < users) {
+    throw new Error(`join storm: only ${settled} of ${users} settled`);
+  }
+  await closeAll(sockets);
+  return { users, ms, framesToClients: frames, bytesToClients: bytes };
+}
+
+// --- report -------------------------------------------------------------------
+
+function formatThroughput(r: ThroughputResult): string {
+  return `${r.relay.padEnd(7)} ${
+    String(r.pairs).padStart(4)
+  } pairs (run ${r.round}): ${
+    Math.round(r.msgsPerSec).toLocaleString("en")
+  } msg/s, ` +
+    `p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, max ${
+      r.maxMs.toFixed(0)
+    } ms, lost ${r.lost}, ` +
+    `pair min/median ${Math.round(r.pairMinPerSec)}/${
+      Math.round(r.pairMedianPerSec)
+    } msg/s, ` +
+    `CPU server ${r.serverCpu.toFixed(2)} generator ${
+      r.generatorCpu.toFixed(2)
+    } cores`;
+}
+
+if (import.meta.main) {
+  const arg = (name: string) =>
+    Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+  const quick = Deno.args.includes("--quick");
+  const result = await runRelayBench({
+    pairs: arg("pairs")?.split(",").map(Number) ?? (quick ? [50] : undefined),
+    rounds: arg("rounds") ? Number(arg("rounds")) : quick ? 1 : undefined,
+    measureMs: arg("measure-ms")
+      ? Number(arg("measure-ms"))
+      : quick
+      ? 2000
+      : undefined,
+    idleConnections: arg("idle")
+      ? Number(arg("idle"))
+      : quick
+      ? 1000
+      : undefined,
+    joinStorm: arg("storm") ? Number(arg("storm")) : quick ? 500 : undefined,
+    log: console.log,
+  });
+  for (const r of result.ratios) {
+    console.log(
+      `ratio parley/minimal at ${r.pairs} pairs: throughput ${
+        r.msgsPerSec.toFixed(2)
+      }, p99 ${r.p99.toFixed(2)}`,
+    );
+  }
+  console.log(JSON.stringify(result));
+}
