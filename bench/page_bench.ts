@@ -1,0 +1,189 @@
+/**
+ * Page figures: bytes of HTML, JavaScript and CSS that `/` costs a browser
+ * (raw and gzip), server render time of `/` (from `deno bench`), and process
+ * start to first served request. Needs `deno task build` first.
+ *
+ * Run alone: `deno run -A bench/page_bench.ts`, or import {@linkcode runPageBench}.
+ */
+import { type Figure, figure, median } from "./figures.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** Measures everything above against a fresh server process. */
+export async function runPageBench(
+  log: (line: string) => void = () => {},
+): Promise<Figure[]> {
+  log("page: start-up");
+  const startups: number[] = [];
+  for (let i = 0; i < 5; i++) startups.push(await startupMs());
+  log("page: bytes");
+  const server = await spawnServer();
+  let bytes: PageBytes;
+  try {
+    bytes = await pageBytes(server.url);
+  } finally {
+    await server.stop();
+  }
+  log("page: render (deno bench)");
+  const render = await renderNs();
+  return [
+    figure("page / HTML", bytes.html.raw, "B"),
+    figure("page / HTML gzip", bytes.html.gzip, "B"),
+    figure("page / JS", bytes.js.raw, "B"),
+    figure("page / JS gzip", bytes.js.gzip, "B", { target: { max: 20_000 } }),
+    figure("page / CSS", bytes.css.raw, "B"),
+    figure("page / CSS gzip", bytes.css.gzip, "B"),
+    // deno bench reports no median; p75 bounds it from above.
+    figure("render / p75 (deno bench)", render / 1e6, "ms", {
+      target: { max: 2 },
+    }),
+    figure("start-up to first request, median of 5", median(startups), "ms", {
+      target: { max: 300 },
+    }),
+  ];
+}
+
+interface Size {
+  raw: number;
+  gzip: number;
+}
+
+interface PageBytes {
+  html: Size;
+  js: Size;
+  css: Size;
+}
+
+async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
+  const stream = new Blob([bytes]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+async function fetchBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Sums a set of files: raw bytes, and gzip of each file as a server would send it. */
+async function sizeOf(files: Uint8Array<ArrayBuffer>[]): Promise<Size> {
+  let raw = 0;
+  let gzip = 0;
+  for (const file of files) {
+    raw += file.byteLength;
+    gzip += await gzipSize(file);
+  }
+  return { raw, gzip };
+}
+
+/**
+ * Follows every script the page loads and every module they import,
+ * statically or dynamically (esbuild writes both as quoted relative paths).
+ */
+async function pageBytes(base: string): Promise<PageBytes> {
+  const page = new URL("/", base);
+  const html = await fetchBytes(page);
+  const text = new TextDecoder().decode(html);
+  const scripts = [...text.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) =>
+    new URL(m[1], page)
+  );
+  const styles = [
+    ...text.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g),
+  ]
+    .map((m) => new URL(m[1], page));
+  const seen = new Map<string, Uint8Array<ArrayBuffer>>();
+  const queue = [...scripts];
+  while (queue.length) {
+    const url = queue.pop()!;
+    if (seen.has(url.href)) continue;
+    const body = await fetchBytes(url);
+    seen.set(url.href, body);
+    const source = new TextDecoder().decode(body);
+    for (
+      const m of source.matchAll(
+        /(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g,
+      )
+    ) {
+      queue.push(new URL(m[1], url));
+    }
+  }
+  const css = await Promise.all(styles.map(fetchBytes));
+  return {
+    html: await sizeOf([html]),
+    js: await sizeOf([...seen.values()]),
+    css: await sizeOf(css),
+  };
+}
+
+interface ServerProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function spawnServer(): Promise<ServerProcess & { readyMs: number }> {
+  const port = freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts"],
+    cwd: ROOT,
+    env: { PORT: String(port), HOSTNAME: "127.0.0.1" },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await child.status;
+  };
+  const deadline = started + 10_000;
+  while (performance.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      await res.body?.cancel();
+      if (res.ok) return { url, stop, readyMs: performance.now() - started };
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await stop();
+  throw new Error(
+    "The server did not answer /healthz within 10 s; run `deno task build` first.",
+  );
+}
+
+async function startupMs(): Promise<number> {
+  const server = await spawnServer();
+  await server.stop();
+  return server.readyMs;
+}
+
+/** p75 of rendering `/`, in ns, from `deno bench --json`. */
+async function renderNs(): Promise<number> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["bench", "-A", "--json", "bench/render_bench.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!out.success) throw new Error("deno bench bench/render_bench.ts failed");
+  const report = JSON.parse(new TextDecoder().decode(out.stdout));
+  const lobby = report.benches.find((b: { name: string }) =>
+    b.name.startsWith("render / ")
+  );
+  return lobby.results[0].ok.p75;
+}
+
+if (import.meta.main) {
+  const { formatTable } = await import("./figures.ts");
+  console.log(formatTable(await runPageBench(console.error)));
+}
