@@ -246,6 +246,15 @@ export class Relay {
     });
   }
 
+  /**
+   * Closes a connection on the server's initiative (e.g. a client that stopped
+   * reading) and forgets it at once, without waiting for the close handshake.
+   */
+  kick(id: ConnectionId, code: number, reason: string): void {
+    const conn = this.#conns.get(id);
+    if (conn) this.#kick(conn, code, reason);
+  }
+
   /** Sends every pending presence delta (and tutorial `userlist`) now. */
   flushPresence(): void {
     if (this.#presenceTimer !== null) {

@@ -117,7 +117,7 @@ export class Transport {
         closeQuietly(socket, CloseCode.goingAway, "server shutting down");
         return;
       }
-      this.#bus.attach(id, this.#sink(socket));
+      this.#bus.attach(id, this.#sink(id, socket));
       this.#relay.open(id, dialect, room, { ip });
     };
     socket.onmessage = (event) => this.#relay.receive(id, event.data);
@@ -170,14 +170,23 @@ export class Transport {
     if (this.#sockets.size === 0) this.#drained?.();
   }
 
-  #sink(socket: WebSocket): Sink {
+  #sink(id: ConnectionId, socket: WebSocket): Sink {
     const maxBuffered = this.#config.maxBufferedBytes;
+    const relay = this.#relay;
+    let dropping = false;
     return {
       send(frame) {
         if (socket.readyState !== WebSocket.OPEN) return;
-        // A peer that stopped reading would otherwise grow our memory forever.
+        // A peer that stopped reading would otherwise grow our memory without
+        // bound. Its close handshake cannot complete either, so the relay
+        // forgets it now; deferred, as we may be inside a fan-out loop.
         if (socket.bufferedAmount > maxBuffered) {
-          closeQuietly(socket, CloseCode.policy, "too slow: stopped reading");
+          if (!dropping) {
+            dropping = true;
+            queueMicrotask(() =>
+              relay.kick(id, CloseCode.policy, "too slow: stopped reading")
+            );
+          }
           return;
         }
         try {

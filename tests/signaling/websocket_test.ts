@@ -431,6 +431,50 @@ Deno.test({
 Deno.test({
   ...opts,
   name:
+    "a client that stops reading is dropped once its queue passes the limit",
+  async fn() {
+    const server = startServer({
+      maxBufferedBytes: 1024 * 1024,
+      ratePerSecond: 1e6,
+      rateBurst: 1e6,
+      presenceTickMs: 10,
+    });
+    try {
+      const stuck = await RawClient.open(server.port, "/ws", "parley.v1", {
+        read: false,
+      });
+      await stuck.sendText(JSON.stringify({ type: "login", name: "stuck" }));
+      const { client: talker } = await parleyUser(server.url, "talker");
+      const text = "x".repeat(2000);
+      // Up to 20 MB of chat: far more than the kernel's socket buffers hold.
+      for (let i = 0; i < 10_000; i++) {
+        talker.send({ type: "chat", text });
+        // Yield often: the talker must keep reading its own echoes.
+        if (i % 20 === 0) {
+          // Drop the echoed chat, keep everything else.
+          const rest = talker.frames.filter((f) => f.type !== "chat");
+          talker.frames.splice(0, Infinity, ...rest);
+          await new Promise((r) => setTimeout(r, 0));
+          if (server.signaling.stats().users === 1) break;
+        }
+      }
+      const left = await talker.next(
+        (f) => f.type === "presence" && f.left?.includes("stuck"),
+        5000,
+      );
+      assert.deepEqual(left.left, ["stuck"]);
+      assert.equal(server.signaling.stats().kicked["1008"], 1);
+      await stuck.close();
+      await talker.close();
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
     "a peer that stops answering pings is dropped and its call peer told peer-left",
   async fn() {
     const server = startServer({ idleTimeoutSeconds: 1 });

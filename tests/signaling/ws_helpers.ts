@@ -183,15 +183,19 @@ export class RawClient {
   readonly done: Promise<void>;
   #pending: Uint8Array = new Uint8Array(0);
 
-  private constructor(readonly conn: Deno.TcpConn) {
-    this.done = this.#readLoop();
+  private constructor(readonly conn: Deno.TcpConn, read: boolean) {
+    this.done = read ? this.#readLoop() : Promise.resolve();
   }
 
-  /** Connects and completes the handshake, offering `protocol`. */
+  /**
+   * Connects and completes the handshake, offering `protocol`. With
+   * `read: false` it never reads again, like a peer that stopped reading.
+   */
   static async open(
     port: number,
     path = "/ws",
     protocol = "parley.v1",
+    { read = true } = {},
   ): Promise<RawClient> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     await conn.write(new TextEncoder().encode(
@@ -210,7 +214,7 @@ export class RawClient {
     }
     const status = new TextDecoder().decode(new Uint8Array(head)).split(" ")[1];
     if (status !== "101") throw new Error(`handshake answered ${status}`);
-    return new RawClient(conn);
+    return new RawClient(conn, read);
   }
 
   /** Sends one masked text frame; returns false once the connection is gone. */
