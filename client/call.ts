@@ -11,6 +11,12 @@
  * waits in an outbox until `accepted`; the callee opens media while the
  * prompt shows and adds its tracks to the offered transceivers just before
  * answering, so there is exactly one offer/answer round.
+ *
+ * Surviving the signaling socket: media is peer-to-peer, so a call is never
+ * torn down because the socket blinked. Signals made meanwhile wait in the
+ * outbox. After the next `welcome` the call goes on if the server resumed
+ * the session; after a server restart the login claims the call
+ * ({@link CallController.claim}) and signals wait until `call-restored`.
  */
 import { watchIce } from "./ice_watch.ts";
 import {
@@ -31,10 +37,12 @@ import {
   type TrackLike,
 } from "./peer.ts";
 import type {
+  CallClaim,
   ClientMessage,
   EndReason,
   ServerMessage,
   SignalPayload,
+  WelcomeMessage,
 } from "./protocol.ts";
 import { realTimers, type Timers } from "./timers.ts";
 
@@ -50,13 +58,18 @@ export type CallPhase =
 /**
  * Why a call ended: the server's reasons, plus `media-error` (our camera or
  * microphone could not be opened), `failed` (the connection could not be
- * (re)established) and `unavailable` (the server refused the call).
+ * (re)established), `unavailable` (the server refused the call),
+ * `interrupted` (it was still ringing when the server forgot it, e.g. a
+ * restart) and `not-restored` (after a server restart the peer never
+ * claimed the call back).
  */
 export type CallEndReason =
   | EndReason
   | "media-error"
   | "failed"
-  | "unavailable";
+  | "unavailable"
+  | "interrupted"
+  | "not-restored";
 
 /** Everything a view needs to draw the call; a new object on every change. */
 export interface CallSnapshot {
@@ -107,6 +120,8 @@ export interface CallDeps {
   onNotice?(notice: CallNotice): void;
   /** The current peer connection, or null; e.g. to expose it to tests. */
   onPeerConnection?(pc: PeerConnectionLike | null): void;
+  /** `relay` sends all media through TURN (see `client/README.md`). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
 }
 
 type Kind = "audio" | "video";
@@ -119,6 +134,11 @@ interface ActiveCall {
   phase: CallPhase;
   /** The server said `accepted`: signals may flow. */
   accepted: boolean;
+  /**
+   * The server lost the call (restart) and we claimed it back in our login:
+   * signals wait until `call-restored`, since it would refuse them.
+   */
+  restoring: boolean;
   acceptSent: boolean;
   polite: boolean;
   pc: PeerConnectionLike | null;
@@ -177,15 +197,77 @@ export class CallController {
   #devices: Record<Kind, string | null> = { audio: null, video: null };
   /** A peer we stopped ringing before the server gave us the call id. */
   #cancelOnRinging: string | null = null;
+  /** Hang-ups that could not be sent while the socket was down. */
+  #deferred: ClientMessage[] = [];
 
   constructor(deps: CallDeps) {
     this.#deps = deps;
     this.#timers = deps.timers ?? realTimers;
   }
 
-  /** ICE servers for new peer connections (from `welcome.iceServers`). */
+  /**
+   * ICE servers for new peer connections (from `welcome.iceServers` or a
+   * refresh). A live connection gets them too, so an ICE restart late in a
+   * long call authenticates with credentials that have not expired.
+   */
   setIceServers(servers: RTCIceServer[]): void {
     this.#iceServers = servers;
+    const pc = this.#c?.pc;
+    if (!pc?.setConfiguration) return;
+    try {
+      pc.setConfiguration({
+        ...pc.getConfiguration?.(),
+        iceServers: servers,
+      });
+    } catch (err) {
+      // The old servers keep working until their credentials expire.
+      console.warn("could not update ICE servers", err);
+    }
+  }
+
+  /**
+   * The call to claim in a login after reconnecting: an accepted call, which
+   * the peers keep over their own connection whatever the server knows.
+   */
+  get claim(): CallClaim | null {
+    const c = this.#c;
+    return c?.accepted && c.callId ? { callId: c.callId, peer: c.peer } : null;
+  }
+
+  /**
+   * The server welcomed us (again). With `resumed` it kept our session and
+   * any call, and queued what it could not deliver; without, it knows
+   * nothing of us: a ringing call is gone, and an accepted one waits for
+   * `call-restored` (the login claimed it) or `ended peer-left`.
+   */
+  onWelcome(welcome: Pick<WelcomeMessage, "resumed" | "call">): void {
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    const c = this.#c;
+    if (welcome.resumed) {
+      for (const msg of deferred) this.#deps.send(msg);
+      if (!c) {
+        // We ended it while away, or the page lost it: end it for the peer.
+        const callId = welcome.call?.callId;
+        const told = deferred.some((m) =>
+          m.type === "hangup" && m.callId === callId
+        );
+        if (callId && !told) this.#deps.send({ type: "hangup", callId });
+        return;
+      }
+      if (welcome.call && welcome.call.peer === c.peer && c.accepted) {
+        c.callId = welcome.call.callId;
+      }
+      c.restoring = false;
+      if (c.accepted) this.#flushOutbox(c);
+      return;
+    }
+    if (!c) return;
+    if (c.accepted) {
+      c.restoring = true;
+      return;
+    }
+    this.#finish(c, "interrupted", false);
   }
 
   /** The device used for a kind when media is next opened, or null. */
@@ -303,7 +385,12 @@ export class CallController {
       this.#finish(c, "cancelled", true);
       return;
     }
-    if (c.callId) this.#deps.send({ type: "hangup", callId: c.callId });
+    if (c.callId) {
+      const msg: ClientMessage = { type: "hangup", callId: c.callId };
+      // Offline: tell the server once we are back, or the peer would keep
+      // a dead call until the grace period ends.
+      if (!this.#deps.send(msg)) this.#deferred.push(msg);
+    }
     this.#finish(c, "hangup", true);
   }
 
@@ -327,6 +414,8 @@ export class CallController {
         return this.#onEnded(msg.callId, msg.reason, msg.peer);
       case "signal":
         return this.#onSignal(msg.callId, msg);
+      case "call-restored":
+        return this.#onRestored(msg.callId, msg.peer);
       case "error":
         return this.#onError(msg.code);
     }
@@ -334,7 +423,7 @@ export class CallController {
 
   /**
    * Sends signals held back while the socket was down. Call it after the
-   * session is logged in again.
+   * session is logged in again ({@link onWelcome} does).
    */
   flushSignals(): void {
     const c = this.#c;
@@ -471,6 +560,7 @@ export class CallController {
 
   /** Ends everything without telling the server (page unload, tests). */
   dispose(): void {
+    this.#deferred = [];
     if (this.#c) this.#cleanup(this.#c);
     this.#c = null;
     this.#ended = null;
@@ -581,10 +671,28 @@ export class CallController {
       }
       // A ring that timed out on our side is the call we did not answer.
       const missed = reason === "no-answer" && c.direction === "incoming";
-      this.#finish(c, reason, missed);
+      // peer-left for a claimed call: the peer never came back after the
+      // server lost the call, which deserves its own sentence.
+      const why = c.restoring && reason === "peer-left"
+        ? "not-restored"
+        : reason;
+      this.#finish(c, why, missed);
     } else if (c.glareIncoming === callId) {
       c.glareIncoming = null;
     }
+  }
+
+  #onRestored(callId: string, peer: string): void {
+    const c = this.#c;
+    if (!c || !c.accepted || c.peer !== peer) {
+      // Restored a call we no longer have: end it for the peer as well.
+      this.#deps.send({ type: "hangup", callId });
+      return;
+    }
+    c.callId = callId;
+    c.restoring = false;
+    this.#flushOutbox(c);
+    this.#emit();
   }
 
   #onSignal(callId: string, payload: SignalPayload): void {
@@ -628,6 +736,7 @@ export class CallController {
       audioOnly,
       phase: direction,
       accepted: false,
+      restoring: false,
       acceptSent: false,
       polite: direction === "incoming",
       pc: null,
@@ -693,6 +802,9 @@ export class CallController {
     if (c.pc) return;
     const pc = this.#deps.createPeerConnection({
       iceServers: this.#iceServers,
+      ...(this.#deps.iceTransportPolicy
+        ? { iceTransportPolicy: this.#deps.iceTransportPolicy }
+        : {}),
     });
     c.pc = pc;
     c.polite = polite;
@@ -776,7 +888,7 @@ export class CallController {
 
   #sendSignal(c: ActiveCall, payload: SignalPayload): void {
     if (this.#c !== c) return;
-    if (!c.accepted || !c.callId || c.outbox.length > 0) {
+    if (!c.accepted || !c.callId || c.restoring || c.outbox.length > 0) {
       c.outbox.push(payload);
       if (c.accepted) this.#flushOutbox(c);
       return;
@@ -787,7 +899,7 @@ export class CallController {
   }
 
   #flushOutbox(c: ActiveCall): void {
-    if (!c.callId) return;
+    if (!c.callId || c.restoring) return;
     while (c.outbox.length > 0) {
       const payload = c.outbox[0];
       if (!this.#deps.send({ type: "signal", callId: c.callId, ...payload })) {

@@ -3,6 +3,7 @@
  * them here (instead of using the DOM classes directly) lets Deno tests pass
  * small fakes, and documents exactly what the call code depends on.
  */
+import type { StatsEntry } from "./quality.ts";
 
 /** A media track as the call code uses it. */
 export interface TrackLike {
@@ -77,6 +78,12 @@ export interface PeerConnectionLike {
   ): { sender: SenderLike };
   restartIce(): void;
   close(): void;
+  /** Statistics for the quality indicator (absent in simple fakes). */
+  getStats?(): Promise<{ forEach(fn: (value: StatsEntry) => void): void }>;
+  /** Current configuration, so a change can keep everything but one field. */
+  getConfiguration?(): RTCConfiguration;
+  /** Swaps ICE servers on a live connection (fresh TURN credentials). */
+  setConfiguration?(configuration: RTCConfiguration): void;
 }
 
 /** Makes a peer connection; the browser default is `new RTCPeerConnection`. */

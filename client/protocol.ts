@@ -42,9 +42,15 @@ export type SignalPayload =
   | { description: WireDescription; candidate?: undefined }
   | { candidate: WireCandidate; description?: undefined };
 
+/** A call this client believes is still up, claimed in a login after a reconnect. */
+export interface CallClaim {
+  callId: string;
+  peer: string;
+}
+
 /** Messages the browser sends. */
 export type ClientMessage =
-  | { type: "login"; name: string; resume?: string }
+  | { type: "login"; name: string; resume?: string; call?: CallClaim }
   | { type: "chat"; text: string }
   | { type: "call"; to: string; audioOnly?: boolean }
   | { type: "accept"; callId: string }
@@ -52,6 +58,7 @@ export type ClientMessage =
   | { type: "cancel"; callId: string }
   | { type: "hangup"; callId: string }
   | ({ type: "signal"; callId: string } & SignalPayload)
+  | { type: "ice-servers" }
   | { type: "ping" };
 
 /** `welcome`: the answer to `login`. */
@@ -63,6 +70,10 @@ export interface WelcomeMessage {
   users: UserInfo[];
   iceServers: RTCIceServer[];
   resume: string;
+  /** True when the login's `resume` token restored the detached session. */
+  resumed?: boolean;
+  /** The call the server still holds for a resumed session. */
+  call?: CallClaim & { polite: boolean };
 }
 
 /** Presence deltas after the welcome snapshot. */
@@ -88,6 +99,22 @@ export type CallControlMessage =
   | { type: "accepted"; callId: string; peer: string; polite: boolean }
   | { type: "ended"; callId: string; reason: EndReason; peer: string };
 
+/**
+ * After a server restart: both parties claimed the same call in their logins,
+ * so the server knows it again and relays its signals.
+ */
+export interface CallRestoredMessage {
+  type: "call-restored";
+  callId: string;
+  peer: string;
+}
+
+/** Fresh STUN/TURN servers, the answer to `{type: "ice-servers"}`. */
+export interface IceServersMessage {
+  type: "ice-servers";
+  iceServers: RTCIceServer[];
+}
+
 /** SDP or ICE relayed from the call peer. */
 export type SignalMessage =
   & { type: "signal"; callId: string; from: string }
@@ -106,6 +133,8 @@ export type ServerMessage =
   | PresenceMessage
   | ChatMessage
   | CallControlMessage
+  | CallRestoredMessage
+  | IceServersMessage
   | SignalMessage
   | ErrorMessage
   | { type: "pong" };
@@ -118,6 +147,8 @@ const SERVER_TYPES = new Set([
   "incoming",
   "accepted",
   "ended",
+  "call-restored",
+  "ice-servers",
   "signal",
   "error",
   "pong",

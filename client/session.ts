@@ -5,13 +5,30 @@
  *
  * Data path: socket frame → `SignalingClient` → here (presence, chat,
  * errors) or `CallController` (calls) → signals → islands.
+ *
+ * Across reconnects: every login carries the resume token of the last
+ * `welcome` and, during a call, a claim on it; the status stays
+ * "reconnecting" until the server welcomes us again. Name and token are
+ * saved per tab (`saved_session.ts`) so a reload joins again by itself.
  */
 import { batch } from "@preact/signals";
 import { CallController, type CallDeps, type CallSnapshot } from "./call.ts";
+import { refreshDueAt, staleForNewCall } from "./ice_servers.ts";
 import { groupDevices } from "./media.ts";
 import type { PeerConnectionLike, StreamLike } from "./peer.ts";
 import type { ServerMessage, UserInfo } from "./protocol.ts";
-import { SignalingClient, type SignalingOptions } from "./signaling.ts";
+import { sampleQuality } from "./quality_sampler.ts";
+import {
+  forgetSession,
+  type KeyValueStore,
+  loadSavedSession,
+  saveSession,
+} from "./saved_session.ts";
+import {
+  REPLACED_CLOSE_CODE,
+  SignalingClient,
+  type SignalingOptions,
+} from "./signaling.ts";
 import {
   call,
   chat,
@@ -23,6 +40,7 @@ import {
   type Notice,
   notices,
   pendingName,
+  quality,
   roomName,
   users,
 } from "./state.ts";
@@ -44,7 +62,19 @@ export interface SessionOptions {
   timers?: Timers;
   /** `navigator.mediaDevices.enumerateDevices`, when available. */
   enumerateDevices?: () => Promise<MediaDeviceInfo[]>;
+  /** Where name and resume token are kept for a reload (`sessionStorage`). */
+  storage?: KeyValueStore | null;
+  /** Time between connection-quality readings during a call. */
+  qualityIntervalMs?: number;
 }
+
+/** Call phases during which ICE servers may be needed. */
+const ACTIVE_PHASES = new Set([
+  "outgoing",
+  "incoming",
+  "connecting",
+  "connected",
+]);
 
 function byName(a: UserInfo, b: UserInfo): number {
   return a.name.localeCompare(b.name);
@@ -64,6 +94,13 @@ export class Session {
   #chatId = 0;
   #endedTimer: number | undefined;
   #lastPhase = "idle";
+  #iceServers: RTCIceServer[] = [];
+  /** `timers.now()` when {@link #iceServers} arrived. */
+  #iceReceivedAt = 0;
+  #iceRefreshTimer: number | undefined;
+  /** A `{type: "ice-servers"}` request is out; no second one until it answers. */
+  #iceRequested = false;
+  #stopQuality: (() => void) | null = null;
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -80,10 +117,18 @@ export class Session {
       myName: () => me.value,
       onChange: (snap) => this.#onCall(snap),
       onNotice: (n) => this.notify(n.tone, n.text),
+      onPeerConnection: (pc) => {
+        options.call.onPeerConnection?.(pc);
+        this.#watchQuality(pc);
+      },
     });
-    this.signaling.onStatus((status) => {
+    this.signaling.onStatus((status, detail) => {
       if (status === "open") {
-        connection.value = "connecting";
+        // A socket that opened again is not "connected" until the server
+        // has welcomed us back: keep saying "reconnecting" until then.
+        if (connection.value !== "reconnecting") {
+          connection.value = "connecting";
+        }
         this.#sendLogin();
       } else if (status === "reconnecting") {
         connection.value = "reconnecting";
@@ -91,6 +136,12 @@ export class Session {
         connection.value = "connecting";
       } else {
         connection.value = "offline";
+        if (detail.code === REPLACED_CLOSE_CODE) {
+          this.notify(
+            "error",
+            "You joined again from another tab or window, so this one is disconnected. Reload to use this one.",
+          );
+        }
       }
     });
     this.signaling.onMessage((msg) => this.#onMessage(msg));
@@ -109,6 +160,23 @@ export class Session {
     if (this.signaling.status === "open") this.#sendLogin();
     else this.signaling.start();
     return true;
+  }
+
+  /**
+   * Joins again under the name saved for this room by an earlier visit in
+   * this tab, with its resume token when `withToken` (see
+   * `saved_session.ts` for why a duplicated tab must not use it). Returns
+   * false when nothing was saved.
+   */
+  resumeSaved({ withToken = true } = {}): boolean {
+    const saved = loadSavedSession(
+      this.#options.storage ?? null,
+      this.#options.room,
+      { withToken },
+    );
+    if (!saved) return false;
+    this.#resume = saved.resume;
+    return this.login(saved.name);
   }
 
   /**
@@ -172,16 +240,20 @@ export class Session {
     this.calls.hangup();
     this.calls.dispose();
     this.signaling.stop();
+    this.#timers.clearTimeout(this.#iceRefreshTimer);
+    this.#watchQuality(null);
   }
 
   #sendLogin(): void {
     const name = me.value ?? this.#loginName;
     if (!name) return;
-    this.signaling.send(
-      this.#resume
-        ? { type: "login", name, resume: this.#resume }
-        : { type: "login", name },
-    );
+    const claim = this.calls.claim;
+    this.signaling.send({
+      type: "login",
+      name,
+      ...(this.#resume ? { resume: this.#resume } : {}),
+      ...(claim ? { call: claim } : {}),
+    });
   }
 
   #onMessage(msg: ServerMessage): void {
@@ -202,8 +274,17 @@ export class Session {
           }
         });
         this.#resume = msg.resume;
-        this.calls.setIceServers(msg.iceServers ?? []);
-        this.calls.flushSignals();
+        saveSession(this.#options.storage ?? null, this.#options.room, {
+          name: msg.name,
+          resume: msg.resume,
+        });
+        this.#iceRequested = false;
+        this.#setIceServers(msg.iceServers ?? []);
+        this.calls.onWelcome(msg);
+        return;
+      case "ice-servers":
+        this.#iceRequested = false;
+        this.#setIceServers(msg.iceServers ?? []);
         return;
       case "presence":
         return this.#onPresence(msg.joined, msg.left, msg.changed);
@@ -254,6 +335,8 @@ export class Session {
         me.value = null;
         pendingName.value = null;
         this.#loginName = null;
+        this.#resume = undefined;
+        forgetSession(this.#options.storage ?? null, this.#options.room);
         nameError.value = message || "That name cannot be used.";
         return;
       case "rate-limited":
@@ -287,6 +370,61 @@ export class Session {
       );
     }
     if (snap.localStream && previous !== snap.phase) void this.refreshDevices();
+    const wasActive = ACTIVE_PHASES.has(previous);
+    const active = ACTIVE_PHASES.has(snap.phase);
+    if (active && !wasActive) {
+      if (
+        staleForNewCall(
+          this.#iceServers,
+          this.#iceReceivedAt,
+          this.#timers.now(),
+        )
+      ) this.#requestIceServers();
+      this.#scheduleIceRefresh();
+    } else if (!active && wasActive) {
+      this.#timers.clearTimeout(this.#iceRefreshTimer);
+      this.#iceRefreshTimer = undefined;
+    }
+  }
+
+  #setIceServers(servers: RTCIceServer[]): void {
+    this.#iceServers = servers;
+    this.#iceReceivedAt = this.#timers.now();
+    this.calls.setIceServers(servers);
+    if (ACTIVE_PHASES.has(this.#lastPhase)) this.#scheduleIceRefresh();
+  }
+
+  #requestIceServers(): void {
+    if (this.#iceRequested) return;
+    // Unsent while offline is fine: the next welcome brings fresh ones.
+    this.#iceRequested = this.signaling.send({ type: "ice-servers" });
+  }
+
+  /** During a call, asks for fresh credentials before the current expire. */
+  #scheduleIceRefresh(): void {
+    this.#timers.clearTimeout(this.#iceRefreshTimer);
+    this.#iceRefreshTimer = undefined;
+    const due = refreshDueAt(this.#iceServers, this.#iceReceivedAt);
+    if (due === null) return;
+    this.#iceRefreshTimer = this.#timers.setTimeout(() => {
+      this.#iceRefreshTimer = undefined;
+      if (ACTIVE_PHASES.has(this.#lastPhase)) this.#requestIceServers();
+    }, Math.max(0, due - this.#timers.now()));
+  }
+
+  /** Samples connection quality while a peer connection exists. */
+  #watchQuality(pc: PeerConnectionLike | null): void {
+    this.#stopQuality?.();
+    this.#stopQuality = null;
+    quality.value = null;
+    if (!pc?.getStats) return;
+    this.#stopQuality = sampleQuality({ getStats: () => pc.getStats!() }, {
+      timers: this.#timers,
+      intervalMs: this.#options.qualityIntervalMs,
+      onQuality: (q) => {
+        quality.value = q;
+      },
+    });
   }
 }
 
@@ -329,8 +467,34 @@ function exposePeerConnection(pc: PeerConnectionLike | null): void {
 }
 
 /**
+ * `?relay=1` in the page URL: send all media through the TURN server
+ * (`iceTransportPolicy: "relay"`). It hides this browser's addresses from
+ * the other person and lets tests prove the relay works; it can only make a
+ * call fail to connect when no TURN server is configured, never leak more.
+ */
+export function relayForced(search: string): boolean {
+  return new URLSearchParams(search).get("relay") === "1";
+}
+
+/** Whether this page load is a reload (not a new or duplicated tab). */
+function pageWasReloaded(): boolean {
+  const [nav] = performance.getEntriesByType?.("navigation") ?? [];
+  return (nav as PerformanceNavigationTiming | undefined)?.type === "reload";
+}
+
+function sessionStore(): KeyValueStore | null {
+  try {
+    return globalThis.sessionStorage ?? null;
+  } catch {
+    // Access can throw (storage disabled for the site).
+    return null;
+  }
+}
+
+/**
  * Starts (once) the browser session for this page. Safe to call from every
- * island's effect; does nothing outside a browser.
+ * island's effect; does nothing outside a browser. A name saved by an earlier
+ * visit in this tab joins again at once.
  */
 export function browserSession(room?: string): Session | null {
   if (current) return current;
@@ -354,8 +518,10 @@ export function browserSession(room?: string): Session | null {
         : undefined,
       createStream: () => new MediaStream() as unknown as StreamLike,
       onPeerConnection: exposePeerConnection,
+      iceTransportPolicy: relayForced(location.search) ? "relay" : undefined,
     },
     enumerateDevices: media ? () => media.enumerateDevices() : undefined,
+    storage: sessionStore(),
   });
   const session = current;
   addEventListener("online", () => session.signaling.reconnectNow());
@@ -365,5 +531,6 @@ export function browserSession(room?: string): Session | null {
     () => void session.refreshDevices(),
   );
   void session.refreshDevices();
+  session.resumeSaved({ withToken: pageWasReloaded() });
   return session;
 }

@@ -31,7 +31,8 @@ export type SocketFactory = (url: string, protocols: string[]) => SocketLike;
 
 /**
  * `connecting`: first attempt under way; `open`: usable; `reconnecting`: lost,
- * a retry is scheduled or under way; `closed`: stopped on purpose.
+ * a retry is scheduled or under way; `closed`: stopped on purpose, or replaced
+ * by another socket (detail `code` {@link REPLACED_CLOSE_CODE}).
  */
 export type ConnectionStatus =
   | "idle"
@@ -67,6 +68,13 @@ const OPEN = 1;
 
 /** Close code used when this side gives up on a silent socket. */
 export const HEARTBEAT_CLOSE_CODE = 4000;
+
+/**
+ * Close code the server uses when another socket resumed this session (the
+ * same token used from a duplicated tab, for instance). Reconnecting would
+ * take the session back and start a tug of war, so the client stops.
+ */
+export const REPLACED_CLOSE_CODE = 4001;
 
 /** WebSocket client with heartbeat and reconnect; see the module doc. */
 export class SignalingClient {
@@ -190,6 +198,11 @@ export class SignalingClient {
     socket.onclose = (ev) => {
       if (socket !== this.#socket) return;
       this.#socket = null;
+      if (ev.code === REPLACED_CLOSE_CODE) {
+        this.#clearTimers();
+        this.#setStatus("closed", { code: ev.code });
+        return;
+      }
       this.#scheduleRetry(ev.code);
     };
     // Errors are always followed by close; nothing to do twice.

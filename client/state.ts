@@ -7,6 +7,7 @@ import { signal } from "@preact/signals";
 import type { CallSnapshot } from "./call.ts";
 import type { DeviceList } from "./media.ts";
 import type { UserInfo } from "./protocol.ts";
+import type { Quality } from "./quality.ts";
 
 /** Connection to the signaling server, as shown to the person. */
 export type Connection =
@@ -77,3 +78,5 @@ export const chosenDevices = signal<{
   audio: string | null;
   video: string | null;
 }>({ audio: null, video: null });
+/** Connection quality of the current call, null without a connection. */
+export const quality = signal<Quality | null>(null);

@@ -7,7 +7,12 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { CallSnapshot } from "../client/call.ts";
 import type { StreamLike } from "../client/peer.ts";
 import { browserSession, getSession } from "../client/session.ts";
-import { call, chosenDevices, devices } from "../client/state.ts";
+import {
+  type Quality,
+  qualityDetails,
+  qualityText,
+} from "../client/quality.ts";
+import { call, chosenDevices, devices, quality } from "../client/state.ts";
 import { endReasonText, formatDuration, initial } from "../client/text.ts";
 
 interface StreamVideoProps {
@@ -138,6 +143,9 @@ export default function CallView() {
               <time>{formatDuration(elapsed)}</time>
             </p>
           )}
+          {phase === "connected" && quality.value && (
+            <QualityBadge quality={quality.value} />
+          )}
         </div>
         <div class={`pip ${showLocal ? "" : "pip--empty"}`}>
           <StreamVideo
@@ -230,6 +238,32 @@ export default function CallView() {
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * Connection quality in a few words, e.g. "Good · 12 ms · direct"; the
+ * tooltip and accessible name spell out loss and bitrates.
+ */
+function QualityBadge({ quality: q }: { quality: Quality }) {
+  const details = qualityDetails(q);
+  return (
+    <p
+      class={`call__quality call__quality--${q.label}`}
+      data-testid="quality"
+      data-quality={q.label}
+      data-path={q.path}
+      title={details}
+      aria-label={details}
+      role="img"
+    >
+      <span class="call__quality-bars" aria-hidden="true">
+        <i />
+        <i />
+        <i />
+      </span>
+      {qualityText(q)}
+    </p>
   );
 }
 

@@ -10,6 +10,8 @@ import type {
   TrackEventLike,
   TrackLike,
 } from "../../client/peer.ts";
+import type { StatsEntry } from "../../client/quality.ts";
+import type { KeyValueStore } from "../../client/saved_session.ts";
 import type { SocketLike } from "../../client/signaling.ts";
 import type { Timers } from "../../client/timers.ts";
 
@@ -225,10 +227,31 @@ export class FakePeerConnection implements PeerConnectionLike {
   transceivers: { kind: string; direction?: string }[] = [];
   restarts = 0;
   closed = false;
+  /** Every configuration passed to `setConfiguration`, in order. */
+  configurations: RTCConfiguration[] = [];
+  /** What `getStats()` reports; set by a test. */
+  stats: StatsEntry[] = [];
   #sdp = 0;
+  #config: RTCConfiguration;
 
   constructor(readonly config: RTCConfiguration = {}) {
     FakePeerConnection.instances.push(this);
+    this.#config = config;
+  }
+
+  getConfiguration(): RTCConfiguration {
+    return this.#config;
+  }
+
+  setConfiguration(config: RTCConfiguration): void {
+    if (this.closed) throw new DOMException("closed", "InvalidStateError");
+    this.configurations.push(config);
+    this.#config = config;
+  }
+
+  getStats(): Promise<{ forEach(fn: (value: StatsEntry) => void): void }> {
+    const entries = [...this.stats];
+    return Promise.resolve({ forEach: (fn) => entries.forEach((e) => fn(e)) });
   }
 
   async setLocalDescription(desc?: RTCSessionDescriptionInit): Promise<void> {
@@ -340,5 +363,19 @@ export class FakePeerConnection implements PeerConnectionLike {
         this.onnegotiationneeded?.(new Event("negotiationneeded"));
       }
     });
+  }
+}
+
+/** `sessionStorage` over a Map. */
+export class MemoryStore implements KeyValueStore {
+  map = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.map.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.map.set(key, value);
+  }
+  removeItem(key: string): void {
+    this.map.delete(key);
   }
 }

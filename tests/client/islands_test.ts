@@ -5,7 +5,15 @@ import Parley from "../../islands/Parley.tsx";
 import Chat from "../../islands/Chat.tsx";
 import UserList from "../../islands/UserList.tsx";
 import IncomingCall from "../../islands/IncomingCall.tsx";
-import { call, chat, IDLE_CALL, me, users } from "../../client/state.ts";
+import CallView from "../../islands/CallView.tsx";
+import {
+  call,
+  chat,
+  IDLE_CALL,
+  me,
+  quality,
+  users,
+} from "../../client/state.ts";
 
 const EVIL = "<img src=x onerror=alert(1)>";
 
@@ -70,5 +78,34 @@ Deno.test("the incoming prompt appears only while being rung, with labelled butt
   assert.ok(html.includes('role="alertdialog"'));
   assert.ok(html.includes('aria-label="Accept video call from bob"'));
   assert.ok(html.includes('data-testid="decline-call"'));
+  reset();
+});
+
+Deno.test("a connected call shows the quality badge with its hooks and a spoken summary", () => {
+  reset();
+  call.value = {
+    ...IDLE_CALL,
+    phase: "connected",
+    peer: "bob",
+    callId: "c1",
+    direction: "outgoing",
+    connectedAt: 0,
+  };
+  quality.value = {
+    rttMs: 12,
+    lossPercent: 0,
+    outKbps: 1500,
+    inKbps: 1400,
+    path: "relayed",
+    label: "good",
+  };
+  const html = renderToString(h(CallView, {}));
+  assert.ok(html.includes('data-testid="quality"'));
+  assert.ok(html.includes('data-quality="good"'));
+  assert.ok(html.includes('data-path="relayed"'));
+  assert.ok(html.includes("Good · 12 ms · relayed"));
+  assert.ok(html.includes('aria-label="Connection quality good: round trip'));
+  quality.value = null;
+  assert.ok(!renderToString(h(CallView, {})).includes('data-testid="quality"'));
   reset();
 });
