@@ -19,7 +19,20 @@ export default function IncomingCall() {
     if (!open) return;
     const before = document.activeElement as HTMLElement | null;
     acceptRef.current?.focus();
-    return () => before?.focus?.();
+    return () => {
+      // Accepted: the call is what matters now. Handing focus back to, say,
+      // the chat box would scroll a phone away from the video.
+      const accepted = call.peek().phase === "connecting" ||
+        call.peek().phase === "connected";
+      if (!accepted) return before?.focus?.();
+      setTimeout(() => {
+        const view = document.querySelector<HTMLElement>(
+          "[data-testid=call-view] [data-testid=hangup]",
+        );
+        view?.focus();
+        view?.scrollIntoView({ block: "nearest" });
+      }, 0);
+    };
   }, [open]);
 
   if (!open) return null;

@@ -95,7 +95,14 @@ Deno.test({
           try {
             alice = await openUser(b, app.url, "alice");
             bob = await openUser(b, app.url, "bob");
+            // Focus was in the chat box when the call came in; accepting
+            // must move it to the call, not back to the chat (phones scroll).
+            await bob.page.focus("#chat-input");
             await connect(alice, bob);
+            await bob.page.waitForFunction(() =>
+              (document.activeElement as HTMLElement | null)?.dataset
+                .testid === "hangup"
+            );
             for (const [me, peer] of [[alice, bob], [bob, alice]]) {
               await waitForMediaFlow(me, { audio: true, video: true });
               assert.ok(
