@@ -3,47 +3,32 @@
  * Deno process.
  *
  * `deno task start` runs it; `PORT` and `HOSTNAME` choose where it listens.
- * Other settings (limits, allowed origins, ICE servers) are read by
- * `signaling/config.ts`.
+ * Every setting, these included, is listed in `signaling/config.ts`
+ * (`ENVIRONMENT`); a bad value stops the start with a message saying what to
+ * set.
  */
 import { App, staticFiles } from "fresh";
 import type { State } from "./define.ts";
 import {
+  ConfigError,
   createSignaling,
   type EnvRecord,
   type Signaling,
   type SignalingOptions,
 } from "./signaling/mod.ts";
+import { type ListenConfig, listenConfigFromEnv } from "./signaling/config.ts";
 
 /** Where the server listens, read from the environment. */
-export interface ServerConfig {
-  port: number;
-  hostname: string;
-}
+export type ServerConfig = ListenConfig;
 
 /**
  * Reads `PORT` (default 8000) and `HOSTNAME` (default 0.0.0.0).
- * Throws with a message naming the variable when a value is unusable.
+ * @throws {ConfigError} naming the variable when a value is unusable.
  */
 export function loadServerConfig(
   env: Record<string, string | undefined>,
 ): ServerConfig {
-  const rawPort = env.PORT ?? "8000";
-  const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port > 65535) {
-    throw new Error(
-      `PORT must be a whole number from 0 to 65535; got ${
-        JSON.stringify(rawPort)
-      }.`,
-    );
-  }
-  const hostname = env.HOSTNAME ?? "0.0.0.0";
-  if (hostname.trim() === "") {
-    throw new Error(
-      "HOSTNAME must not be empty; unset it to listen on 0.0.0.0.",
-    );
-  }
-  return { port, hostname };
+  return listenConfigFromEnv((name) => env[name]);
 }
 
 /** The app and the relay it serves on `/ws`. */
@@ -112,8 +97,15 @@ export async function startServer(
 }
 
 if (import.meta.main) {
-  const config = loadServerConfig(Deno.env.toObject());
-  const running = await startServer(config);
+  let running: RunningServer;
+  try {
+    running = await startServer(loadServerConfig(Deno.env.toObject()));
+  } catch (error) {
+    // A bad setting is the operator's to fix: say which, without a stack.
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Parley cannot start:\n${error.message}`);
+    Deno.exit(1);
+  }
   console.log(`Parley is running: open ${running.url} in two browser tabs.`);
   let stopping = false;
   const stop = async () => {

@@ -1,13 +1,30 @@
 /**
- * Signaling limits and settings: defaults, environment variables, and the
- * validation that turns a bad value into an error saying what to set instead.
+ * Settings: defaults, the environment variables that set them (all listed in
+ * {@linkcode ENVIRONMENT}), and the validation that turns a bad value into an
+ * error saying what to set instead. Read once at start; a bad value stops the
+ * server with that message rather than failing later.
  */
+
+import { MAX_TURN_TTL_SECONDS } from "./turn_credentials.ts";
 
 /** An entry of `RTCConfiguration.iceServers`, passed to clients in `welcome`. */
 export interface IceServer {
   urls: string | string[];
   username?: string;
   credential?: string;
+}
+
+/**
+ * TURN in coturn's REST scheme: each login is handed a credential minted from
+ * the secret coturn shares (`use-auth-secret`, `static-auth-secret`).
+ */
+export interface TurnConfig {
+  /** `turn:`/`turns:` URLs, all served by coturns that share the secret. */
+  urls: string[];
+  /** coturn's `static-auth-secret`. Never logged, never sent to clients. */
+  secret: string;
+  /** Lifetime of a minted credential in seconds, 1..3600. */
+  ttlSeconds: number;
 }
 
 /** Everything the signaling server can be tuned with. */
@@ -21,6 +38,8 @@ export interface SignalingConfig {
   allowedOrigins: string[] | null;
   /** ICE servers handed to clients in `welcome`; empty by default. */
   iceServers: IceServer[];
+  /** TURN with per-login credentials, added to `iceServers`; off by default. */
+  turn: TurnConfig | null;
   /** Largest accepted frame in UTF-8 bytes; bigger frames close with 1009. */
   maxFrameBytes: number;
   /** Token bucket refill per connection, messages per second. */
@@ -41,12 +60,18 @@ export interface SignalingConfig {
   presenceTickMs: number;
   /** A recipient that lets this many bytes queue up unread is dropped (1008). */
   maxBufferedBytes: number;
+  /**
+   * How long a `parley.v1` session whose connection dropped stays resumable
+   * (and how long a call claimed after a restart waits for its peer).
+   */
+  resumeGraceMs: number;
 }
 
 /** Defaults, as documented in PROTOCOL.md. */
 export const DEFAULT_CONFIG: Readonly<SignalingConfig> = Object.freeze({
   allowedOrigins: null,
   iceServers: [],
+  turn: null,
   maxFrameBytes: 64 * 1024,
   ratePerSecond: 20,
   rateBurst: 60,
@@ -57,35 +82,172 @@ export const DEFAULT_CONFIG: Readonly<SignalingConfig> = Object.freeze({
   maxChatChars: 2000,
   presenceTickMs: 50,
   maxBufferedBytes: 4 * 1024 * 1024,
+  resumeGraceMs: 30_000,
 });
+
+type NumericKey = {
+  [K in keyof SignalingConfig]: SignalingConfig[K] extends number ? K : never;
+}[keyof SignalingConfig];
+
+/** Environment variable → numeric setting, its smallest sane value, and meaning. */
+const NUMERIC_ENV: ReadonlyArray<
+  readonly [variable: string, key: NumericKey, min: number, meaning: string]
+> = [
+  [
+    "SIGNALING_MAX_FRAME_BYTES",
+    "maxFrameBytes",
+    1024,
+    "larger frames close with 1009",
+  ],
+  [
+    "SIGNALING_RATE_PER_SECOND",
+    "ratePerSecond",
+    1,
+    "token bucket refill per connection",
+  ],
+  ["SIGNALING_RATE_BURST", "rateBurst", 1, "token bucket size"],
+  [
+    "SIGNALING_ABUSE_CLOSE_MS",
+    "abuseCloseMs",
+    0,
+    "continuous abuse before closing with 1008",
+  ],
+  [
+    "SIGNALING_MAX_CONNECTIONS",
+    "maxConnections",
+    1,
+    "sockets per process; more get 503",
+  ],
+  [
+    "SIGNALING_RING_TIMEOUT_MS",
+    "ringTimeoutMs",
+    1,
+    "ringing ends with no-answer",
+  ],
+  [
+    "SIGNALING_IDLE_TIMEOUT_S",
+    "idleTimeoutSeconds",
+    1,
+    "WebSocket ping interval / dead-peer timeout",
+  ],
+  ["SIGNALING_MAX_CHAT_CHARS", "maxChatChars", 1, "longest chat text"],
+  [
+    "SIGNALING_PRESENCE_TICK_MS",
+    "presenceTickMs",
+    0,
+    "presence coalescing tick",
+  ],
+  [
+    "SIGNALING_MAX_BUFFERED_BYTES",
+    "maxBufferedBytes",
+    1024,
+    "unread bytes queued to a client before it is dropped (1008)",
+  ],
+  [
+    "SIGNALING_RESUME_GRACE_MS",
+    "resumeGraceMs",
+    0,
+    "how long a dropped parley.v1 session stays resumable",
+  ],
+];
+
+/** A credential lives this long unless `TURN_TTL_SECONDS` says otherwise. */
+export const DEFAULT_TURN_TTL_SECONDS = 3600;
+
+/** One environment variable: what it sets and its default, for the docs. */
+export interface EnvVariable {
+  name: string;
+  /** The default as text; "—" when unset means off or "not configured". */
+  default: string;
+  meaning: string;
+}
+
+/**
+ * Every environment variable Parley reads, in one place. README.md's Settings
+ * table and PROTOCOL.md list the same ones (a test checks).
+ */
+export const ENVIRONMENT: readonly EnvVariable[] = [
+  { name: "PORT", default: "8000", meaning: "port to listen on" },
+  { name: "HOSTNAME", default: "0.0.0.0", meaning: "address to listen on" },
+  {
+    name: "ALLOWED_ORIGINS",
+    default: "the request's own origin",
+    meaning: "comma-separated origins allowed to open /ws; `*` for any",
+  },
+  {
+    name: "ICE_SERVERS",
+    default: "[]",
+    meaning: "JSON array of RTCIceServer handed to clients",
+  },
+  {
+    name: "STUN_URLS",
+    default: "—",
+    meaning: "comma-separated STUN URLs (used when ICE_SERVERS is unset)",
+  },
+  {
+    name: "TURN_URLS",
+    default: "—",
+    meaning: "comma-separated turn:/turns: URLs of coturn; needs TURN_SECRET",
+  },
+  {
+    name: "TURN_SECRET",
+    default: "—",
+    meaning: "coturn's static-auth-secret; per-login credentials are minted",
+  },
+  {
+    name: "TURN_TTL_SECONDS",
+    default: String(DEFAULT_TURN_TTL_SECONDS),
+    meaning: "lifetime of a minted TURN credential, 1–3600 s",
+  },
+  ...NUMERIC_ENV.map(([name, key, , meaning]) => ({
+    name,
+    default: String(DEFAULT_CONFIG[key]),
+    meaning,
+  })),
+];
 
 /** A configuration problem; the message lists every bad setting and its fix. */
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-type NumericKey = {
-  [K in keyof SignalingConfig]: SignalingConfig[K] extends number ? K : never;
-}[keyof SignalingConfig];
-
-/** Environment variable → numeric setting, with the smallest sane value. */
-const NUMERIC_ENV: ReadonlyArray<[string, NumericKey, number]> = [
-  ["SIGNALING_MAX_FRAME_BYTES", "maxFrameBytes", 1024],
-  ["SIGNALING_RATE_PER_SECOND", "ratePerSecond", 1],
-  ["SIGNALING_RATE_BURST", "rateBurst", 1],
-  ["SIGNALING_ABUSE_CLOSE_MS", "abuseCloseMs", 0],
-  ["SIGNALING_MAX_CONNECTIONS", "maxConnections", 1],
-  ["SIGNALING_RING_TIMEOUT_MS", "ringTimeoutMs", 1],
-  ["SIGNALING_IDLE_TIMEOUT_S", "idleTimeoutSeconds", 1],
-  ["SIGNALING_MAX_CHAT_CHARS", "maxChatChars", 1],
-  ["SIGNALING_PRESENCE_TICK_MS", "presenceTickMs", 0],
-  ["SIGNALING_MAX_BUFFERED_BYTES", "maxBufferedBytes", 1024],
-];
+/** Where the HTTP server listens. */
+export interface ListenConfig {
+  port: number;
+  hostname: string;
+}
 
 /**
- * Builds a config from environment variables (listed in PROTOCOL.md):
- * `ALLOWED_ORIGINS`, `ICE_SERVERS` (JSON) or `STUN_URLS` (comma list), and the
- * `SIGNALING_*` numbers. Unset variables keep their defaults.
+ * Reads `PORT` (default 8000, 0 picks a free port) and `HOSTNAME` (default
+ * 0.0.0.0).
+ *
+ * @throws {ConfigError} naming the variable when a value is unusable.
+ */
+export function listenConfigFromEnv(
+  get: (name: string) => string | undefined = readEnv,
+): ListenConfig {
+  const problems: string[] = [];
+  const rawPort = get("PORT") ?? "8000";
+  const port = Number(rawPort);
+  if (!/^\d+$/.test(rawPort) || port > 65535) {
+    problems.push(
+      `PORT must be a whole number from 0 to 65535; got ${
+        JSON.stringify(rawPort)
+      }.`,
+    );
+  }
+  const hostname = get("HOSTNAME") ?? "0.0.0.0";
+  if (hostname.trim() === "") {
+    problems.push("HOSTNAME must not be empty; unset it to listen on 0.0.0.0.");
+  }
+  if (problems.length) throw new ConfigError(problems.join("\n"));
+  return { port, hostname };
+}
+
+/**
+ * Builds the signaling config from the environment variables in
+ * {@linkcode ENVIRONMENT} (all but `PORT` and `HOSTNAME`, see
+ * {@linkcode listenConfigFromEnv}). Unset variables keep their defaults.
  *
  * @param get reads one variable; defaults to `Deno.env.get`, treating a
  *   variable the process may not read as unset.
@@ -98,11 +260,7 @@ export function configFromEnv(
   const config: SignalingConfig = { ...DEFAULT_CONFIG };
 
   const origins = get("ALLOWED_ORIGINS")?.trim();
-  if (origins) {
-    config.allowedOrigins = origins.split(",").map((o) => o.trim()).filter(
-      Boolean,
-    );
-  }
+  if (origins) config.allowedOrigins = commaList(origins);
 
   const iceJson = get("ICE_SERVERS")?.trim();
   const stun = get("STUN_URLS")?.trim();
@@ -115,9 +273,40 @@ export function configFromEnv(
       );
     }
   } else if (stun) {
-    config.iceServers = [{
-      urls: stun.split(",").map((u) => u.trim()).filter(Boolean),
-    }];
+    config.iceServers = [{ urls: commaList(stun) }];
+  }
+
+  const turnUrls = get("TURN_URLS")?.trim();
+  // A secret read from a file often ends in a newline coturn does not have.
+  const turnSecret = get("TURN_SECRET")?.trim();
+  const rawTtl = get("TURN_TTL_SECONDS")?.trim();
+  let ttlSeconds = DEFAULT_TURN_TTL_SECONDS;
+  if (rawTtl) {
+    ttlSeconds = Number(rawTtl);
+    if (!isTurnTtl(ttlSeconds)) {
+      problems.push(
+        `TURN_TTL_SECONDS must be a whole number from 1 to ${MAX_TURN_TTL_SECONDS} (got "${rawTtl}"); fix it or unset it for ${DEFAULT_TURN_TTL_SECONDS}`,
+      );
+    }
+  }
+  if (turnUrls && !turnSecret) {
+    problems.push(
+      "TURN_URLS is set but TURN_SECRET is not: set TURN_SECRET to coturn's static-auth-secret, or unset TURN_URLS",
+    );
+  } else if (turnSecret && !turnUrls) {
+    problems.push(
+      "TURN_SECRET is set but TURN_URLS is not: set TURN_URLS to your coturn's URLs (e.g. turn:turn.example.org:3478), or unset TURN_SECRET",
+    );
+  } else if (turnUrls && turnSecret) {
+    config.turn = { urls: commaList(turnUrls), secret: turnSecret, ttlSeconds };
+    const bad = config.turn.urls.find((u) => !isTurnUrl(u));
+    if (bad !== undefined || config.turn.urls.length === 0) {
+      problems.push(
+        `TURN_URLS must be a comma-separated list of turn: or turns: URLs (got "${
+          bad ?? turnUrls
+        }"), e.g. TURN_URLS=turn:turn.example.org:3478,turns:turn.example.org:5349`,
+      );
+    }
   }
 
   for (const [variable, key, min] of NUMERIC_ENV) {
@@ -179,8 +368,49 @@ export function resolveConfig(
       `iceServers must be an array of {urls, username?, credential?} objects (ICE_SERVERS='[{"urls":"stun:stun.example.org:3478"}]')`,
     );
   }
+  if (config.turn !== null) problems.push(...turnProblems(config.turn));
   if (problems.length) throw new ConfigError(problems.join("\n"));
   return config;
+}
+
+/** What is wrong with a TURN setting; never quotes the secret. */
+function turnProblems(turn: TurnConfig): string[] {
+  const problems: string[] = [];
+  if (typeof turn !== "object") {
+    return ["turn must be {urls, secret, ttlSeconds} or null"];
+  }
+  if (
+    !Array.isArray(turn.urls) || turn.urls.length === 0 ||
+    !turn.urls.every(isTurnUrl)
+  ) {
+    problems.push(
+      `turn.urls must be a non-empty list of turn: or turns: URLs (TURN_URLS=turn:turn.example.org:3478)`,
+    );
+  }
+  if (typeof turn.secret !== "string" || turn.secret === "") {
+    problems.push(
+      "turn.secret must be coturn's static-auth-secret, a non-empty string (TURN_SECRET)",
+    );
+  }
+  if (!isTurnTtl(turn.ttlSeconds)) {
+    problems.push(
+      `turn.ttlSeconds must be a whole number from 1 to ${MAX_TURN_TTL_SECONDS} (TURN_TTL_SECONDS)`,
+    );
+  }
+  return problems;
+}
+
+function isTurnUrl(url: unknown): boolean {
+  return typeof url === "string" && /^turns?:[^\s]+$/.test(url);
+}
+
+function isTurnTtl(seconds: unknown): seconds is number {
+  return Number.isInteger(seconds) && (seconds as number) >= 1 &&
+    (seconds as number) <= MAX_TURN_TTL_SECONDS;
+}
+
+function commaList(text: string): string[] {
+  return text.split(",").map((item) => item.trim()).filter(Boolean);
 }
 
 function isIceServer(value: unknown): value is IceServer {

@@ -44,6 +44,10 @@ export function errorFrame(code: ErrorCode, detail?: string): string {
 
 /** Parley frames (server → client). */
 export const parley = {
+  /**
+   * @param callJson `welcome.call` (see {@linkcode parley.welcomeCall}), or
+   *   `null` when no call is up
+   */
   welcome(
     name: string,
     renamed: boolean,
@@ -51,10 +55,30 @@ export const parley = {
     usersJson: string,
     iceServersJson: string,
     resume: string,
+    resumed: boolean,
+    callJson: string | null,
   ): string {
     return '{"type":"welcome","name":' + q(name) + ',"renamed":' + renamed +
       ',"room":' + q(room) + ',"users":' + usersJson + ',"iceServers":' +
-      iceServersJson + ',"resume":' + q(resume) + "}";
+      iceServersJson + ',"resume":' + q(resume) + ',"resumed":' + resumed +
+      (callJson === null ? "" : ',"call":' + callJson) + "}";
+  },
+  /** `welcome.call`: the call a resumed session is still in. */
+  welcomeCall(
+    callId: string,
+    peer: string,
+    polite: boolean,
+    state: "ringing" | "active",
+  ): string {
+    return '{"callId":' + q(callId) + ',"peer":' + q(peer) + ',"polite":' +
+      polite + ',"state":' + q(state) + "}";
+  },
+  callRestored(callId: string, peer: string): string {
+    return '{"type":"call-restored","callId":' + q(callId) + ',"peer":' +
+      q(peer) + "}";
+  },
+  iceServers(iceServersJson: string): string {
+    return '{"type":"ice-servers","iceServers":' + iceServersJson + "}";
   },
   chat(fromJson: string, textJson: string, at: number): string {
     return '{"type":"chat","from":' + fromJson + ',"text":' + textJson +

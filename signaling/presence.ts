@@ -10,7 +10,7 @@ export type UserState = "available" | "busy";
 
 /** A member as presence sees it. */
 export interface PresenceEntry {
-  /** Connection id; tells a reused name apart from the same user. */
+  /** Session id; tells a reused name apart from the same (maybe resumed) user. */
   id: number;
   name: string;
   state: UserState;
@@ -24,7 +24,7 @@ export class PresenceDelta {
     readonly joined: PresenceEntry[],
     readonly left: string[],
     readonly changed: PresenceEntry[],
-    /** Connection ids appearing in `joined` or `changed`. */
+    /** Session ids appearing in `joined` or `changed`. */
     readonly involved: ReadonlySet<number>,
   ) {}
 
@@ -79,10 +79,14 @@ export class RoomPresence {
   /**
    * The committed view as a JSON array of `{name, state}`, for `welcome`.
    * Together with the next delta it gives the current room.
+   *
+   * @param except the recipient's id: a resumed user is already in the view
+   *   but is never told about themselves
    */
-  snapshotJson(): string {
+  snapshotJson(except?: number): string {
     let json = "[";
     for (const entry of this.#view.values()) {
+      if (entry.id === except) continue;
       if (json.length > 1) json += ",";
       json += entryJson(entry);
     }

@@ -55,13 +55,21 @@ export interface SessionDescription {
   sdp: string;
 }
 
+/** `login.call`: a call the client was in before its server restarted. */
+export interface LoginCallClaim {
+  callId: string;
+  peer: string;
+  polite?: boolean;
+}
+
 /** Client → server messages of `parley.v1`, after validation. */
 export type ParleyMessage =
-  | { type: "login"; name: unknown; resume?: string }
+  | { type: "login"; name: unknown; resume?: string; call?: LoginCallClaim }
   | { type: "chat"; text: string }
   | { type: "call"; to: string; audioOnly: boolean }
   | { type: "accept" | "decline" | "cancel" | "hangup"; callId: string }
   | { type: "signal"; callId: string }
+  | { type: "ice-servers" }
   | { type: "ping" };
 
 /** Client → server messages of the tutorial dialect, after validation. */
@@ -119,6 +127,11 @@ export function validateParley(
       if (msg.resume !== undefined && typeof msg.resume !== "string") {
         return bad("resume must be the string from welcome");
       }
+      if (msg.call !== undefined && !isCallClaim(msg.call)) {
+        return bad(
+          "call must be {callId, peer} (and optionally polite) of the call you were in",
+        );
+      }
       return msg as ParleyMessage;
     case "chat":
       return typeof msg.text === "string"
@@ -144,6 +157,7 @@ export function validateParley(
         return bad("signal needs callId");
       }
       return validateSignalPayload(msg) ?? msg as ParleyMessage;
+    case "ice-servers":
     case "ping":
       return msg as ParleyMessage;
     default:
@@ -151,6 +165,14 @@ export function validateParley(
         ? { reject: "unknown-type" }
         : bad("every message needs a string type");
   }
+}
+
+function isCallClaim(value: unknown): value is LoginCallClaim {
+  if (typeof value !== "object" || value === null) return false;
+  const { callId, peer, polite } = value as Record<string, unknown>;
+  return isShortString(callId, MAX_ID_CHARS) &&
+    isShortString(peer, MAX_TARGET_CHARS) &&
+    (polite === undefined || typeof polite === "boolean");
 }
 
 /** Validates a parsed tutorial-dialect frame. Never throws. */

@@ -2,10 +2,22 @@
  * The relay core: who is connected where, under which name, in which call,
  * and who receives what. Plain TypeScript with no sockets: frames come in as
  * strings with a connection id, and go out through a {@linkcode Bus}.
+ *
+ * A socket ({@linkcode Connection}) and a logged-in user ({@linkcode Member})
+ * are separate: a `parley.v1` user whose connection drops stays a member for
+ * the grace period (detached: frames for it are queued), and a new socket
+ * presenting the session's resume token takes it over.
  */
 
 import type { Bus, ConnectionId } from "./bus.ts";
-import { type Call, newCallId, peerOf } from "./calls.ts";
+import {
+  type Call,
+  type CallClaim,
+  claimsMatch,
+  newCallId,
+  peerOf,
+  restoredCallerIsFirst,
+} from "./calls.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import type { SignalingConfig } from "./config.ts";
 import {
@@ -16,6 +28,7 @@ import {
   stampSuffix,
   tutorial,
 } from "./frames.ts";
+import { IceServerList } from "./ice.ts";
 import { type Logger, type LogRecord, quietLogger } from "./log.ts";
 import { RateLimiter } from "./limits.ts";
 import { nameKey, normalizeName } from "./names.ts";
@@ -26,6 +39,7 @@ import {
   type ErrorCode,
   frameTooBig,
   isRejection,
+  type LoginCallClaim,
   type ParleyMessage,
   parseFrame,
   type TutorialMessage,
@@ -33,41 +47,76 @@ import {
   validateTutorial,
 } from "./protocol.ts";
 import { Room } from "./rooms.ts";
-import { randomToken } from "./tokens.ts";
+import { closeOutcome, ResumeTokens } from "./sessions.ts";
 
 /** WebSocket close codes the relay uses. */
 export const CloseCode = {
   goingAway: 1001,
   policy: 1008,
   tooBig: 1009,
+  /** The session was resumed on another socket. */
+  replaced: 4001,
 } as const;
 
 /** Errors logged per connection before further ones are only counted. */
 const MAX_LOGGED_ERRORS = 10;
 
-/** One open connection as the relay sees it. */
+/**
+ * Frames queued for a detached session. Past this the session ends: a user
+ * gone that long in a busy room would come back to a stale flood anyway.
+ */
+export const MAX_QUEUED_FRAMES = 256;
+
+/** One open socket as the relay sees it. */
 interface Connection {
   readonly id: ConnectionId;
   readonly dialect: Dialect;
   readonly roomName: string;
   readonly limiter: RateLimiter;
   readonly openedAt: number;
-  room: Room<Connection> | null;
-  /** Set by login; `null` before. */
-  name: string | null;
-  key: string;
-  /** `,"from":"name"}` / `,"name":"name"}`: stamps relayed frames. */
-  stamp: string;
-  call: Call<Connection> | null;
-  resume: string | null;
+  /** The session on this socket: `null` before login, and once replaced. */
+  member: Member | null;
   errors: number;
+}
+
+/** A call claimed at login after a restart, waiting for the peer's claim. */
+interface PendingClaim extends CallClaim {
+  /** Ends the wait with `peer-left` after the grace period. */
+  timer: TimerHandle | null;
+}
+
+/**
+ * A logged-in user: a name in a room and maybe a call. Outlives its socket
+ * while detached (`conn` is `null`), for the grace period.
+ */
+interface Member {
+  /** Stable across resumes; presence tells users apart by it. */
+  readonly sid: number;
+  readonly dialect: Dialect;
+  readonly room: Room<Member>;
+  readonly name: string;
+  readonly key: string;
+  /** `,"from":"name"}` / `,"name":"name"}`: stamps relayed frames. */
+  readonly stamp: string;
+  /** The socket now; `null` while detached. */
+  conn: Connection | null;
+  call: Call<Member> | null;
+  claim: PendingClaim | null;
+  /** Frames held while detached, sent right after the next `welcome`. */
+  outbox: string[];
+  /** Grace period while detached (or the immediate end once over-queued). */
+  graceTimer: TimerHandle | null;
+  /** The queue overflowed: the session ends on the next timer turn. */
+  ending: boolean;
+  /** False once the session has ended: late timers and frames do nothing. */
+  live: boolean;
 }
 
 /** Counters for `/metrics`. */
 export interface RelayStats {
   /** Open connections (logged in or not). */
   connections: number;
-  /** Logged-in users. */
+  /** Logged-in users, detached ones included. */
   users: number;
   rooms: number;
   /** Calls ringing or in progress. */
@@ -77,6 +126,12 @@ export interface RelayStats {
   /** SDP/ICE messages relayed between call parties. */
   relayed: number;
   chats: number;
+  /** Sessions whose connection dropped, waiting to be resumed. */
+  detached: number;
+  /** Sessions resumed with a token (after a drop, or replacing a socket). */
+  resumed: number;
+  /** Calls restored by mutual claim after a restart. */
+  restored: number;
   /** `error` frames sent, by code. */
   errors: Record<string, number>;
   /** Connections the server closed, by close code. */
@@ -97,17 +152,22 @@ export class Relay {
   readonly #bus: Bus;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #iceServersJson: string;
+  readonly #ice: IceServerList;
+  readonly #tokens: ResumeTokens<Member>;
   readonly #conns = new Map<ConnectionId, Connection>();
-  readonly #rooms = new Map<string, Room<Connection>>();
-  #dirtyRooms = new Set<Room<Connection>>();
+  readonly #rooms = new Map<string, Room<Member>>();
+  readonly #detached = new Set<Member>();
+  #dirtyRooms = new Set<Room<Member>>();
   #presenceTimer: TimerHandle | null = null;
+  #nextSid = 1;
   #users = 0;
   #calls = 0;
   #framesIn = 0;
   #framesOut = 0;
   #relayed = 0;
   #chats = 0;
+  #resumed = 0;
+  #restored = 0;
   readonly #errors: Record<string, number> = {};
   readonly #kicked: Record<string, number> = {};
 
@@ -116,7 +176,11 @@ export class Relay {
     this.#bus = options.bus;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? quietLogger;
-    this.#iceServersJson = JSON.stringify(options.config.iceServers);
+    this.#ice = new IceServerList(
+      options.config.iceServers,
+      options.config.turn,
+    );
+    this.#tokens = new ResumeTokens(options.config.resumeGraceMs);
   }
 
   /**
@@ -141,12 +205,7 @@ export class Relay {
         now,
       ),
       openedAt: now,
-      room: null,
-      name: null,
-      key: "",
-      stamp: "",
-      call: null,
-      resume: null,
+      member: null,
       errors: 0,
     };
     this.#conns.set(id, conn);
@@ -221,21 +280,29 @@ export class Relay {
   }
 
   /**
-   * Forgets a connection whose socket closed (idempotent): its call peer is
-   * told `peer-left` (tutorial: `hang-up`) and the room sees it leave.
+   * Forgets a connection whose socket closed (idempotent). A `parley.v1`
+   * session that lost its connection (see {@linkcode closeOutcome}) is
+   * detached for the grace period; otherwise the user leaves: the call peer
+   * is told `peer-left` (tutorial: `hang-up`) and the room sees it go.
+   *
+   * @param code the close code; `wasClean` whether the close handshake
+   *   completed (Deno reports a missed ping as an unclean 1001)
    */
-  disconnect(id: ConnectionId, code?: number): void {
+  disconnect(id: ConnectionId, code?: number, wasClean = true): void {
     const conn = this.#conns.get(id);
     if (!conn) return;
     this.#conns.delete(id);
-    if (conn.call) {
-      const peer = peerOf(conn.call, conn);
-      this.#endCall(conn.call, "peer-left", [peer]);
-    }
-    if (conn.room && conn.name !== null) {
-      conn.room.leave(conn.key, conn);
-      this.#users--;
-      this.#markDirty(conn.room);
+    const member = conn.member;
+    conn.member = null;
+    if (member) {
+      if (
+        member.dialect === "parley" &&
+        closeOutcome(code ?? 1005, wasClean) === "detach"
+      ) {
+        this.#detach(member);
+      } else {
+        this.#endSession(member, "left");
+      }
     }
     this.#log({
       event: "disconnect",
@@ -249,6 +316,7 @@ export class Relay {
   /**
    * Closes a connection on the server's initiative (e.g. a client that stopped
    * reading) and forgets it at once, without waiting for the close handshake.
+   * Its session ends: a connection put out by the server is not resumable.
    */
   kick(id: ConnectionId, code: number, reason: string): void {
     const conn = this.#conns.get(id);
@@ -277,6 +345,9 @@ export class Relay {
       framesOut: this.#framesOut,
       relayed: this.#relayed,
       chats: this.#chats,
+      detached: this.#detached.size,
+      resumed: this.#resumed,
+      restored: this.#restored,
       errors: { ...this.#errors },
       kicked: { ...this.#kicked },
     };
@@ -287,16 +358,26 @@ export class Relay {
     return [...this.#conns.keys()];
   }
 
-  /** Cancels the relay's timers (presence tick, ring timeouts). */
+  /** Cancels the relay's timers (presence tick, ring, grace and claim waits). */
   dispose(): void {
     if (this.#presenceTimer !== null) {
       this.#clock.clearTimeout(this.#presenceTimer);
       this.#presenceTimer = null;
     }
-    for (const conn of this.#conns.values()) {
-      if (conn.call?.timer != null) {
-        this.#clock.clearTimeout(conn.call.timer);
-        conn.call.timer = null;
+    for (const room of this.#rooms.values()) {
+      for (const member of room.members.values()) {
+        if (member.call?.timer != null) {
+          this.#clock.clearTimeout(member.call.timer);
+          member.call.timer = null;
+        }
+        if (member.graceTimer !== null) {
+          this.#clock.clearTimeout(member.graceTimer);
+          member.graceTimer = null;
+        }
+        if (member.claim?.timer != null) {
+          this.#clock.clearTimeout(member.claim.timer);
+          member.claim.timer = null;
+        }
       }
     }
   }
@@ -305,84 +386,227 @@ export class Relay {
 
   #onParley(conn: Connection, msg: ParleyMessage, raw: string): void {
     if (msg.type === "ping") return this.#send(conn, parley.pong);
-    if (msg.type === "login") return this.#login(conn, msg.name);
-    if (conn.name === null) return this.#reject(conn, "not-logged-in");
+    if (msg.type === "login") {
+      return this.#login(conn, msg.name, msg.resume, msg.call);
+    }
+    const me = conn.member;
+    if (me === null) return this.#reject(conn, "not-logged-in");
     switch (msg.type) {
       case "signal":
-        return this.#signal(conn, msg.callId, raw);
+        return this.#signal(conn, me, msg.callId, raw);
       case "chat":
-        return this.#chat(conn, msg.text);
+        return this.#chat(conn, me, msg.text);
       case "call":
-        return this.#call(conn, msg.to, msg.audioOnly);
+        return this.#call(conn, me, msg.to, msg.audioOnly);
       case "accept":
-        return this.#accept(conn, msg.callId);
+        return this.#accept(conn, me, msg.callId);
       case "decline":
       case "cancel":
       case "hangup":
-        return this.#endByParty(conn, msg.type, msg.callId);
+        return this.#endByParty(conn, me, msg.type, msg.callId);
+      case "ice-servers":
+        return this.#send(
+          conn,
+          parley.iceServers(this.#ice.json(me.name, this.#clock.now())),
+        );
     }
   }
 
   #onTutorial(conn: Connection, msg: TutorialMessage, raw: string): void {
     if (msg.type === "username") return this.#login(conn, msg.name);
-    if (conn.name === null) return this.#reject(conn, "not-logged-in");
+    const me = conn.member;
+    if (me === null) return this.#reject(conn, "not-logged-in");
     switch (msg.type) {
       case "new-ice-candidate":
       case "video-answer":
-        return this.#tutorialRelay(conn, msg.type, msg.target, raw);
+        return this.#tutorialRelay(conn, me, msg.type, msg.target, raw);
       case "video-offer":
-        return this.#tutorialOffer(conn, msg.target, raw);
+        return this.#tutorialOffer(conn, me, msg.target, raw);
       case "message":
-        return this.#chat(conn, msg.text);
+        return this.#chat(conn, me, msg.text);
       case "hang-up":
-        return this.#tutorialHangUp(conn, msg.target);
+        return this.#tutorialHangUp(conn, me, msg.target);
     }
   }
 
-  // --- login and chat -----------------------------------------------------
+  // --- sessions: login, resume, detach, leave ------------------------------
 
-  #login(conn: Connection, requested: unknown): void {
-    if (conn.name !== null) return this.#reject(conn, "already-logged-in");
+  #login(
+    conn: Connection,
+    requested: unknown,
+    resume?: string,
+    claim?: LoginCallClaim,
+  ): void {
+    if (conn.member !== null) return this.#reject(conn, "already-logged-in");
     const name = normalizeName(requested);
     if (name === null) return this.#reject(conn, "bad-name");
+    let refused: string | undefined;
+    if (resume !== undefined && conn.dialect === "parley") {
+      const redeemed = this.#tokens.redeem(
+        resume,
+        conn.roomName,
+        nameKey(name),
+        this.#clock.now(),
+      );
+      if ("session" in redeemed) {
+        return this.#resume(conn, redeemed.session, requested);
+      }
+      refused = redeemed.refused;
+    }
     const room = this.#room(conn.roomName);
-    const joined = room.join(name, conn);
-    conn.room = room;
-    conn.name = joined.name;
-    conn.key = joined.key;
-    conn.stamp = stampSuffix(
-      conn.dialect === "parley" ? "from" : "name",
-      joined.name,
-    );
+    const member = room.join(name, (joinedName, key): Member => ({
+      sid: this.#nextSid++,
+      dialect: conn.dialect,
+      room,
+      name: joinedName,
+      key,
+      stamp: stampSuffix(
+        conn.dialect === "parley" ? "from" : "name",
+        joinedName,
+      ),
+      conn,
+      call: null,
+      claim: null,
+      outbox: [],
+      graceTimer: null,
+      ending: false,
+      live: true,
+    }));
+    conn.member = member;
     this.#users++;
     this.#markDirty(room);
-    const renamed = joined.name !== requested;
+    const renamed = member.name !== requested;
     if (conn.dialect === "parley") {
-      conn.resume = randomToken();
-      this.#send(
-        conn,
-        parley.welcome(
-          joined.name,
-          renamed,
-          room.name,
-          room.presence.snapshotJson(),
-          this.#iceServersJson,
-          conn.resume,
-        ),
-      );
+      this.#welcome(member, renamed, false);
+      if (claim) this.#claim(member, claim);
     } else if (renamed) {
-      this.#send(conn, tutorial.rejectUsername(conn.id, joined.name));
+      this.#send(conn, tutorial.rejectUsername(conn.id, member.name));
     }
     this.#log({
       event: "login",
       conn: conn.id,
-      name: joined.name,
+      name: member.name,
       room: room.name,
       renamed,
+      resume: refused,
+      claim: claim !== undefined || undefined,
     });
   }
 
-  #chat(conn: Connection, text: string): void {
+  /** Moves `member` onto `conn`: from a dropped socket, or off one still open. */
+  #resume(conn: Connection, member: Member, requested: unknown): void {
+    const old = member.conn;
+    if (old !== null) {
+      // The old socket may be half-open (its network went away unnoticed):
+      // the client holding the token is the one that is really there.
+      old.member = null;
+      this.#kicked[CloseCode.replaced] =
+        (this.#kicked[CloseCode.replaced] ?? 0) + 1;
+      this.#bus.close(old.id, CloseCode.replaced, "replaced");
+    } else {
+      this.#detached.delete(member);
+      if (member.graceTimer !== null) {
+        this.#clock.clearTimeout(member.graceTimer);
+        member.graceTimer = null;
+      }
+    }
+    member.conn = conn;
+    conn.member = member;
+    this.#resumed++;
+    this.#welcome(member, member.name !== requested, true);
+    const queued = member.outbox;
+    member.outbox = [];
+    for (const frame of queued) this.#send(conn, frame);
+    this.#log({
+      event: "resume",
+      conn: conn.id,
+      name: member.name,
+      room: member.room.name,
+      replaced: old?.id,
+      queued: queued.length,
+    });
+  }
+
+  /** `welcome` with a fresh resume token (the previous one is void). */
+  #welcome(member: Member, renamed: boolean, resumed: boolean): void {
+    const call = member.call;
+    const callJson = call && parley.welcomeCall(
+      call.id,
+      peerOf(call, member).name,
+      call.callee === member,
+      call.state,
+    );
+    this.#send(
+      member.conn!,
+      parley.welcome(
+        member.name,
+        renamed,
+        member.room.name,
+        member.room.presence.snapshotJson(member.sid),
+        this.#ice.json(member.name, this.#clock.now()),
+        this.#tokens.issue(member, member.room.name, member.key),
+        resumed,
+        resumed ? callJson : null,
+      ),
+    );
+  }
+
+  /**
+   * Keeps a session whose connection dropped: it stays in the room and in
+   * its call, frames for it queue up, and it ends after the grace period
+   * unless resumed. A ringing call keeps ringing: its ring timeout still
+   * applies, so it ends with `no-answer` or, if the grace period runs out
+   * first, `peer-left` — whichever comes first.
+   */
+  #detach(member: Member): void {
+    member.conn = null;
+    this.#detached.add(member);
+    this.#tokens.detach(member, this.#clock.now());
+    member.graceTimer = this.#clock.setTimeout(() => {
+      member.graceTimer = null;
+      this.#endSession(member, "grace-expired");
+    }, this.#config.resumeGraceMs);
+    this.#log({
+      event: "detach",
+      name: member.name,
+      room: member.room.name,
+      call: member.call?.id,
+    });
+  }
+
+  /** The user is gone: its call ends with `peer-left` and the room sees it leave. */
+  #endSession(member: Member, reason: string): void {
+    if (!member.live) return;
+    member.live = false;
+    this.#tokens.revoke(member);
+    this.#detached.delete(member);
+    if (member.graceTimer !== null) {
+      this.#clock.clearTimeout(member.graceTimer);
+      member.graceTimer = null;
+    }
+    this.#dropClaim(member);
+    if (member.call) {
+      this.#endCall(member.call, "peer-left", [peerOf(member.call, member)]);
+    }
+    member.room.leave(member.key, member);
+    this.#users--;
+    this.#markDirty(member.room);
+    if (member.conn) member.conn.member = null;
+    member.conn = null;
+    member.outbox = [];
+    if (reason !== "left") {
+      this.#log({
+        event: "leave",
+        name: member.name,
+        room: member.room.name,
+        reason,
+      });
+    }
+  }
+
+  // --- chat ---------------------------------------------------------------
+
+  #chat(conn: Connection, me: Member, text: string): void {
     const clean = cleanChatText(text, this.#config.maxChatChars);
     if (isRejection(clean)) {
       return this.#reject(conn, clean.reject, clean.detail);
@@ -390,17 +614,17 @@ export class Relay {
     const at = this.#clock.now();
     let parleyFrame: string | undefined;
     let tutorialFrame: string | undefined;
-    for (const member of conn.room!.members.values()) {
+    for (const member of me.room.members.values()) {
       if (member.dialect === "parley") {
         parleyFrame ??= parley.chat(
-          JSON.stringify(conn.name),
+          JSON.stringify(me.name),
           JSON.stringify(clean),
           at,
         );
-        this.#send(member, parleyFrame);
+        this.#deliver(member, parleyFrame);
       } else {
-        tutorialFrame ??= tutorial.message(conn.name!, clean, at);
-        this.#send(member, tutorialFrame);
+        tutorialFrame ??= tutorial.message(me.name, clean, at);
+        this.#deliver(member, tutorialFrame);
       }
     }
     this.#chats++;
@@ -408,31 +632,33 @@ export class Relay {
 
   // --- parley call control ------------------------------------------------
 
-  #call(conn: Connection, to: string, audioOnly: boolean): void {
-    if (conn.call) return this.#reject(conn, "in-call");
-    const callee = conn.room!.find(to);
+  #call(conn: Connection, me: Member, to: string, audioOnly: boolean): void {
+    if (me.call) return this.#reject(conn, "in-call");
+    const callee = me.room.find(to);
     if (!callee) return this.#reject(conn, "unknown-user");
-    if (callee === conn) return this.#reject(conn, "self-call");
+    if (callee === me) return this.#reject(conn, "self-call");
     if (callee.dialect !== "parley") return this.#reject(conn, "incompatible");
-    if (callee.call) {
-      return this.#send(conn, parley.ended(newCallId(), "busy", callee.name!));
+    if (isBusy(callee)) {
+      return this.#send(conn, parley.ended(newCallId(), "busy", callee.name));
     }
-    const call = this.#openCall(conn, callee, audioOnly);
-    this.#send(conn, parley.ringing(call.id, callee.name!));
-    this.#send(callee, parley.incoming(call.id, conn.name!, audioOnly));
+    // Calling someone else means the client gave up restoring its old call.
+    this.#dropClaim(me);
+    const call = this.#openCall(me, callee, audioOnly);
+    this.#send(conn, parley.ringing(call.id, callee.name));
+    this.#deliver(callee, parley.incoming(call.id, me.name, audioOnly));
   }
 
-  #accept(conn: Connection, callId: string): void {
-    const call = conn.call;
+  #accept(conn: Connection, me: Member, callId: string): void {
+    const call = me.call;
     if (
-      !call || call.id !== callId || call.callee !== conn ||
+      !call || call.id !== callId || call.callee !== me ||
       call.state !== "ringing"
     ) {
       return this.#reject(conn, "no-call");
     }
     this.#answer(call);
-    this.#send(call.caller, parley.accepted(call.id, conn.name!, false));
-    this.#send(conn, parley.accepted(call.id, call.caller.name!, true));
+    this.#deliver(call.caller, parley.accepted(call.id, me.name, false));
+    this.#send(conn, parley.accepted(call.id, call.caller.name, true));
   }
 
   /**
@@ -441,12 +667,19 @@ export class Relay {
    */
   #endByParty(
     conn: Connection,
+    me: Member,
     action: "decline" | "cancel" | "hangup",
     callId: string,
   ): void {
-    const call = conn.call;
-    if (!call || call.id !== callId) return this.#reject(conn, "no-call");
-    const isCaller = call.caller === conn;
+    const call = me.call;
+    if (!call || call.id !== callId) {
+      // Hanging up a claimed call whose peer has not come back: stop waiting.
+      if (action === "hangup" && me.claim?.callId === callId) {
+        return this.#dropClaim(me);
+      }
+      return this.#reject(conn, "no-call");
+    }
+    const isCaller = call.caller === me;
     let reason: EndReason;
     if (call.state === "active") {
       if (action !== "hangup") return this.#reject(conn, "no-call");
@@ -455,16 +688,95 @@ export class Relay {
     else if (action === "cancel" && isCaller) reason = "cancelled";
     else if (action === "hangup") reason = isCaller ? "cancelled" : "declined";
     else return this.#reject(conn, "no-call");
-    this.#endCall(call, reason, [peerOf(call, conn)]);
+    this.#endCall(call, reason, [peerOf(call, me)]);
   }
 
-  #signal(conn: Connection, callId: string, raw: string): void {
-    const call = conn.call;
+  #signal(conn: Connection, me: Member, callId: string, raw: string): void {
+    const call = me.call;
     if (!call || call.id !== callId || call.state !== "active") {
       return this.#reject(conn, "no-call");
     }
     this.#relayed++;
-    this.#send(peerOf(call, conn), stampFrame(raw, conn.stamp));
+    this.#deliver(peerOf(call, me), stampFrame(raw, me.stamp));
+  }
+
+  // --- call restore after a restart --------------------------------------
+
+  /**
+   * Records `login.call`, or restores the call at once if the named peer is
+   * here claiming the same call. A claimant counts as busy while it waits.
+   */
+  #claim(me: Member, claim: LoginCallClaim): void {
+    const mine: CallClaim = {
+      callId: claim.callId,
+      peer: claim.peer,
+      polite: claim.polite,
+    };
+    const peer = me.room.find(claim.peer);
+    if (
+      peer && peer !== me && peer.claim && peer.call === null &&
+      claimsMatch(mine, me.key, peer.claim, peer.key, nameKey)
+    ) {
+      return this.#restore(peer, me, mine);
+    }
+    me.claim = {
+      ...mine,
+      timer: this.#clock.setTimeout(() => {
+        const waited = me.claim;
+        if (!waited) return;
+        waited.timer = null;
+        this.#dropClaim(me);
+        this.#deliver(
+          me,
+          parley.ended(waited.callId, "peer-left", waited.peer),
+        );
+      }, this.#config.resumeGraceMs),
+    };
+    this.#presenceChanged(me);
+  }
+
+  /** Both sides claimed the call: it is accepted again, under its old id. */
+  #restore(waiting: Member, arriving: Member, arrivingClaim: CallClaim): void {
+    const callerFirst = restoredCallerIsFirst(waiting.claim!, arrivingClaim);
+    this.#dropClaim(waiting);
+    const [caller, callee] = callerFirst
+      ? [waiting, arriving]
+      : [arriving, waiting];
+    const now = this.#clock.now();
+    const call: Call<Member> = {
+      id: arrivingClaim.callId,
+      caller,
+      callee,
+      state: "active",
+      audioOnly: false,
+      timer: null,
+      openedAt: now,
+      answeredAt: now,
+    };
+    caller.call = call;
+    callee.call = call;
+    this.#calls++;
+    this.#restored++;
+    this.#presenceChanged(caller);
+    this.#presenceChanged(callee);
+    this.#deliver(waiting, parley.callRestored(call.id, arriving.name));
+    this.#deliver(arriving, parley.callRestored(call.id, waiting.name));
+    this.#log({
+      event: "call-restored",
+      call: call.id,
+      room: caller.room.name,
+      caller: caller.name,
+      callee: callee.name,
+    });
+  }
+
+  /** Forgets a pending claim (no frames: its owner moved on or left). */
+  #dropClaim(member: Member): void {
+    const claim = member.claim;
+    if (!claim) return;
+    if (claim.timer !== null) this.#clock.clearTimeout(claim.timer);
+    member.claim = null;
+    this.#presenceChanged(member);
   }
 
   // --- tutorial calls -----------------------------------------------------
@@ -474,57 +786,63 @@ export class Relay {
    * current one. The sample client only offers when it has no call, so an
    * offer to someone else means it abandoned its previous call.
    */
-  #tutorialOffer(conn: Connection, target: string, raw: string): void {
-    const peer = conn.room!.find(target);
+  #tutorialOffer(
+    conn: Connection,
+    me: Member,
+    target: string,
+    raw: string,
+  ): void {
+    const peer = me.room.find(target);
     if (!peer) return this.#reject(conn, "unknown-user");
-    if (peer === conn) return this.#reject(conn, "self-call");
-    const current = conn.call;
-    if (current && peerOf(current, conn) === peer) {
+    if (peer === me) return this.#reject(conn, "self-call");
+    const current = me.call;
+    if (current && peerOf(current, me) === peer) {
       this.#relayed++;
-      return this.#send(peer, stampFrame(raw, conn.stamp));
+      return this.#deliver(peer, stampFrame(raw, me.stamp));
     }
     if (peer.dialect !== "tutorial") return this.#reject(conn, "incompatible");
-    if (current) this.#endCall(current, "hangup", [peerOf(current, conn)]);
+    if (current) this.#endCall(current, "hangup", [peerOf(current, me)]);
     // Busy: the sample client has no busy signal, but ends its call on hang-up.
-    if (peer.call) return this.#send(conn, tutorial.hangUp(peer.name!));
-    this.#openCall(conn, peer, false);
+    if (peer.call) return this.#send(conn, tutorial.hangUp(peer.name));
+    this.#openCall(me, peer, false);
     this.#relayed++;
-    this.#send(peer, stampFrame(raw, conn.stamp));
+    this.#deliver(peer, stampFrame(raw, me.stamp));
   }
 
   #tutorialRelay(
     conn: Connection,
+    me: Member,
     type: "video-answer" | "new-ice-candidate",
     target: string,
     raw: string,
   ): void {
-    const call = conn.call;
-    const peer = call && peerOf(call, conn);
+    const call = me.call;
+    const peer = call && peerOf(call, me);
     if (!peer || nameKey(target) !== peer.key) {
       return this.#reject(
         conn,
-        conn.room!.find(target) ? "no-call" : "unknown-user",
+        me.room.find(target) ? "no-call" : "unknown-user",
       );
     }
     if (
       type === "video-answer" && call.state === "ringing" &&
-      call.callee === conn
+      call.callee === me
     ) {
       this.#answer(call);
     }
     this.#relayed++;
-    this.#send(peer, stampFrame(raw, conn.stamp));
+    this.#deliver(peer, stampFrame(raw, me.stamp));
   }
 
   /** `hang-up` ends the sender's call; without a target it means that call. */
-  #tutorialHangUp(conn: Connection, target: string | null): void {
-    const call = conn.call;
+  #tutorialHangUp(conn: Connection, me: Member, target: string | null): void {
+    const call = me.call;
     if (!call) return this.#reject(conn, "no-call");
-    const peer = peerOf(call, conn);
+    const peer = peerOf(call, me);
     if (target !== null && nameKey(target) !== peer.key) {
       return this.#reject(
         conn,
-        conn.room!.find(target) ? "no-call" : "unknown-user",
+        me.room.find(target) ? "no-call" : "unknown-user",
       );
     }
     this.#endCall(call, "hangup", [peer]);
@@ -532,12 +850,8 @@ export class Relay {
 
   // --- call lifecycle -----------------------------------------------------
 
-  #openCall(
-    caller: Connection,
-    callee: Connection,
-    audioOnly: boolean,
-  ): Call<Connection> {
-    const call: Call<Connection> = {
+  #openCall(caller: Member, callee: Member, audioOnly: boolean): Call<Member> {
+    const call: Call<Member> = {
       id: newCallId(),
       caller,
       callee,
@@ -561,7 +875,7 @@ export class Relay {
     this.#log({
       event: "call-start",
       call: call.id,
-      room: caller.roomName,
+      room: caller.room.name,
       caller: caller.name,
       callee: callee.name,
       dialect: caller.dialect,
@@ -569,7 +883,7 @@ export class Relay {
     return call;
   }
 
-  #answer(call: Call<Connection>): void {
+  #answer(call: Call<Member>): void {
     call.state = "active";
     call.answeredAt = this.#clock.now();
     if (call.timer !== null) {
@@ -578,12 +892,8 @@ export class Relay {
     }
   }
 
-  /** Ends `call` and tells `notify` (parties still connected) why. */
-  #endCall(
-    call: Call<Connection>,
-    reason: EndReason,
-    notify: Connection[],
-  ): void {
+  /** Ends `call` and tells `notify` (parties still in the room) why. */
+  #endCall(call: Call<Member>, reason: EndReason, notify: Member[]): void {
     if (call.timer !== null) {
       this.#clock.clearTimeout(call.timer);
       call.timer = null;
@@ -596,13 +906,12 @@ export class Relay {
     }
     this.#calls--;
     for (const party of notify) {
-      if (!this.#conns.has(party.id)) continue;
       const other = peerOf(call, party);
-      this.#send(
+      this.#deliver(
         party,
         party.dialect === "parley"
-          ? parley.ended(call.id, reason, other.name!)
-          : tutorial.hangUp(other.name!),
+          ? parley.ended(call.id, reason, other.name)
+          : tutorial.hangUp(other.name),
       );
     }
     const now = this.#clock.now();
@@ -617,13 +926,13 @@ export class Relay {
 
   // --- presence -----------------------------------------------------------
 
-  #presenceChanged(conn: Connection): void {
-    if (!conn.room || !this.#conns.has(conn.id)) return;
-    conn.room.presence.touch(conn.key);
-    this.#markDirty(conn.room);
+  #presenceChanged(member: Member): void {
+    if (!member.live) return;
+    member.room.presence.touch(member.key);
+    this.#markDirty(member.room);
   }
 
-  #markDirty(room: Room<Connection>): void {
+  #markDirty(room: Room<Member>): void {
     this.#dirtyRooms.add(room);
     if (this.#presenceTimer === null) {
       this.#presenceTimer = this.#clock.setTimeout(() => {
@@ -633,26 +942,29 @@ export class Relay {
     }
   }
 
-  #flushRoom(room: Room<Connection>): void {
+  #flushRoom(room: Room<Member>): void {
     const delta = room.presence.flush((key): PresenceEntry | undefined => {
       const member = room.members.get(key);
       return member && {
-        id: member.id,
-        name: member.name!,
-        state: member.call ? "busy" : "available",
+        id: member.sid,
+        name: member.name,
+        state: isBusy(member) ? "busy" : "available",
       };
     });
     if (delta) {
       let userlist: string | undefined;
       for (const member of room.members.values()) {
+        // Not queued for a detached user: the resumed welcome's snapshot
+        // already includes it, and replaying older deltas on top would undo.
+        if (member.conn === null) continue;
         if (member.dialect === "parley") {
-          const frame = delta.frameFor(member.id);
-          if (frame !== null) this.#send(member, frame);
+          const frame = delta.frameFor(member.sid);
+          if (frame !== null) this.#send(member.conn, frame);
         } else if (delta.membershipChanged) {
           userlist ??= tutorial.userlist(
             JSON.stringify(Array.from(room.members.values(), (m) => m.name)),
           );
-          this.#send(member, userlist);
+          this.#send(member.conn, userlist);
         }
       }
     }
@@ -661,10 +973,10 @@ export class Relay {
     }
   }
 
-  #room(name: string): Room<Connection> {
+  #room(name: string): Room<Member> {
     let room = this.#rooms.get(name);
     if (!room) {
-      room = new Room<Connection>(name);
+      room = new Room<Member>(name);
       this.#rooms.set(name, room);
     }
     return room;
@@ -675,6 +987,29 @@ export class Relay {
   #send(conn: Connection, frame: string): void {
     this.#framesOut++;
     this.#bus.send(conn.id, frame);
+  }
+
+  /**
+   * Sends to a member's socket, or queues while it is detached. A queue past
+   * {@linkcode MAX_QUEUED_FRAMES} ends the session, on a zero timer: we may be
+   * inside a loop over the room or a call.
+   */
+  #deliver(member: Member, frame: string): void {
+    if (!member.live || member.ending) return;
+    if (member.conn !== null) return this.#send(member.conn, frame);
+    if (member.outbox.length < MAX_QUEUED_FRAMES) {
+      member.outbox.push(frame);
+      return;
+    }
+    member.ending = true;
+    member.outbox = [];
+    this.#detached.delete(member);
+    this.#tokens.revoke(member);
+    if (member.graceTimer !== null) this.#clock.clearTimeout(member.graceTimer);
+    member.graceTimer = this.#clock.setTimeout(() => {
+      member.graceTimer = null;
+      this.#endSession(member, "queue-full");
+    }, 0);
   }
 
   #reject(conn: Connection, code: ErrorCode, detail?: string): void {
@@ -692,4 +1027,9 @@ export class Relay {
     this.#bus.close(conn.id, code, reason);
     this.disconnect(conn.id, code);
   }
+}
+
+/** Ringing, in a call, or waiting for a claimed call's peer. */
+function isBusy(member: Member): boolean {
+  return member.call !== null || member.claim !== null;
 }

@@ -32,10 +32,14 @@ export class Room<Member> {
   }
 
   /**
-   * Adds `member` under `requested` or, if that is taken, under the first free
-   * variant (`name 2`, `name 3`, …). Returns the name and key it got.
+   * Adds a member under `requested` or, if that is taken, under the first
+   * free variant (`name 2`, `name 3`, …). `create` builds the member once its
+   * name and key are known.
    */
-  join(requested: string, member: Member): { name: string; key: string } {
+  join(
+    requested: string,
+    create: (name: string, key: string) => Member,
+  ): Member {
     const base = nameKey(requested);
     const picked = uniqueName(
       requested,
@@ -49,9 +53,10 @@ export class Room<Member> {
       this.#suffixHints.set(base, picked.suffix);
     }
     const key = nameKey(picked.name);
+    const member = create(picked.name, key);
     this.members.set(key, member);
     this.presence.touch(key);
-    return { name: picked.name, key };
+    return member;
   }
 
   /** Removes `member` if it still holds `key`. */

@@ -121,7 +121,9 @@ export class Transport {
       this.#relay.open(id, dialect, room, { ip });
     };
     socket.onmessage = (event) => this.#relay.receive(id, event.data);
-    socket.onclose = (event) => this.#closed(id, event.code);
+    // wasClean tells a goodbye from a lost connection (a missed ping is an
+    // unclean 1001): only the latter keeps the session for a resume.
+    socket.onclose = (event) => this.#closed(id, event.code, event.wasClean);
     // An error is always followed by close, which does the cleanup.
     socket.onerror = () => {};
     return response;
@@ -148,8 +150,11 @@ export class Transport {
       clearTimeout(timer);
       this.#drained = null;
     }
-    // Peers that never answered the close: forget them anyway.
-    for (const id of [...this.#sockets.keys()]) this.#closed(id, 1006);
+    // Peers that never answered the close: forget them anyway. Their
+    // sessions end with this process, like everyone else's.
+    for (const id of [...this.#sockets.keys()]) {
+      this.#closed(id, CloseCode.goingAway, true);
+    }
     this.#log({ event: "shutdown", sockets: open });
   }
 
@@ -163,10 +168,10 @@ export class Transport {
     return { ...this.#refused };
   }
 
-  #closed(id: ConnectionId, code: number): void {
+  #closed(id: ConnectionId, code: number, wasClean: boolean): void {
     if (!this.#sockets.delete(id)) return;
     this.#bus.detach(id);
-    this.#relay.disconnect(id, code);
+    this.#relay.disconnect(id, code, wasClean);
     if (this.#sockets.size === 0) this.#drained?.();
   }
 

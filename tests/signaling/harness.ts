@@ -122,10 +122,20 @@ export class TestClient {
     return frames[0];
   }
 
-  /** Disconnects (as if the socket closed). */
+  /** Disconnects with a goodbye (a clean 1000 close). */
   close(): void {
     this.bus.detach(this.id);
     this.relay.disconnect(this.id, 1000);
+  }
+
+  /**
+   * Loses the connection without a goodbye: by default like a dropped TCP
+   * connection (unclean 1006); `code` 4000 with `wasClean` is what a client
+   * heartbeat sends, an unclean 1001 is Deno's missed ping.
+   */
+  drop(code = 1006, wasClean = false): void {
+    this.bus.detach(this.id);
+    this.relay.disconnect(this.id, code, wasClean);
   }
 }
 
@@ -164,6 +174,20 @@ export class Harness {
         ? { type: "login", name }
         : { type: "username", name, id: client.id, date: 0 },
     );
+    return client;
+  }
+
+  /**
+   * Opens a new connection and logs in with `login` fields (e.g. `resume`,
+   * `call`); returns the client with the welcome unread.
+   */
+  relogin(
+    name: string,
+    fields: Record<string, unknown>,
+    room = "",
+  ): TestClient {
+    const client = this.connect("parley", room);
+    client.send({ type: "login", name, ...fields });
     return client;
   }
 

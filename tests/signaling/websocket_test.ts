@@ -475,9 +475,9 @@ Deno.test({
 Deno.test({
   ...opts,
   name:
-    "a peer that stops answering pings is dropped and its call peer told peer-left",
+    "a peer that stops answering pings is detached, and its call peer told peer-left when the grace period ends",
   async fn() {
-    const server = startServer({ idleTimeoutSeconds: 1 });
+    const server = startServer({ idleTimeoutSeconds: 1, resumeGraceMs: 300 });
     try {
       const { client: ann } = await parleyUser(server.url, "ann");
       // A raw client that logs in, then never reads or answers pings.
@@ -486,8 +486,14 @@ Deno.test({
       while (!ghost.texts.length) await new Promise((r) => setTimeout(r, 10));
       ann.send({ type: "call", to: "ghost" });
       await ann.next("ringing");
+      while (server.signaling.stats().detached === 0) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const detachedAt = Date.now();
       const ended = await ann.next("ended", 5000);
       assert.equal(ended.reason, "peer-left");
+      assert.ok(Date.now() - detachedAt >= 250, "not before the grace period");
+      assert.equal(server.signaling.stats().detached, 0);
       await ghost.close();
       await ann.close();
     } finally {

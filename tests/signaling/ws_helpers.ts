@@ -130,9 +130,13 @@ export class WsClient {
     }
   }
 
-  /** Closes (if needed) and waits for the close event. */
-  async close(): Promise<CloseEvent> {
-    if (this.socket.readyState < WebSocket.CLOSING) this.socket.close();
+  /**
+   * Closes (if needed) and waits for the close event. The default 1000 is a
+   * goodbye, as Parley's client sends when leaving; any other code (4000 is
+   * what its heartbeat uses) leaves a `parley.v1` session resumable.
+   */
+  async close(code = 1000): Promise<CloseEvent> {
+    if (this.socket.readyState < WebSocket.CLOSING) this.socket.close(code);
     return await this.closed;
   }
 
