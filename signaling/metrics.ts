@@ -23,6 +23,11 @@ export function formatMetrics(stats: SignalingStats): string {
     gauge("parley_rooms", "Rooms with at least one user.", stats.rooms),
     gauge("parley_calls", "Calls ringing or in progress.", stats.calls),
     gauge(
+      "parley_sessions_detached",
+      "Sessions whose connection dropped, resumable until the grace period ends.",
+      stats.detached,
+    ),
+    gauge(
       "parley_accepting",
       "1 while new connections are accepted, 0 while draining.",
       stats.accepting ? 1 : 0,
@@ -46,6 +51,16 @@ export function formatMetrics(stats: SignalingStats): string {
       "parley_chat_messages_total",
       "Chat messages relayed.",
       stats.chats,
+    ),
+    counter(
+      "parley_sessions_resumed_total",
+      "Sessions resumed with a token, after a dropped connection or replacing a socket.",
+      stats.resumed,
+    ),
+    counter(
+      "parley_calls_restored_total",
+      "Calls restored by both parties' claims after a server restart.",
+      stats.restored,
     ),
     labelled(
       "parley_errors_total",
