@@ -23,17 +23,23 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Serves `createSignaling(options)` (quiet by default) on a free port. */
-export function startServer(options: SignalingOptions = {}): TestServer {
+/**
+ * Serves `createSignaling(options)` (quiet by default) on `port`: a free one
+ * by default, or a given one to stand in for a restarted server.
+ */
+export function startServer(
+  options: SignalingOptions = {},
+  port = 0,
+): TestServer {
   const signaling = createSignaling({ logger: quietLogger, ...options });
   const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    { hostname: "127.0.0.1", port, onListen() {} },
     (req, info) => signaling.handleUpgrade(req, info),
   );
-  const port = server.addr.port;
+  const { port: actual } = server.addr;
   return {
-    url: `ws://127.0.0.1:${port}/ws`,
-    port,
+    url: `ws://127.0.0.1:${actual}/ws`,
+    port: actual,
     signaling,
     async close() {
       await signaling.shutdown();
