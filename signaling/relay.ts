@@ -482,15 +482,18 @@ export class Relay {
     } else if (renamed) {
       this.#send(conn, tutorial.rejectUsername(conn.id, member.name));
     }
-    this.#log({
+    const record: LogRecord = {
       event: "login",
       conn: conn.id,
       name: member.name,
       room: room.name,
       renamed,
-      resume: refused,
-      claim: claim !== undefined || undefined,
-    });
+    };
+    // Why a token did not resume (never the token itself), and whether the
+    // login claimed a call: the two things to look for after a restart.
+    if (refused) record.resume = refused;
+    if (claim) record.claim = true;
+    this.#log(record);
   }
 
   /** Moves `member` onto `conn`: from a dropped socket, or off one still open. */
@@ -499,10 +502,10 @@ export class Relay {
     if (old !== null) {
       // The old socket may be half-open (its network went away unnoticed):
       // the client holding the token is the one that is really there.
+      // Forgotten at once, like a kicked socket, so nothing it still sends
+      // (a login, say) can act before its close completes.
       old.member = null;
-      this.#kicked[CloseCode.replaced] =
-        (this.#kicked[CloseCode.replaced] ?? 0) + 1;
-      this.#bus.close(old.id, CloseCode.replaced, "replaced");
+      this.#kick(old, CloseCode.replaced, "replaced");
     } else {
       this.#detached.delete(member);
       if (member.graceTimer !== null) {
