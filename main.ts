@@ -13,10 +13,11 @@ import {
   ConfigError,
   createSignaling,
   type EnvRecord,
+  type ListenConfig,
+  listenConfigFromEnv,
   type Signaling,
   type SignalingOptions,
 } from "./signaling/mod.ts";
-import { type ListenConfig, listenConfigFromEnv } from "./signaling/config.ts";
 
 /** Where the server listens, read from the environment. */
 export type ServerConfig = ListenConfig;

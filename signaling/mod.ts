@@ -21,8 +21,19 @@ import { jsonLogger, type Logger } from "./log.ts";
 import { Relay, type RelayStats } from "./relay.ts";
 import { Transport } from "./transport.ts";
 
-export type { SignalingConfig } from "./config.ts";
-export { ConfigError, configFromEnv, DEFAULT_CONFIG } from "./config.ts";
+export type {
+  EnvVariable,
+  ListenConfig,
+  SignalingConfig,
+  TurnConfig,
+} from "./config.ts";
+export {
+  ConfigError,
+  configFromEnv,
+  DEFAULT_CONFIG,
+  ENVIRONMENT,
+  listenConfigFromEnv,
+} from "./config.ts";
 export type { Logger, LogRecord } from "./log.ts";
 export { jsonLogger, quietLogger } from "./log.ts";
 
