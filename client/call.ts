@@ -231,7 +231,9 @@ export class CallController {
    */
   get claim(): CallClaim | null {
     const c = this.#c;
-    return c?.accepted && c.callId ? { callId: c.callId, peer: c.peer } : null;
+    return c?.accepted && c.callId
+      ? { callId: c.callId, peer: c.peer, polite: c.polite }
+      : null;
   }
 
   /**
@@ -255,10 +257,17 @@ export class CallController {
         if (callId && !told) this.#deps.send({ type: "hangup", callId });
         return;
       }
-      if (welcome.call && welcome.call.peer === c.peer && c.accepted) {
-        c.callId = welcome.call.callId;
-      }
+      const held = welcome.call;
       c.restoring = false;
+      if (held && held.peer === c.peer) {
+        if (c.accepted || c.callId === null) c.callId = held.callId;
+        if (held.state === "active" && !c.accepted) {
+          // Accepted while we were away, and the `accepted` frame went down
+          // with the old socket (a queued one arriving later is ignored).
+          this.#onAccepted(held.callId, held.peer, held.polite);
+          return;
+        }
+      }
       if (c.accepted) this.#flushOutbox(c);
       return;
     }

@@ -46,6 +46,8 @@ export type SignalPayload =
 export interface CallClaim {
   callId: string;
   peer: string;
+  /** Our role in it (the callee is polite), kept by a restored call. */
+  polite?: boolean;
 }
 
 /** Messages the browser sends. */
@@ -72,8 +74,16 @@ export interface WelcomeMessage {
   resume: string;
   /** True when the login's `resume` token restored the detached session. */
   resumed?: boolean;
-  /** The call the server still holds for a resumed session. */
-  call?: CallClaim & { polite: boolean };
+  /**
+   * The call the server still holds for a resumed session: `ringing` goes on
+   * ringing, `active` was accepted (perhaps while we were away).
+   */
+  call?: {
+    callId: string;
+    peer: string;
+    polite: boolean;
+    state?: "ringing" | "active";
+  };
 }
 
 /** Presence deltas after the welcome snapshot. */

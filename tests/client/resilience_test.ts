@@ -130,7 +130,8 @@ Deno.test("the login after a drop during a call carries the resume token and cla
     type: "login",
     name: "ann",
     resume: "tok-1",
-    call: { callId: "c1", peer: "bob" },
+    // ann called, so she is the impolite one; a restored call keeps that.
+    call: { callId: "c1", peer: "bob", polite: false },
   }]);
   t.session.close();
 });
@@ -229,6 +230,74 @@ Deno.test("a call still ringing when the server restarted ends as interrupted", 
   assert.equal(call.value.phase, "ended");
   assert.equal(call.value.endReason, "interrupted");
   assert.match(notices.value.at(-1)!.text, /Please call again/);
+  t.session.close();
+});
+
+Deno.test("a call ringing when the socket dropped keeps ringing after a resume", async () => {
+  const t = setup();
+  t.session.login("ann");
+  t.socket().open();
+  t.socket().receive(welcome());
+  t.session.callUser("bob");
+  t.socket().receive({ type: "ringing", callId: "c1", to: "bob" });
+  await settle();
+  dropAndReopen(t);
+  t.socket().receive(welcome({
+    resumed: true,
+    resume: "tok-2",
+    call: { callId: "c1", peer: "bob", polite: false, state: "ringing" },
+  }));
+  assert.equal(call.value.phase, "outgoing");
+  // bob answers; the queued `accepted` arrives after the welcome.
+  t.socket().receive({
+    type: "accepted",
+    callId: "c1",
+    peer: "bob",
+    polite: false,
+  });
+  await settle();
+  assert.equal(call.value.phase, "connecting");
+  t.session.close();
+});
+
+Deno.test("a call the server says is active although our 'accepted' was lost with the old socket connects", async () => {
+  const t = setup();
+  t.session.login("bob");
+  t.socket().open();
+  t.socket().receive(welcome({ name: "bob", users: [] }));
+  t.socket().receive({
+    type: "incoming",
+    callId: "c9",
+    from: "ann",
+    audioOnly: false,
+  });
+  await settle();
+  t.session.calls.accept();
+  t.socket().drop(1006);
+  t.clock.tick(1000);
+  t.socket().open();
+  t.socket().receive(welcome({
+    name: "bob",
+    users: [],
+    resumed: true,
+    resume: "tok-2",
+    call: { callId: "c9", peer: "ann", polite: true, state: "active" },
+  }));
+  assert.equal(FakePeerConnection.instances.length, 1);
+  assert.equal(t.session.calls.claim?.callId, "c9");
+  // The caller's offer, queued by the server, is answered.
+  t.socket().receive({
+    type: "signal",
+    callId: "c9",
+    from: "ann",
+    description: { type: "offer", sdp: "offer-1" },
+  });
+  await settle();
+  assert.ok(
+    t.sent().some((m) =>
+      m.type === "signal" && m.description?.type === "answer"
+    ),
+  );
   t.session.close();
 });
 

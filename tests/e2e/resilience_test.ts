@@ -374,6 +374,55 @@ Deno.test({
 
 Deno.test({
   name:
+    "after a server restart, a call whose peer never comes back ends with a sentence saying so",
+  ignore: needsBrowser,
+  async fn() {
+    const port = freePort();
+    const env = { SIGNALING_RESUME_GRACE_MS: "3000" };
+    let server: AppProcess | null = await startAppProcess({ port, env });
+    let browser: Browser | undefined;
+    let a: User | undefined;
+    let b: User | undefined;
+    try {
+      browser = await launchBrowser();
+      a = await openUser(browser, server.url, "ann");
+      b = await openUser(browser, server.url, "bob");
+      await connect(a, b);
+      await waitForMediaFlow(a);
+      await server.kill("SIGKILL");
+      server = null;
+      // bob is gone for good: his window closes while the server is down.
+      await closeUsers(b);
+      server = await startAppProcess({ port, env });
+      const readyAt = Date.now();
+      await a.page.waitForSelector(CONNECTED, { timeout: 35_000 });
+      // The claim waits the grace period (3 s here) for bob, then ends.
+      await waitForCallState(a, "ended", "not-restored");
+      const endedMs = Date.now() - readyAt;
+      assert.equal(
+        (await a.page.textContent("[data-testid=call-status]"))?.trim(),
+        "The connection to the server was lost and bob did not reconnect, so the call ended.",
+      );
+      assert.deepEqual(await listedNames(a), []);
+      const pcLeft = await a.page.evaluate(() => "__parleyPc" in globalThis);
+      assert.equal(pcLeft, false);
+      assertNothingUnexpected(a);
+      console.log(
+        `failed restore: ann's call ended ${endedMs} ms after the new server was up (grace 3 s)`,
+      );
+    } catch (err) {
+      if (server) console.error(`server output:\n${server.output()}`);
+      throw err;
+    } finally {
+      await closeUsers(a, b);
+      await browser?.close();
+      await server?.kill();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "a person whose signaling is cut for 3 s comes back under the same name, with no 'name taken', seen by the other all along, mid-call",
   ignore: needsBrowser,
   async fn() {
@@ -425,13 +474,28 @@ Deno.test({
       await chatAcross(b, a, "you are back");
       // The resumed session still holds the call on the server.
       await hangUp(a, b);
+
+      // A reload joins again by itself (name and token kept in the tab).
+      const reloadAt = Date.now();
+      await a.page.reload();
+      await a.page.waitForSelector("[data-testid=my-name]");
+      const rejoinMs = Date.now() - reloadAt;
+      assert.equal(await myName(a), "ann");
+      await eventually(
+        "bob sees ann once",
+        () => listedNames(b!),
+        (n) => n.join() === "ann",
+      );
+      assert.ok((await notices(a)).every((n) => !/taken/.test(n)));
+      await chatAcross(b, a, "welcome back");
       assertNothingUnexpected(a, b);
 
       console.log(
         `signaling cut: reconnecting shown after ${noticedMs} ms; ` +
           `back ${reconnectMs} ms after the network returned; ` +
           `${proxy.refused} connection attempts refused during the 3 s cut; ` +
-          `ann decoded ${flow.frames} frames meanwhile (longest gap ${flow.longestStallMs} ms)`,
+          `ann decoded ${flow.frames} frames meanwhile (longest gap ${flow.longestStallMs} ms); ` +
+          `a reload rejoined as ann in ${rejoinMs} ms`,
       );
     } finally {
       await closeUsers(a, b);
