@@ -526,6 +526,11 @@ export function browserSession(room?: string): Session | null {
   const session = current;
   addEventListener("online", () => session.signaling.reconnectNow());
   addEventListener("pagehide", () => session.close());
+  // Back from the back/forward cache: the session was closed on pagehide
+  // (so the name was freed at once); join again as if reloaded.
+  addEventListener("pageshow", (ev) => {
+    if ((ev as PageTransitionEvent).persisted) session.resumeSaved();
+  });
   media?.addEventListener?.(
     "devicechange",
     () => void session.refreshDevices(),
