@@ -33,7 +33,10 @@ export interface RelayBenchOptions {
   inFlight?: number;
   warmupMs?: number;
   measureMs?: number;
-  /** After sending stops, how long to wait for stragglers before counting losses. */
+  /**
+   * After sending stops, how long at least to wait for stragglers before
+   * counting losses (longer when latencies were long, up to 15 s).
+   */
   drainMs?: number;
   /** Idle logged-in connections for the memory measurement (0 skips it). */
   idleConnections?: number;
@@ -61,6 +64,11 @@ export interface ThroughputResult {
   /** CPU used during the window, in cores (1 = one core busy). */
   serverCpu: number;
   generatorCpu: number;
+  /**
+   * Server CPU per delivered message, in µs: less sensitive than msgs/s to
+   * other processes competing for the cores.
+   */
+  serverUsPerMsg: number;
 }
 
 /** Server memory with idle logged-in connections. */
@@ -89,7 +97,13 @@ export interface JoinStormResult {
 export interface RelayBenchResult {
   throughput: ThroughputResult[];
   /** Parley ÷ minimal, per pair count, best runs. */
-  ratios: { pairs: number; msgsPerSec: number; p99: number }[];
+  ratios: {
+    pairs: number;
+    msgsPerSec: number;
+    p99: number;
+    /** Parley ÷ minimal server CPU per message (median over runs). */
+    serverUsPerMsg: number;
+  }[];
   memory: MemoryResult[];
   joinStorm: JoinStormResult | null;
 }
@@ -116,7 +130,11 @@ const CANDIDATE =
 export async function runRelayBench(
   options: RelayBenchOptions = {},
 ): Promise<RelayBenchResult> {
-  const o = { ...DEFAULTS, ...options };
+  const o = { ...DEFAULTS };
+  for (const [key, value] of Object.entries(options)) {
+    // An explicit `undefined` (e.g. from a CLI flag left out) keeps the default.
+    if (value !== undefined) (o as Record<string, unknown>)[key] = value;
+  }
   const log = options.log ?? (() => {});
   const throughput: ThroughputResult[] = [];
   const ratios: RelayBenchResult["ratios"] = [];
@@ -142,10 +160,18 @@ export async function runRelayBench(
         }
       }
     }
+    const medianCost = (relay: RelayKind) => {
+      const costs = throughput.filter((r) =>
+        r.relay === relay && r.pairs === pairs
+      )
+        .map((r) => r.serverUsPerMsg).sort((a, b) => a - b);
+      return costs[Math.floor(costs.length / 2)];
+    };
     ratios.push({
       pairs,
       msgsPerSec: results.parley!.msgsPerSec / results.minimal!.msgsPerSec,
       p99: results.parley!.p99Ms / results.minimal!.p99Ms,
+      serverUsPerMsg: medianCost("parley") / medianCost("minimal"),
     });
   }
   const memory: MemoryResult[] = [];
@@ -451,8 +477,12 @@ async function measureThroughput(
   const serverCpu = (cpuSeconds(server.pid) - cpu0.server) / elapsed;
   const generatorCpu = (cpuSeconds("self") - cpu0.self) / elapsed;
   running = false;
-  // Drain: wait until every sent message arrived, or the drain time is up.
-  const drainEnd = Date.now() + o.drainMs;
+  // Drain: wait until every sent message arrived, or the drain time is up;
+  // under overload messages are seconds late, not lost, so wait at least
+  // twice the worst latency seen (capped).
+  const worst = latencies.reduce((a, b) => Math.max(a, b), 0);
+  const drainEnd = Date.now() +
+    Math.min(15_000, Math.max(o.drainMs, 2 * worst));
   while (received < sent && Date.now() < drainEnd) {
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -481,6 +511,7 @@ async function measureThroughput(
     pairMedianPerSec: pairRates[Math.floor(pairRates.length / 2)],
     serverCpu,
     generatorCpu,
+    serverUsPerMsg: (serverCpu * elapsed * 1e6) / windowDelivered,
   };
 }
 
@@ -587,7 +618,7 @@ function formatThroughput(r: ThroughputResult): string {
     } msg/s, ` +
     `CPU server ${r.serverCpu.toFixed(2)} generator ${
       r.generatorCpu.toFixed(2)
-    } cores`;
+    } cores, server ${r.serverUsPerMsg.toFixed(1)} µs/msg`;
 }
 
 if (import.meta.main) {
@@ -614,7 +645,9 @@ if (import.meta.main) {
     console.log(
       `ratio parley/minimal at ${r.pairs} pairs: throughput ${
         r.msgsPerSec.toFixed(2)
-      }, p99 ${r.p99.toFixed(2)}`,
+      }, p99 ${r.p99.toFixed(2)}, server CPU per message ${
+        r.serverUsPerMsg.toFixed(2)
+      }`,
     );
   }
   console.log(JSON.stringify(result));
