@@ -8,6 +8,7 @@ import type { Browser } from "playwright-core";
 import { startApp } from "../helpers/app_server.ts";
 import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
 import {
+  acceptToFirstFrameMs,
   assertNothingBroke,
   callStatus,
   closeUsers,
@@ -20,7 +21,6 @@ import {
   receivedAudioPower,
   remoteBrightness,
   remoteVideoWidth,
-  ring,
   type User,
   waitForCallState,
   waitForMediaFlow,
@@ -228,41 +228,7 @@ Deno.test({
             bob = await openUser(b, app.url, "bob");
             const times: number[] = [];
             for (let i = 0; i < 10; i++) {
-              await ring(alice, bob);
-              // A person takes far longer than this to reach Accept, so wait
-              // for what ringing prepares: the caller's offer and the callee's
-              // camera. Otherwise the first calls would time camera start-up.
-              await alice.page.waitForFunction(() =>
-                (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc
-                  ?.localDescription?.type === "offer"
-              );
-              await bob.page.waitForFunction(() =>
-                document.querySelector<HTMLVideoElement>("#local-video")!
-                  .videoWidth > 0
-              );
-              // Timestamp the first frame the caller's remote video presents.
-              // Both pages run on this machine, so wall-clock times compare.
-              await alice.page.evaluate(() => {
-                const g = globalThis as { __e2eFirstFrameAt?: number | null };
-                g.__e2eFirstFrameAt = null;
-                document.querySelector<HTMLVideoElement>("#remote-video")!
-                  .requestVideoFrameCallback((_now, meta) => {
-                    g.__e2eFirstFrameAt = performance.timeOrigin +
-                      meta.presentationTime;
-                  });
-              });
-              const acceptedAt = await bob.page.evaluate(() => {
-                const at = performance.timeOrigin + performance.now();
-                document.querySelector<HTMLButtonElement>(
-                  "[data-testid=accept-call]",
-                )!.click();
-                return at;
-              });
-              const firstFrameAt = await alice.page.waitForFunction(() =>
-                (globalThis as { __e2eFirstFrameAt?: number | null })
-                  .__e2eFirstFrameAt
-              ).then((h) => h.jsonValue() as Promise<number>);
-              times.push(firstFrameAt - acceptedAt);
+              times.push(await acceptToFirstFrameMs(alice, bob));
               await waitForCallState(alice, "connected");
               await waitForMediaFlow(alice, { audio: false, video: true });
               await hangUp(alice, bob);

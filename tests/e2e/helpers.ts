@@ -340,3 +340,49 @@ export function median(values: number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/**
+ * Rings `callee`, waits for what ringing prepares (the caller's offer, the
+ * callee's camera), clicks Accept and returns the milliseconds until the
+ * caller's remote video presents its first frame. The call is left up.
+ */
+export async function acceptToFirstFrameMs(
+  caller: User,
+  callee: User,
+): Promise<number> {
+  await ring(caller, callee);
+  // A person takes far longer than this to reach Accept, so wait
+  // for what ringing prepares: the caller's offer and the callee's
+  // camera. Otherwise the first calls would time camera start-up.
+  await caller.page.waitForFunction(() =>
+    (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc
+      ?.localDescription?.type === "offer"
+  );
+  await callee.page.waitForFunction(() =>
+    document.querySelector<HTMLVideoElement>("#local-video")!
+      .videoWidth > 0
+  );
+  // Timestamp the first frame the caller's remote video presents.
+  // Both pages run on this machine, so wall-clock times compare.
+  await caller.page.evaluate(() => {
+    const g = globalThis as { __e2eFirstFrameAt?: number | null };
+    g.__e2eFirstFrameAt = null;
+    document.querySelector<HTMLVideoElement>("#remote-video")!
+      .requestVideoFrameCallback((_now, meta) => {
+        g.__e2eFirstFrameAt = performance.timeOrigin +
+          meta.presentationTime;
+      });
+  });
+  const acceptedAt = await callee.page.evaluate(() => {
+    const at = performance.timeOrigin + performance.now();
+    document.querySelector<HTMLButtonElement>(
+      "[data-testid=accept-call]",
+    )!.click();
+    return at;
+  });
+  const firstFrameAt = await caller.page.waitForFunction(() =>
+    (globalThis as { __e2eFirstFrameAt?: number | null })
+      .__e2eFirstFrameAt
+  ).then((h) => h.jsonValue() as Promise<number>);
+  return firstFrameAt - acceptedAt;
+}
