@@ -86,9 +86,10 @@ async function pageBytes(base: string): Promise<PageBytes> {
   const page = new URL("/", base);
   const html = await fetchBytes(page);
   const text = new TextDecoder().decode(html);
-  const scripts = [...text.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) =>
-    new URL(m[1], page)
-  );
+  // Script tags, modulepreload links, and the island URLs the boot script
+  // reads from the page's inline state: every .js the page names.
+  const scripts = [...text.matchAll(/["']((?:\/|https?:)[^"']*?\.js)["']/g)]
+    .map((m) => new URL(m[1], page));
   const styles = [
     ...text.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g),
   ]

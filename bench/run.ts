@@ -1,0 +1,114 @@
+/**
+ * `deno task bench`: every benchmark in one run, each figure next to its
+ * baseline measured in the same run, printed as a table and written to
+ * `bench/results.json` (an array of {@linkcode Figure}). Needs
+ * `deno task build` and Chromium (for call setup).
+ *
+ * `--quick` runs a smaller version (about a minute) for a smoke check.
+ */
+import { runCallSetupBench } from "./call_setup_bench.ts";
+import { type Figure, figure, formatTable } from "./figures.ts";
+import { runPageBench } from "./page_bench.ts";
+import { runRelayBench, type ThroughputResult } from "./relay_bench.ts";
+
+const quick = Deno.args.includes("--quick");
+const log = (line: string) => console.error(`· ${line}`);
+const figures: Figure[] = [];
+
+const relay = await runRelayBench({
+  pairs: quick ? [50] : [50, 500],
+  rounds: quick ? 1 : 2,
+  measureMs: quick ? 2000 : 5000,
+  idleConnections: quick ? 1000 : 10_000,
+  joinStorm: quick ? 500 : 2000,
+  log,
+});
+const best = (kind: "parley" | "minimal", pairs: number): ThroughputResult =>
+  relay.throughput.filter((r) => r.relay === kind && r.pairs === pairs)
+    .reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a));
+for (const pairs of new Set(relay.throughput.map((r) => r.pairs))) {
+  const parley = best("parley", pairs);
+  const minimal = best("minimal", pairs);
+  figures.push(
+    figure(`relay ${pairs} pairs: delivered`, parley.msgsPerSec, "msg/s", {
+      baseline: minimal.msgsPerSec,
+      target: { minRatio: 0.9 },
+    }),
+    figure(`relay ${pairs} pairs: p50 latency`, parley.p50Ms, "ms", {
+      baseline: minimal.p50Ms,
+    }),
+    figure(`relay ${pairs} pairs: p99 latency`, parley.p99Ms, "ms", {
+      baseline: minimal.p99Ms,
+      target: pairs >= 500 ? { maxRatio: 1 } : undefined,
+    }),
+    figure(`relay ${pairs} pairs: max latency`, parley.maxMs, "ms", {
+      baseline: minimal.maxMs,
+    }),
+    figure(`relay ${pairs} pairs: lost`, parley.lost, "msg", {
+      baseline: minimal.lost,
+      target: { max: 0 },
+    }),
+    figure(`relay ${pairs} pairs: server CPU`, parley.serverCpu, "cores", {
+      baseline: minimal.serverCpu,
+    }),
+    figure(
+      `relay ${pairs} pairs: load generator CPU`,
+      parley.generatorCpu,
+      "cores",
+      {
+        baseline: minimal.generatorCpu,
+      },
+    ),
+  );
+}
+const memory = (kind: "parley" | "minimal") =>
+  relay.memory.find((m) => m.relay === kind);
+const parleyMemory = memory("parley");
+const minimalMemory = memory("minimal");
+if (parleyMemory && minimalMemory) {
+  figures.push(
+    figure(
+      `memory per idle connection at ${parleyMemory.connections}`,
+      parleyMemory.bytesPerConnection,
+      "B",
+      {
+        baseline: minimalMemory.bytesPerConnection,
+        target: { maxRatio: 1.25 },
+      },
+    ),
+  );
+}
+if (relay.joinStorm) {
+  const storm = relay.joinStorm;
+  figures.push(
+    figure(
+      `join storm ${storm.users} users, one room: settled`,
+      storm.ms,
+      "ms",
+      {
+        target: storm.users >= 2000 ? { max: 2000 } : undefined,
+      },
+    ),
+    figure(
+      `join storm ${storm.users} users: bytes sent`,
+      storm.bytesToClients,
+      "B",
+      {
+        target: storm.users >= 2000 ? { max: 200e6 } : undefined,
+      },
+    ),
+    figure(
+      `join storm ${storm.users} users: frames sent`,
+      storm.framesToClients,
+      "frames",
+    ),
+  );
+}
+
+figures.push(...await runPageBench(log));
+figures.push(...await runCallSetupBench(quick ? 3 : 10, log));
+
+console.log(formatTable(figures));
+const out = new URL("./results.json", import.meta.url);
+await Deno.writeTextFile(out, JSON.stringify(figures, null, 2) + "\n");
+console.log(`\nWrote ${figures.length} figures to bench/results.json`);
