@@ -45,6 +45,7 @@ import type {
   WelcomeMessage,
 } from "./protocol.ts";
 import { realTimers, type Timers } from "./timers.ts";
+import { SMALL_START_MS, startSmall } from "./video_start.ts";
 
 /** Where a call is in its life. */
 export type CallPhase =
@@ -159,6 +160,9 @@ interface ActiveCall {
   glareIncoming: string | null;
   connectedAt: number | null;
   iceState: string;
+  /** Gives the video sender its full size back (see `video_start.ts`). */
+  restoreVideo: Promise<(() => Promise<void>) | null> | null;
+  restoreTimer: number | undefined;
 }
 
 interface EndedCall {
@@ -763,6 +767,8 @@ export class CallController {
       glareIncoming: null,
       connectedAt: null,
       iceState: "new",
+      restoreVideo: null,
+      restoreTimer: undefined,
     };
     this.#c = c;
     c.media = this.#openMedia(c);
@@ -864,6 +870,7 @@ export class CallController {
     if (state === "connected" || state === "completed") {
       c.connectedAt = this.#timers.now();
       c.phase = "connected";
+      this.#scheduleVideoRestore(c);
       this.#emit();
     }
   }
@@ -884,7 +891,11 @@ export class CallController {
         ? stream?.getAudioTracks()[0]
         : stream?.getVideoTracks()[0];
       if (track && stream) {
-        c.senders.set(kind, pc.addTrack(track, stream));
+        const sender = pc.addTrack(track, stream);
+        c.senders.set(kind, sender);
+        // Not awaited: the parameters apply before the first frame is
+        // encoded, which waits for the connection anyway.
+        if (kind === "video") c.restoreVideo = startSmall(sender, track);
       } else if (!c.polite) {
         const transceiver = pc.addTransceiver(kind, {
           direction: "sendrecv",
@@ -893,6 +904,18 @@ export class CallController {
         c.senders.set(kind, transceiver.sender);
       }
     }
+  }
+
+  /** Shortly after connecting, lets WebRTC pick the video size again. */
+  #scheduleVideoRestore(c: ActiveCall): void {
+    const pending = c.restoreVideo;
+    if (!pending) return;
+    c.restoreTimer = this.#timers.setTimeout(() => {
+      c.restoreTimer = undefined;
+      if (this.#c !== c || c.restoreVideo !== pending) return;
+      c.restoreVideo = null;
+      void pending.then((restore) => restore?.());
+    }, SMALL_START_MS);
   }
 
   #sendSignal(c: ActiveCall, payload: SignalPayload): void {
@@ -941,6 +964,9 @@ export class CallController {
     c.pc = null;
     c.senders.clear();
     c.tracksAdded = false;
+    c.restoreVideo = null;
+    this.#timers.clearTimeout(c.restoreTimer);
+    c.restoreTimer = undefined;
     if (!pc) return;
     // Detach first so that close() cannot call back into a finished call.
     for (const handler of PC_HANDLERS) pc[handler] = null;

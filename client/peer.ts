@@ -18,7 +18,7 @@ export interface TrackLike {
   onmute?: ((ev: Event) => unknown) | null;
   onunmute?: ((ev: Event) => unknown) | null;
   stop(): void;
-  getSettings?(): { deviceId?: string };
+  getSettings?(): { deviceId?: string; width?: number; height?: number };
 }
 
 /** A media stream as the call code uses it. */
@@ -32,10 +32,13 @@ export interface StreamLike {
   onremovetrack?: ((ev: Event) => unknown) | null;
 }
 
-/** An RTP sender: only swapping its track is needed. */
+/** An RTP sender: swapping its track, and its encoding parameters. */
 export interface SenderLike {
   readonly track: TrackLike | null;
   replaceTrack(track: TrackLike | null): Promise<void>;
+  /** For the small start of video (`video_start.ts`); absent in simple fakes. */
+  getParameters?(): RTCRtpSendParameters;
+  setParameters?(parameters: RTCRtpSendParameters): Promise<void>;
 }
 
 /** An ICE candidate as the `icecandidate` event carries it. */
