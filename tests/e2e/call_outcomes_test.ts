@@ -57,10 +57,17 @@ Deno.test({
     try {
       browser = await launchBrowser();
       const b = browser;
-      const pair = async () => [
-        await openUser(b, app.url, "alice"),
-        await openUser(b, app.url, "bob"),
-      ];
+      const pair = async () => {
+        const alice = await openUser(b, app.url, "alice");
+        try {
+          return [alice, await openUser(b, app.url, "bob")];
+        } catch (err) {
+          // Not returned, so the step could not close her: a page left in
+          // the room would hold the name and fail every later step.
+          await closeUsers(alice);
+          throw err;
+        }
+      };
 
       await t.step(
         "a declined call tells the caller who declined",

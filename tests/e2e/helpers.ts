@@ -60,6 +60,16 @@ export async function openUser(
   // the moment it starts (in the islands' first effect, after hydration), so
   // that call is the signal that the controls are live.
   await context.addInitScript(() => {
+    // The page's sockets, so that closeUsers can wait for the goodbye.
+    const sockets: WebSocket[] = [];
+    (globalThis as { __e2eSockets?: WebSocket[] }).__e2eSockets = sockets;
+    const Native = globalThis.WebSocket;
+    globalThis.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets.push(this);
+      }
+    };
     const media = navigator.mediaDevices;
     if (!media) return;
     const list = media.enumerateDevices.bind(media);
@@ -91,9 +101,49 @@ export async function openUser(
   return user;
 }
 
-/** Closes the people's contexts (pages, media, sockets). */
+/**
+ * Closes the people's contexts (pages, media, sockets), each after its page
+ * has left the room the way a closed tab does.
+ *
+ * Closing a context outright can drop a page's socket without a Close frame
+ * (more often on a loaded machine). The server then treats that as a network
+ * blip and keeps the session, name included, for the resume grace period
+ * (30 s), so the next step that joins under the same name is renamed (`bob
+ * 2`). So each page first runs what a closed tab runs (`pagehide`: hang up,
+ * close the socket with 1000) and waits until its sockets are closed, i.e.
+ * the server has answered the goodbye.
+ */
 export async function closeUsers(...users: (User | undefined)[]) {
-  await Promise.all(users.map((u) => u?.context.close().catch(() => {})));
+  await Promise.all(users.map(async (u) => {
+    if (!u) return;
+    await leave(u.page).catch(() => {});
+    await u.context.close().catch(() => {});
+  }));
+}
+
+/** Time a page waits for its sockets to finish closing before giving up. */
+const LEAVE_TIMEOUT_MS = 5_000;
+
+/** Sends the page's goodbye (see {@link closeUsers}) and waits for it. */
+async function leave(page: Page): Promise<void> {
+  if (page.isClosed()) return;
+  await page.evaluate(async (timeoutMs) => {
+    const sockets = (globalThis as { __e2eSockets?: WebSocket[] })
+      .__e2eSockets ?? [];
+    const open = sockets.filter((s) => s.readyState !== WebSocket.CLOSED);
+    const closed = Promise.all(open.map((s) =>
+      new Promise((resolve) => {
+        if (s.readyState === WebSocket.CLOSED) resolve(null);
+        else s.addEventListener("close", resolve, { once: true });
+      })
+    ));
+    dispatchEvent(new PageTransitionEvent("pagehide", { persisted: false }));
+    // A server that is down never answers: do not hang on it.
+    await Promise.race([
+      closed,
+      new Promise((resolve) => setTimeout(resolve, timeoutMs)),
+    ]);
+  }, LEAVE_TIMEOUT_MS);
 }
 
 /** Fails if a page threw, logged an error, or opened a dialog. */
