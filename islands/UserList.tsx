@@ -45,28 +45,12 @@ export default function UserList() {
                     </span>
                   </span>
                   <span class="person__actions">
-                    <button
-                      type="button"
-                      class="icon-button"
-                      data-testid={`audio-${user.name}`}
-                      aria-label={`Audio call ${user.name}`}
-                      title={`Audio call ${user.name}`}
+                    <CallButton
+                      name={user.name}
+                      audioOnly
                       disabled={disabled}
-                      onClick={() => getSession()?.callUser(user.name, true)}
-                    >
-                      <PhoneIcon />
-                    </button>
-                    <button
-                      type="button"
-                      class="icon-button icon-button--primary"
-                      data-testid={`user-${user.name}`}
-                      aria-label={`Video call ${user.name}`}
-                      title={`Video call ${user.name}`}
-                      disabled={disabled}
-                      onClick={() => getSession()?.callUser(user.name)}
-                    >
-                      <VideoIcon />
-                    </button>
+                    />
+                    <CallButton name={user.name} disabled={disabled} />
                   </span>
                 </li>
               );
@@ -74,6 +58,30 @@ export default function UserList() {
           </ul>
         )}
     </section>
+  );
+}
+
+/** One call button: video (the primary action) or audio-only. */
+function CallButton(
+  { name, audioOnly = false, disabled }: {
+    name: string;
+    audioOnly?: boolean;
+    disabled: boolean;
+  },
+) {
+  const label = `${audioOnly ? "Audio" : "Video"} call ${name}`;
+  return (
+    <button
+      type="button"
+      class={audioOnly ? "icon-button" : "icon-button icon-button--primary"}
+      data-testid={`${audioOnly ? "audio" : "user"}-${name}`}
+      aria-label={label}
+      title={label}
+      disabled={disabled}
+      onClick={() => getSession()?.callUser(name, audioOnly)}
+    >
+      {audioOnly ? <PhoneIcon /> : <VideoIcon />}
+    </button>
   );
 }
 
