@@ -10,18 +10,11 @@
  */
 
 import type { Bus, ConnectionId } from "./bus.ts";
-import {
-  type Call,
-  type CallClaim,
-  claimsMatch,
-  newCallId,
-  peerOf,
-  restoredCallerIsFirst,
-} from "./calls.ts";
+import { CallControl } from "./call_control.ts";
+import { peerOf } from "./calls.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import type { SignalingConfig } from "./config.ts";
 import {
-  type EndReason,
   errorFrame,
   parley,
   stampFrame,
@@ -46,6 +39,12 @@ import {
   validateParley,
   validateTutorial,
 } from "./protocol.ts";
+import {
+  type Connection,
+  isBusy,
+  type Member,
+  type RelayContext,
+} from "./relay_context.ts";
 import { Room } from "./rooms.ts";
 import { closeOutcome, ResumeTokens } from "./sessions.ts";
 
@@ -66,51 +65,6 @@ const MAX_LOGGED_ERRORS = 10;
  * gone that long in a busy room would come back to a stale flood anyway.
  */
 export const MAX_QUEUED_FRAMES = 256;
-
-/** One open socket as the relay sees it. */
-interface Connection {
-  readonly id: ConnectionId;
-  readonly dialect: Dialect;
-  readonly roomName: string;
-  readonly limiter: RateLimiter;
-  readonly openedAt: number;
-  /** The session on this socket: `null` before login, and once replaced. */
-  member: Member | null;
-  errors: number;
-}
-
-/** A call claimed at login after a restart, waiting for the peer's claim. */
-interface PendingClaim extends CallClaim {
-  /** Ends the wait with `peer-left` after the grace period. */
-  timer: TimerHandle | null;
-}
-
-/**
- * A logged-in user: a name in a room and maybe a call. Outlives its socket
- * while detached (`conn` is `null`), for the grace period.
- */
-interface Member {
-  /** Stable across resumes; presence tells users apart by it. */
-  readonly sid: number;
-  readonly dialect: Dialect;
-  readonly room: Room<Member>;
-  readonly name: string;
-  readonly key: string;
-  /** `,"from":"name"}` / `,"name":"name"}`: stamps relayed frames. */
-  readonly stamp: string;
-  /** The socket now; `null` while detached. */
-  conn: Connection | null;
-  call: Call<Member> | null;
-  claim: PendingClaim | null;
-  /** Frames held while detached, sent right after the next `welcome`. */
-  outbox: string[];
-  /** Grace period while detached (or the immediate end once over-queued). */
-  graceTimer: TimerHandle | null;
-  /** The queue overflowed: the session ends on the next timer turn. */
-  ending: boolean;
-  /** False once the session has ended: late timers and frames do nothing. */
-  live: boolean;
-}
 
 /** Counters for `/metrics`. */
 export interface RelayStats {
@@ -154,6 +108,7 @@ export class Relay {
   readonly #log: Logger;
   readonly #ice: IceServerList;
   readonly #tokens: ResumeTokens<Member>;
+  readonly #callControl: CallControl;
   readonly #conns = new Map<ConnectionId, Connection>();
   readonly #rooms = new Map<string, Room<Member>>();
   readonly #detached = new Set<Member>();
@@ -161,13 +116,11 @@ export class Relay {
   #presenceTimer: TimerHandle | null = null;
   #nextSid = 1;
   #users = 0;
-  #calls = 0;
   #framesIn = 0;
   #framesOut = 0;
   #relayed = 0;
   #chats = 0;
   #resumed = 0;
-  #restored = 0;
   readonly #errors: Record<string, number> = {};
   readonly #kicked: Record<string, number> = {};
 
@@ -181,6 +134,17 @@ export class Relay {
       options.config.turn,
     );
     this.#tokens = new ResumeTokens(options.config.resumeGraceMs);
+    const ctx: RelayContext = {
+      config: this.#config,
+      clock: this.#clock,
+      log: this.#log,
+      send: (conn, frame) => this.#send(conn, frame),
+      deliver: (member, frame) => this.#deliver(member, frame),
+      reject: (conn, code, detail) => this.#reject(conn, code, detail),
+      relayFrame: (from, to, raw) => this.#relayFrame(from, to, raw),
+      presenceChanged: (member) => this.#presenceChanged(member),
+    };
+    this.#callControl = new CallControl(ctx);
   }
 
   /**
@@ -340,14 +304,14 @@ export class Relay {
       connections: this.#conns.size,
       users: this.#users,
       rooms: this.#rooms.size,
-      calls: this.#calls,
+      calls: this.#callControl.active,
       framesIn: this.#framesIn,
       framesOut: this.#framesOut,
       relayed: this.#relayed,
       chats: this.#chats,
       detached: this.#detached.size,
       resumed: this.#resumed,
-      restored: this.#restored,
+      restored: this.#callControl.restored,
       errors: { ...this.#errors },
       kicked: { ...this.#kicked },
     };
@@ -397,13 +361,13 @@ export class Relay {
       case "chat":
         return this.#chat(conn, me, msg.text);
       case "call":
-        return this.#call(conn, me, msg.to, msg.audioOnly);
+        return this.#callControl.call(conn, me, msg.to, msg.audioOnly);
       case "accept":
-        return this.#accept(conn, me, msg.callId);
+        return this.#callControl.accept(conn, me, msg.callId);
       case "decline":
       case "cancel":
       case "hangup":
-        return this.#endByParty(conn, me, msg.type, msg.callId);
+        return this.#callControl.endByParty(conn, me, msg.type, msg.callId);
       case "ice-servers":
         return this.#send(
           conn,
@@ -478,7 +442,7 @@ export class Relay {
     const renamed = member.name !== requested;
     if (conn.dialect === "parley") {
       this.#welcome(member, renamed, false);
-      if (claim) this.#claim(member, claim);
+      if (claim) this.#callControl.claim(member, claim);
     } else if (renamed) {
       this.#send(conn, tutorial.rejectUsername(conn.id, member.name));
     }
@@ -587,9 +551,11 @@ export class Relay {
       this.#clock.clearTimeout(member.graceTimer);
       member.graceTimer = null;
     }
-    this.#dropClaim(member);
+    this.#callControl.dropClaim(member);
     if (member.call) {
-      this.#endCall(member.call, "peer-left", [peerOf(member.call, member)]);
+      this.#callControl.end(member.call, "peer-left", [
+        peerOf(member.call, member),
+      ]);
     }
     member.room.leave(member.key, member);
     this.#users--;
@@ -633,153 +599,22 @@ export class Relay {
     this.#chats++;
   }
 
-  // --- parley call control ------------------------------------------------
-
-  #call(conn: Connection, me: Member, to: string, audioOnly: boolean): void {
-    if (me.call) return this.#reject(conn, "in-call");
-    const callee = me.room.find(to);
-    if (!callee) return this.#reject(conn, "unknown-user");
-    if (callee === me) return this.#reject(conn, "self-call");
-    if (callee.dialect !== "parley") return this.#reject(conn, "incompatible");
-    if (isBusy(callee)) {
-      return this.#send(conn, parley.ended(newCallId(), "busy", callee.name));
-    }
-    // Calling someone else means the client gave up restoring its old call.
-    this.#dropClaim(me);
-    const call = this.#openCall(me, callee, audioOnly);
-    this.#send(conn, parley.ringing(call.id, callee.name));
-    this.#deliver(callee, parley.incoming(call.id, me.name, audioOnly));
-  }
-
-  #accept(conn: Connection, me: Member, callId: string): void {
-    const call = me.call;
-    if (
-      !call || call.id !== callId || call.callee !== me ||
-      call.state !== "ringing"
-    ) {
-      return this.#reject(conn, "no-call");
-    }
-    this.#answer(call);
-    this.#deliver(call.caller, parley.accepted(call.id, me.name, false));
-    this.#send(conn, parley.accepted(call.id, call.caller.name, true));
-  }
-
-  /**
-   * `decline` (callee, ringing), `cancel` (caller, ringing), `hangup` (either,
-   * any state: while ringing it means cancel or decline).
-   */
-  #endByParty(
-    conn: Connection,
-    me: Member,
-    action: "decline" | "cancel" | "hangup",
-    callId: string,
-  ): void {
-    const call = me.call;
-    if (!call || call.id !== callId) {
-      // Hanging up a claimed call whose peer has not come back: stop waiting.
-      if (action === "hangup" && me.claim?.callId === callId) {
-        return this.#dropClaim(me);
-      }
-      return this.#reject(conn, "no-call");
-    }
-    const isCaller = call.caller === me;
-    let reason: EndReason;
-    if (call.state === "active") {
-      if (action !== "hangup") return this.#reject(conn, "no-call");
-      reason = "hangup";
-    } else if (action === "decline" && !isCaller) reason = "declined";
-    else if (action === "cancel" && isCaller) reason = "cancelled";
-    else if (action === "hangup") reason = isCaller ? "cancelled" : "declined";
-    else return this.#reject(conn, "no-call");
-    this.#endCall(call, reason, [peerOf(call, me)]);
-  }
+  // --- calls ------------------------------------------------------------
 
   #signal(conn: Connection, me: Member, callId: string, raw: string): void {
     const call = me.call;
     if (!call || call.id !== callId || call.state !== "active") {
       return this.#reject(conn, "no-call");
     }
+    // The hot path: kept inline rather than through #relayFrame.
     this.#relayed++;
     this.#deliver(peerOf(call, me), stampFrame(raw, me.stamp));
   }
 
-  // --- call restore after a restart --------------------------------------
-
-  /**
-   * Records `login.call`, or restores the call at once if the named peer is
-   * here claiming the same call. A claimant counts as busy while it waits.
-   */
-  #claim(me: Member, claim: LoginCallClaim): void {
-    const mine: CallClaim = {
-      callId: claim.callId,
-      peer: claim.peer,
-      polite: claim.polite,
-    };
-    const peer = me.room.find(claim.peer);
-    if (
-      peer && peer !== me && peer.claim && peer.call === null &&
-      claimsMatch(mine, me.key, peer.claim, peer.key, nameKey)
-    ) {
-      return this.#restore(peer, me, mine);
-    }
-    me.claim = {
-      ...mine,
-      timer: this.#clock.setTimeout(() => {
-        const waited = me.claim;
-        if (!waited) return;
-        waited.timer = null;
-        this.#dropClaim(me);
-        this.#deliver(
-          me,
-          parley.ended(waited.callId, "peer-left", waited.peer),
-        );
-      }, this.#config.resumeGraceMs),
-    };
-    this.#presenceChanged(me);
-  }
-
-  /** Both sides claimed the call: it is accepted again, under its old id. */
-  #restore(waiting: Member, arriving: Member, arrivingClaim: CallClaim): void {
-    const callerFirst = restoredCallerIsFirst(waiting.claim!, arrivingClaim);
-    this.#dropClaim(waiting);
-    const [caller, callee] = callerFirst
-      ? [waiting, arriving]
-      : [arriving, waiting];
-    const now = this.#clock.now();
-    const call: Call<Member> = {
-      id: arrivingClaim.callId,
-      caller,
-      callee,
-      state: "active",
-      audioOnly: false,
-      timer: null,
-      openedAt: now,
-      answeredAt: now,
-    };
-    caller.call = call;
-    callee.call = call;
-    this.#calls++;
-    this.#restored++;
-    this.#presenceChanged(caller);
-    this.#presenceChanged(callee);
-    this.#deliver(waiting, parley.callRestored(call.id, arriving.name));
-    this.#deliver(arriving, parley.callRestored(call.id, waiting.name));
-    this.#log({
-      event: "call-restored",
-      call: call.id,
-      room: caller.room.name,
-      caller: caller.name,
-      callee: callee.name,
-    });
-  }
-
-  /** Forgets a pending claim (no frames: its owner moved on or left). */
-  #dropClaim(member: Member): void {
-    const claim = member.claim;
-    if (!claim) return;
-    if (claim.timer !== null) this.#clock.clearTimeout(claim.timer);
-    member.claim = null;
-    this.#presenceChanged(member);
+  /** Relays an SDP/ICE frame as sent, with the sender stamped on. */
+  #relayFrame(from: Member, to: Member, raw: string): void {
+    this.#relayed++;
+    this.#deliver(to, stampFrame(raw, from.stamp));
   }
 
   // --- tutorial calls -----------------------------------------------------
@@ -804,10 +639,12 @@ export class Relay {
       return this.#deliver(peer, stampFrame(raw, me.stamp));
     }
     if (peer.dialect !== "tutorial") return this.#reject(conn, "incompatible");
-    if (current) this.#endCall(current, "hangup", [peerOf(current, me)]);
+    if (current) {
+      this.#callControl.end(current, "hangup", [peerOf(current, me)]);
+    }
     // Busy: the sample client has no busy signal, but ends its call on hang-up.
     if (peer.call) return this.#send(conn, tutorial.hangUp(peer.name));
-    this.#openCall(me, peer, false);
+    this.#callControl.open(me, peer, false);
     this.#relayed++;
     this.#deliver(peer, stampFrame(raw, me.stamp));
   }
@@ -831,7 +668,7 @@ export class Relay {
       type === "video-answer" && call.state === "ringing" &&
       call.callee === me
     ) {
-      this.#answer(call);
+      this.#callControl.answer(call);
     }
     this.#relayed++;
     this.#deliver(peer, stampFrame(raw, me.stamp));
@@ -848,83 +685,7 @@ export class Relay {
         me.room.find(target) ? "no-call" : "unknown-user",
       );
     }
-    this.#endCall(call, "hangup", [peer]);
-  }
-
-  // --- call lifecycle -----------------------------------------------------
-
-  #openCall(caller: Member, callee: Member, audioOnly: boolean): Call<Member> {
-    const call: Call<Member> = {
-      id: newCallId(),
-      caller,
-      callee,
-      state: "ringing",
-      audioOnly,
-      timer: null,
-      openedAt: this.#clock.now(),
-      answeredAt: null,
-    };
-    call.timer = this.#clock.setTimeout(() => {
-      call.timer = null;
-      if (caller.call === call && call.state === "ringing") {
-        this.#endCall(call, "no-answer", [caller, callee]);
-      }
-    }, this.#config.ringTimeoutMs);
-    caller.call = call;
-    callee.call = call;
-    this.#calls++;
-    this.#presenceChanged(caller);
-    this.#presenceChanged(callee);
-    this.#log({
-      event: "call-start",
-      call: call.id,
-      room: caller.room.name,
-      caller: caller.name,
-      callee: callee.name,
-      dialect: caller.dialect,
-    });
-    return call;
-  }
-
-  #answer(call: Call<Member>): void {
-    call.state = "active";
-    call.answeredAt = this.#clock.now();
-    if (call.timer !== null) {
-      this.#clock.clearTimeout(call.timer);
-      call.timer = null;
-    }
-  }
-
-  /** Ends `call` and tells `notify` (parties still in the room) why. */
-  #endCall(call: Call<Member>, reason: EndReason, notify: Member[]): void {
-    if (call.timer !== null) {
-      this.#clock.clearTimeout(call.timer);
-      call.timer = null;
-    }
-    for (const party of [call.caller, call.callee]) {
-      if (party.call === call) {
-        party.call = null;
-        this.#presenceChanged(party);
-      }
-    }
-    this.#calls--;
-    for (const party of notify) {
-      const other = peerOf(call, party);
-      this.#deliver(
-        party,
-        party.dialect === "parley"
-          ? parley.ended(call.id, reason, other.name)
-          : tutorial.hangUp(other.name),
-      );
-    }
-    const now = this.#clock.now();
-    this.#log({
-      event: "call-end",
-      call: call.id,
-      reason,
-      answered: call.answeredAt !== null,
-      ms: now - (call.answeredAt ?? call.openedAt),
-    });
+    this.#callControl.end(call, "hangup", [peer]);
   }
 
   // --- presence -----------------------------------------------------------
@@ -1030,9 +791,4 @@ export class Relay {
     this.#bus.close(conn.id, code, reason);
     this.disconnect(conn.id, code);
   }
-}
-
-/** Ringing, in a call, or waiting for a claimed call's peer. */
-function isBusy(member: Member): boolean {
-  return member.call !== null || member.claim !== null;
 }

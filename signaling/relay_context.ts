@@ -1,0 +1,83 @@
+/**
+ * What the relay's modules share: the records for sockets and logged-in
+ * users, and the relay services (output, errors, presence) they call back
+ * into. The relay (`relay.ts`) owns all of it; call control and
+ * the session lifecycle only borrow it, so there is one place that counts
+ * frames and one place that decides when presence goes out.
+ */
+
+import type { ConnectionId } from "./bus.ts";
+import type { Call, CallClaim } from "./calls.ts";
+import type { Clock, TimerHandle } from "./clock.ts";
+import type { SignalingConfig } from "./config.ts";
+import type { Logger } from "./log.ts";
+import type { RateLimiter } from "./limits.ts";
+import type { Dialect, ErrorCode } from "./protocol.ts";
+import type { Room } from "./rooms.ts";
+
+/** One open socket as the relay sees it. */
+export interface Connection {
+  readonly id: ConnectionId;
+  readonly dialect: Dialect;
+  readonly roomName: string;
+  readonly limiter: RateLimiter;
+  readonly openedAt: number;
+  /** The session on this socket: `null` before login, and once replaced. */
+  member: Member | null;
+  errors: number;
+}
+
+/** A call claimed at login after a restart, waiting for the peer's claim. */
+export interface PendingClaim extends CallClaim {
+  /** Ends the wait with `peer-left` after the grace period. */
+  timer: TimerHandle | null;
+}
+
+/**
+ * A logged-in user: a name in a room and maybe a call. Outlives its socket
+ * while detached (`conn` is `null`), for the grace period.
+ */
+export interface Member {
+  /** Stable across resumes; presence tells users apart by it. */
+  readonly sid: number;
+  readonly dialect: Dialect;
+  readonly room: Room<Member>;
+  readonly name: string;
+  readonly key: string;
+  /** `,"from":"name"}` / `,"name":"name"}`: stamps relayed frames. */
+  readonly stamp: string;
+  /** The socket now; `null` while detached. */
+  conn: Connection | null;
+  call: Call<Member> | null;
+  claim: PendingClaim | null;
+  /** Frames held while detached, sent right after the next `welcome`. */
+  outbox: string[];
+  /** Grace period while detached (or the immediate end once over-queued). */
+  graceTimer: TimerHandle | null;
+  /** The queue overflowed: the session ends on the next timer turn. */
+  ending: boolean;
+  /** False once the session has ended: late timers and frames do nothing. */
+  live: boolean;
+}
+
+/** Ringing, in a call, or waiting for a claimed call's peer. */
+export function isBusy(member: Member): boolean {
+  return member.call !== null || member.claim !== null;
+}
+
+/** The relay's settings and services, as its modules see them. */
+export interface RelayContext {
+  readonly config: SignalingConfig;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Sends one frame to a socket, counted. */
+  send(conn: Connection, frame: string): void;
+  /** Sends to a member's socket, or queues it while the member is detached. */
+  deliver(member: Member, frame: string): void;
+  /** Sends an `error` frame, counted and (up to a limit) logged. */
+  reject(conn: Connection, code: ErrorCode, detail?: string): void;
+  /** Relays a peer-to-peer frame (SDP/ICE) from `from`, stamped, counted. */
+  relayFrame(from: Member, to: Member, raw: string): void;
+  /** `member`'s busy state may have changed: schedule a presence delta. */
+  presenceChanged(member: Member): void;
+}
