@@ -47,6 +47,7 @@ import {
 } from "./relay_context.ts";
 import { Room } from "./rooms.ts";
 import { closeOutcome, ResumeTokens } from "./sessions.ts";
+import { TutorialCalls } from "./tutorial.ts";
 
 /** WebSocket close codes the relay uses. */
 export const CloseCode = {
@@ -109,6 +110,7 @@ export class Relay {
   readonly #ice: IceServerList;
   readonly #tokens: ResumeTokens<Member>;
   readonly #callControl: CallControl;
+  readonly #tutorial: TutorialCalls;
   readonly #conns = new Map<ConnectionId, Connection>();
   readonly #rooms = new Map<string, Room<Member>>();
   readonly #detached = new Set<Member>();
@@ -145,6 +147,7 @@ export class Relay {
       presenceChanged: (member) => this.#presenceChanged(member),
     };
     this.#callControl = new CallControl(ctx);
+    this.#tutorial = new TutorialCalls(ctx, this.#callControl);
   }
 
   /**
@@ -383,13 +386,13 @@ export class Relay {
     switch (msg.type) {
       case "new-ice-candidate":
       case "video-answer":
-        return this.#tutorialRelay(conn, me, msg.type, msg.target, raw);
+        return this.#tutorial.relay(conn, me, msg.type, msg.target, raw);
       case "video-offer":
-        return this.#tutorialOffer(conn, me, msg.target, raw);
+        return this.#tutorial.offer(conn, me, msg.target, raw);
       case "message":
         return this.#chat(conn, me, msg.text);
       case "hang-up":
-        return this.#tutorialHangUp(conn, me, msg.target);
+        return this.#tutorial.hangUp(conn, me, msg.target);
     }
   }
 
@@ -615,77 +618,6 @@ export class Relay {
   #relayFrame(from: Member, to: Member, raw: string): void {
     this.#relayed++;
     this.#deliver(to, stampFrame(raw, from.stamp));
-  }
-
-  // --- tutorial calls -----------------------------------------------------
-
-  /**
-   * A `video-offer` opens a call with an available user, or renegotiates the
-   * current one. The sample client only offers when it has no call, so an
-   * offer to someone else means it abandoned its previous call.
-   */
-  #tutorialOffer(
-    conn: Connection,
-    me: Member,
-    target: string,
-    raw: string,
-  ): void {
-    const peer = me.room.find(target);
-    if (!peer) return this.#reject(conn, "unknown-user");
-    if (peer === me) return this.#reject(conn, "self-call");
-    const current = me.call;
-    if (current && peerOf(current, me) === peer) {
-      this.#relayed++;
-      return this.#deliver(peer, stampFrame(raw, me.stamp));
-    }
-    if (peer.dialect !== "tutorial") return this.#reject(conn, "incompatible");
-    if (current) {
-      this.#callControl.end(current, "hangup", [peerOf(current, me)]);
-    }
-    // Busy: the sample client has no busy signal, but ends its call on hang-up.
-    if (peer.call) return this.#send(conn, tutorial.hangUp(peer.name));
-    this.#callControl.open(me, peer, false);
-    this.#relayed++;
-    this.#deliver(peer, stampFrame(raw, me.stamp));
-  }
-
-  #tutorialRelay(
-    conn: Connection,
-    me: Member,
-    type: "video-answer" | "new-ice-candidate",
-    target: string,
-    raw: string,
-  ): void {
-    const call = me.call;
-    const peer = call && peerOf(call, me);
-    if (!peer || nameKey(target) !== peer.key) {
-      return this.#reject(
-        conn,
-        me.room.find(target) ? "no-call" : "unknown-user",
-      );
-    }
-    if (
-      type === "video-answer" && call.state === "ringing" &&
-      call.callee === me
-    ) {
-      this.#callControl.answer(call);
-    }
-    this.#relayed++;
-    this.#deliver(peer, stampFrame(raw, me.stamp));
-  }
-
-  /** `hang-up` ends the sender's call; without a target it means that call. */
-  #tutorialHangUp(conn: Connection, me: Member, target: string | null): void {
-    const call = me.call;
-    if (!call) return this.#reject(conn, "no-call");
-    const peer = peerOf(call, me);
-    if (target !== null && nameKey(target) !== peer.key) {
-      return this.#reject(
-        conn,
-        me.room.find(target) ? "no-call" : "unknown-user",
-      );
-    }
-    this.#callControl.end(call, "hangup", [peer]);
   }
 
   // --- presence -----------------------------------------------------------

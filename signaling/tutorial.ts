@@ -1,0 +1,84 @@
+/**
+ * Calls in the tutorial dialect (MDN's WebRTC sample): there is no call
+ * control, so a `video-offer` to an available user opens the call, the
+ * `video-answer` answers it and `hang-up` ends it; the SDP/ICE frames are
+ * relayed as sent, with the sender stamped on.
+ */
+
+import type { CallControl } from "./call_control.ts";
+import { peerOf } from "./calls.ts";
+import { tutorial } from "./frames.ts";
+import { nameKey } from "./names.ts";
+import type { Connection, Member, RelayContext } from "./relay_context.ts";
+
+/** Opens, relays and ends tutorial-dialect calls. */
+export class TutorialCalls {
+  readonly #ctx: RelayContext;
+  readonly #calls: CallControl;
+
+  constructor(ctx: RelayContext, calls: CallControl) {
+    this.#ctx = ctx;
+    this.#calls = calls;
+  }
+
+  /**
+   * A `video-offer` opens a call with an available user, or renegotiates the
+   * current one. The sample client only offers when it has no call, so an
+   * offer to someone else means it abandoned its previous call.
+   */
+  offer(conn: Connection, me: Member, target: string, raw: string): void {
+    const ctx = this.#ctx;
+    const peer = me.room.find(target);
+    if (!peer) return ctx.reject(conn, "unknown-user");
+    if (peer === me) return ctx.reject(conn, "self-call");
+    const current = me.call;
+    if (current && peerOf(current, me) === peer) {
+      return ctx.relayFrame(me, peer, raw);
+    }
+    if (peer.dialect !== "tutorial") return ctx.reject(conn, "incompatible");
+    if (current) this.#calls.end(current, "hangup", [peerOf(current, me)]);
+    // Busy: the sample client has no busy signal, but ends its call on hang-up.
+    if (peer.call) return ctx.send(conn, tutorial.hangUp(peer.name));
+    this.#calls.open(me, peer, false);
+    ctx.relayFrame(me, peer, raw);
+  }
+
+  /** `video-answer` / `new-ice-candidate` to the call peer; an answer answers. */
+  relay(
+    conn: Connection,
+    me: Member,
+    type: "video-answer" | "new-ice-candidate",
+    target: string,
+    raw: string,
+  ): void {
+    const call = me.call;
+    const peer = call && peerOf(call, me);
+    if (!peer || nameKey(target) !== peer.key) {
+      return this.#ctx.reject(
+        conn,
+        me.room.find(target) ? "no-call" : "unknown-user",
+      );
+    }
+    if (
+      type === "video-answer" && call.state === "ringing" &&
+      call.callee === me
+    ) {
+      this.#calls.answer(call);
+    }
+    this.#ctx.relayFrame(me, peer, raw);
+  }
+
+  /** `hang-up` ends the sender's call; without a target it means that call. */
+  hangUp(conn: Connection, me: Member, target: string | null): void {
+    const call = me.call;
+    if (!call) return this.#ctx.reject(conn, "no-call");
+    const peer = peerOf(call, me);
+    if (target !== null && nameKey(target) !== peer.key) {
+      return this.#ctx.reject(
+        conn,
+        me.room.find(target) ? "no-call" : "unknown-user",
+      );
+    }
+    this.#calls.end(call, "hangup", [peer]);
+  }
+}
