@@ -14,17 +14,10 @@ import { CallControl } from "./call_control.ts";
 import { peerOf } from "./calls.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import type { SignalingConfig } from "./config.ts";
-import {
-  errorFrame,
-  parley,
-  stampFrame,
-  stampSuffix,
-  tutorial,
-} from "./frames.ts";
+import { errorFrame, parley, stampFrame, tutorial } from "./frames.ts";
 import { IceServerList } from "./ice.ts";
 import { type Logger, type LogRecord, quietLogger } from "./log.ts";
 import { RateLimiter } from "./limits.ts";
-import { nameKey, normalizeName } from "./names.ts";
 import type { PresenceEntry } from "./presence.ts";
 import {
   cleanChatText,
@@ -32,7 +25,6 @@ import {
   type ErrorCode,
   frameTooBig,
   isRejection,
-  type LoginCallClaim,
   type ParleyMessage,
   parseFrame,
   type TutorialMessage,
@@ -40,23 +32,17 @@ import {
   validateTutorial,
 } from "./protocol.ts";
 import {
+  CloseCode,
   type Connection,
   isBusy,
   type Member,
-  type RelayContext,
 } from "./relay_context.ts";
 import { Room } from "./rooms.ts";
-import { closeOutcome, ResumeTokens } from "./sessions.ts";
+import { closeOutcome } from "./sessions.ts";
+import { type SessionContext, SessionLifecycle } from "./session_lifecycle.ts";
 import { TutorialCalls } from "./tutorial.ts";
 
-/** WebSocket close codes the relay uses. */
-export const CloseCode = {
-  goingAway: 1001,
-  policy: 1008,
-  tooBig: 1009,
-  /** The session was resumed on another socket. */
-  replaced: 4001,
-} as const;
+export { CloseCode };
 
 /** Errors logged per connection before further ones are only counted. */
 const MAX_LOGGED_ERRORS = 10;
@@ -108,21 +94,17 @@ export class Relay {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #ice: IceServerList;
-  readonly #tokens: ResumeTokens<Member>;
   readonly #callControl: CallControl;
   readonly #tutorial: TutorialCalls;
+  readonly #sessions: SessionLifecycle;
   readonly #conns = new Map<ConnectionId, Connection>();
   readonly #rooms = new Map<string, Room<Member>>();
-  readonly #detached = new Set<Member>();
   #dirtyRooms = new Set<Room<Member>>();
   #presenceTimer: TimerHandle | null = null;
-  #nextSid = 1;
-  #users = 0;
   #framesIn = 0;
   #framesOut = 0;
   #relayed = 0;
   #chats = 0;
-  #resumed = 0;
   readonly #errors: Record<string, number> = {};
   readonly #kicked: Record<string, number> = {};
 
@@ -135,8 +117,7 @@ export class Relay {
       options.config.iceServers,
       options.config.turn,
     );
-    this.#tokens = new ResumeTokens(options.config.resumeGraceMs);
-    const ctx: RelayContext = {
+    const ctx: SessionContext = {
       config: this.#config,
       clock: this.#clock,
       log: this.#log,
@@ -145,9 +126,14 @@ export class Relay {
       reject: (conn, code, detail) => this.#reject(conn, code, detail),
       relayFrame: (from, to, raw) => this.#relayFrame(from, to, raw),
       presenceChanged: (member) => this.#presenceChanged(member),
+      ice: this.#ice,
+      room: (name) => this.#room(name),
+      markDirty: (room) => this.#markDirty(room),
+      kick: (conn, code, reason) => this.#kick(conn, code, reason),
     };
     this.#callControl = new CallControl(ctx);
     this.#tutorial = new TutorialCalls(ctx, this.#callControl);
+    this.#sessions = new SessionLifecycle(ctx, this.#callControl);
   }
 
   /**
@@ -266,9 +252,9 @@ export class Relay {
         member.dialect === "parley" &&
         closeOutcome(code ?? 1005, wasClean) === "detach"
       ) {
-        this.#detach(member);
+        this.#sessions.detach(member);
       } else {
-        this.#endSession(member, "left");
+        this.#sessions.end(member, "left");
       }
     }
     this.#log({
@@ -305,15 +291,15 @@ export class Relay {
   stats(): RelayStats {
     return {
       connections: this.#conns.size,
-      users: this.#users,
+      users: this.#sessions.users,
       rooms: this.#rooms.size,
       calls: this.#callControl.active,
       framesIn: this.#framesIn,
       framesOut: this.#framesOut,
       relayed: this.#relayed,
       chats: this.#chats,
-      detached: this.#detached.size,
-      resumed: this.#resumed,
+      detached: this.#sessions.detached,
+      resumed: this.#sessions.resumed,
       restored: this.#callControl.restored,
       errors: { ...this.#errors },
       kicked: { ...this.#kicked },
@@ -354,7 +340,7 @@ export class Relay {
   #onParley(conn: Connection, msg: ParleyMessage, raw: string): void {
     if (msg.type === "ping") return this.#send(conn, parley.pong);
     if (msg.type === "login") {
-      return this.#login(conn, msg.name, msg.resume, msg.call);
+      return this.#sessions.login(conn, msg.name, msg.resume, msg.call);
     }
     const me = conn.member;
     if (me === null) return this.#reject(conn, "not-logged-in");
@@ -380,7 +366,7 @@ export class Relay {
   }
 
   #onTutorial(conn: Connection, msg: TutorialMessage, raw: string): void {
-    if (msg.type === "username") return this.#login(conn, msg.name);
+    if (msg.type === "username") return this.#sessions.login(conn, msg.name);
     const me = conn.member;
     if (me === null) return this.#reject(conn, "not-logged-in");
     switch (msg.type) {
@@ -393,186 +379,6 @@ export class Relay {
         return this.#chat(conn, me, msg.text);
       case "hang-up":
         return this.#tutorial.hangUp(conn, me, msg.target);
-    }
-  }
-
-  // --- sessions: login, resume, detach, leave ------------------------------
-
-  #login(
-    conn: Connection,
-    requested: unknown,
-    resume?: string,
-    claim?: LoginCallClaim,
-  ): void {
-    if (conn.member !== null) return this.#reject(conn, "already-logged-in");
-    const name = normalizeName(requested);
-    if (name === null) return this.#reject(conn, "bad-name");
-    let refused: string | undefined;
-    if (resume !== undefined && conn.dialect === "parley") {
-      const redeemed = this.#tokens.redeem(
-        resume,
-        conn.roomName,
-        nameKey(name),
-        this.#clock.now(),
-      );
-      if ("session" in redeemed) {
-        return this.#resume(conn, redeemed.session, requested);
-      }
-      refused = redeemed.refused;
-    }
-    const room = this.#room(conn.roomName);
-    const member = room.join(name, (joinedName, key): Member => ({
-      sid: this.#nextSid++,
-      dialect: conn.dialect,
-      room,
-      name: joinedName,
-      key,
-      stamp: stampSuffix(
-        conn.dialect === "parley" ? "from" : "name",
-        joinedName,
-      ),
-      conn,
-      call: null,
-      claim: null,
-      outbox: [],
-      graceTimer: null,
-      ending: false,
-      live: true,
-    }));
-    conn.member = member;
-    this.#users++;
-    this.#markDirty(room);
-    const renamed = member.name !== requested;
-    if (conn.dialect === "parley") {
-      this.#welcome(member, renamed, false);
-      if (claim) this.#callControl.claim(member, claim);
-    } else if (renamed) {
-      this.#send(conn, tutorial.rejectUsername(conn.id, member.name));
-    }
-    const record: LogRecord = {
-      event: "login",
-      conn: conn.id,
-      name: member.name,
-      room: room.name,
-      renamed,
-    };
-    // Why a token did not resume (never the token itself), and whether the
-    // login claimed a call: the two things to look for after a restart.
-    if (refused) record.resume = refused;
-    if (claim) record.claim = true;
-    this.#log(record);
-  }
-
-  /** Moves `member` onto `conn`: from a dropped socket, or off one still open. */
-  #resume(conn: Connection, member: Member, requested: unknown): void {
-    const old = member.conn;
-    if (old !== null) {
-      // The old socket may be half-open (its network went away unnoticed):
-      // the client holding the token is the one that is really there.
-      // Forgotten at once, like a kicked socket, so nothing it still sends
-      // (a login, say) can act before its close completes.
-      old.member = null;
-      this.#kick(old, CloseCode.replaced, "replaced");
-    } else {
-      this.#detached.delete(member);
-      if (member.graceTimer !== null) {
-        this.#clock.clearTimeout(member.graceTimer);
-        member.graceTimer = null;
-      }
-    }
-    member.conn = conn;
-    conn.member = member;
-    this.#resumed++;
-    this.#welcome(member, member.name !== requested, true);
-    const queued = member.outbox;
-    member.outbox = [];
-    for (const frame of queued) this.#send(conn, frame);
-    this.#log({
-      event: "resume",
-      conn: conn.id,
-      name: member.name,
-      room: member.room.name,
-      replaced: old?.id,
-      queued: queued.length,
-    });
-  }
-
-  /** `welcome` with a fresh resume token (the previous one is void). */
-  #welcome(member: Member, renamed: boolean, resumed: boolean): void {
-    const call = member.call;
-    const callJson = call && parley.welcomeCall(
-      call.id,
-      peerOf(call, member).name,
-      call.callee === member,
-      call.state,
-    );
-    this.#send(
-      member.conn!,
-      parley.welcome(
-        member.name,
-        renamed,
-        member.room.name,
-        member.room.presence.snapshotJson(member.sid),
-        this.#ice.json(member.name, this.#clock.now()),
-        this.#tokens.issue(member, member.room.name, member.key),
-        resumed,
-        resumed ? callJson : null,
-      ),
-    );
-  }
-
-  /**
-   * Keeps a session whose connection dropped: it stays in the room and in
-   * its call, frames for it queue up, and it ends after the grace period
-   * unless resumed. A ringing call keeps ringing: its ring timeout still
-   * applies, so it ends with `no-answer` or, if the grace period runs out
-   * first, `peer-left` — whichever comes first.
-   */
-  #detach(member: Member): void {
-    member.conn = null;
-    this.#detached.add(member);
-    this.#tokens.detach(member, this.#clock.now());
-    member.graceTimer = this.#clock.setTimeout(() => {
-      member.graceTimer = null;
-      this.#endSession(member, "grace-expired");
-    }, this.#config.resumeGraceMs);
-    this.#log({
-      event: "detach",
-      name: member.name,
-      room: member.room.name,
-      call: member.call?.id,
-    });
-  }
-
-  /** The user is gone: its call ends with `peer-left` and the room sees it leave. */
-  #endSession(member: Member, reason: string): void {
-    if (!member.live) return;
-    member.live = false;
-    this.#tokens.revoke(member);
-    this.#detached.delete(member);
-    if (member.graceTimer !== null) {
-      this.#clock.clearTimeout(member.graceTimer);
-      member.graceTimer = null;
-    }
-    this.#callControl.dropClaim(member);
-    if (member.call) {
-      this.#callControl.end(member.call, "peer-left", [
-        peerOf(member.call, member),
-      ]);
-    }
-    member.room.leave(member.key, member);
-    this.#users--;
-    this.#markDirty(member.room);
-    if (member.conn) member.conn.member = null;
-    member.conn = null;
-    member.outbox = [];
-    if (reason !== "left") {
-      this.#log({
-        event: "leave",
-        name: member.name,
-        room: member.room.name,
-        reason,
-      });
     }
   }
 
@@ -687,8 +493,8 @@ export class Relay {
 
   /**
    * Sends to a member's socket, or queues while it is detached. A queue past
-   * {@linkcode MAX_QUEUED_FRAMES} ends the session, on a zero timer: we may be
-   * inside a loop over the room or a call.
+   * {@linkcode MAX_QUEUED_FRAMES} ends the session (see
+   * {@linkcode SessionLifecycle.queueFull}).
    */
   #deliver(member: Member, frame: string): void {
     if (!member.live || member.ending) return;
@@ -697,15 +503,7 @@ export class Relay {
       member.outbox.push(frame);
       return;
     }
-    member.ending = true;
-    member.outbox = [];
-    this.#detached.delete(member);
-    this.#tokens.revoke(member);
-    if (member.graceTimer !== null) this.#clock.clearTimeout(member.graceTimer);
-    member.graceTimer = this.#clock.setTimeout(() => {
-      member.graceTimer = null;
-      this.#endSession(member, "queue-full");
-    }, 0);
+    this.#sessions.queueFull(member);
   }
 
   #reject(conn: Connection, code: ErrorCode, detail?: string): void {

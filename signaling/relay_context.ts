@@ -15,6 +15,15 @@ import type { RateLimiter } from "./limits.ts";
 import type { Dialect, ErrorCode } from "./protocol.ts";
 import type { Room } from "./rooms.ts";
 
+/** WebSocket close codes the relay uses. */
+export const CloseCode = {
+  goingAway: 1001,
+  policy: 1008,
+  tooBig: 1009,
+  /** The session was resumed on another socket. */
+  replaced: 4001,
+} as const;
+
 /** One open socket as the relay sees it. */
 export interface Connection {
   readonly id: ConnectionId;
