@@ -8,12 +8,18 @@
  *   warm-up, delivered msgs/s, one-way latency p50/p99/max, per-pair fairness,
  *   lost messages, CPU of both sides.
  * - Memory: server RSS per idle logged-in connection at N connections.
- * - Join storm (Parley only): N users logging into one room at once.
+ * - Join storm (Parley only): N users logging into one room at once, for
+ *   each N asked for.
+ * - Room logins: N users spread over rooms of 10 logging in with bounded
+ *   concurrency until every client has seen its whole room, against N bare
+ *   logins (login → `welcome` ack) on the minimal relay; with the bytes the
+ *   server sent and its RSS before and after.
  *
  * Everything talks to 127.0.0.1 only and is bounded in count and time.
  *
  * Run alone: deno run -A bench/relay_bench.ts [--pairs=50,500] [--rounds=2]
- *   [--measure-ms=5000] [--idle=5000] [--storm=2000] [--quick]
+ *   [--measure-ms=5000] [--idle=5000] [--storm=1000,2000]
+ *   [--logins=10000] [--room-size=10] [--quick]
  * Or import {@linkcode runRelayBench}.
  */
 
@@ -40,8 +46,14 @@ export interface RelayBenchOptions {
   drainMs?: number;
   /** Idle logged-in connections for the memory measurement (0 skips it). */
   idleConnections?: number;
-  /** Users in the join storm (0 skips it). */
-  joinStorm?: number;
+  /** Users in each join storm, one storm per entry (0 or [] skips it). */
+  joinStorm?: number | number[];
+  /** Users in the room-login run, against each relay (0 skips it). */
+  roomLogins?: number;
+  /** Users per room in the room-login run. */
+  roomSize?: number;
+  /** Logins in progress at once (connect → login → `welcome`). */
+  loginConcurrency?: number;
   /** Progress lines; silent by default. */
   log?: (line: string) => void;
 }
@@ -93,6 +105,29 @@ export interface JoinStormResult {
   bytesToClients: number;
 }
 
+/**
+ * N users logging in with bounded concurrency: on Parley spread over rooms of
+ * `roomSize`, until every client's view holds the rest of its room; on the
+ * minimal relay (no rooms, no presence) until every login got its `welcome`.
+ */
+export interface RoomLoginResult {
+  relay: RelayKind;
+  users: number;
+  /** Users per room (Parley); the minimal relay has no rooms. */
+  roomSize: number;
+  concurrency: number;
+  /** From the first connect until the last client settled. */
+  ms: number;
+  /** WebSocket payload the server sent (frame headers not counted). */
+  bytesToClients: number;
+  framesToClients: number;
+  /** Server memory after a full GC, before the first connect and at the end. */
+  rssBeforeMB: number;
+  rssAfterMB: number;
+  /** RSS growth per connection. */
+  bytesPerConnection: number;
+}
+
 /** Everything one run measured. */
 export interface RelayBenchResult {
   throughput: ThroughputResult[];
@@ -105,7 +140,10 @@ export interface RelayBenchResult {
     serverUsPerMsg: number;
   }[];
   memory: MemoryResult[];
-  joinStorm: JoinStormResult | null;
+  /** One per storm size, in the order asked for. */
+  joinStorms: JoinStormResult[];
+  /** Minimal first, then Parley; empty when skipped. */
+  roomLogins: RoomLoginResult[];
 }
 
 const DEFAULTS: Required<Omit<RelayBenchOptions, "log">> = {
@@ -116,7 +154,10 @@ const DEFAULTS: Required<Omit<RelayBenchOptions, "log">> = {
   measureMs: 5000,
   drainMs: 1000,
   idleConnections: 5000,
-  joinStorm: 2000,
+  joinStorm: [1000, 2000],
+  roomLogins: 10_000,
+  roomSize: 10,
+  loginConcurrency: 200,
 };
 
 /** Hard caps so a typo cannot open 10^6 sockets. */
@@ -196,24 +237,56 @@ export async function runRelayBench(
       memory.push(result);
     }
   }
-  let joinStorm: JoinStormResult | null = null;
-  if (o.joinStorm > 0) {
-    if (o.joinStorm > MAX_CLIENTS) {
+  const joinStorms: JoinStormResult[] = [];
+  for (const users of [o.joinStorm].flat().filter((n) => n > 0)) {
+    if (users > MAX_CLIENTS) {
       throw new Error(`at most ${MAX_CLIENTS} users in the storm`);
     }
-    joinStorm = await withServer(
+    const storm = await withServer(
       "parley",
-      (server) => measureJoinStorm(server, o.joinStorm),
+      (server) => measureJoinStorm(server, users),
     );
     log(
-      `join storm parley: ${joinStorm.users} users in one room settled in ${
-        joinStorm.ms.toFixed(0)
-      } ms, ${joinStorm.framesToClients} frames, ${
-        (joinStorm.bytesToClients / 1e6).toFixed(1)
+      `join storm parley: ${storm.users} users in one room settled in ${
+        storm.ms.toFixed(0)
+      } ms, ${storm.framesToClients} frames, ${
+        (storm.bytesToClients / 1e6).toFixed(1)
       } MB to clients`,
     );
+    joinStorms.push(storm);
   }
-  return { throughput, ratios, memory, joinStorm };
+  const roomLogins: RoomLoginResult[] = [];
+  if (o.roomLogins > 0) {
+    if (o.roomLogins > MAX_CLIENTS) {
+      throw new Error(`at most ${MAX_CLIENTS} users logging in`);
+    }
+    for (const relay of ["minimal", "parley"] as const) {
+      const result = await withServer(
+        relay,
+        (server) =>
+          measureRoomLogins(
+            server,
+            relay,
+            o.roomLogins,
+            o.roomSize,
+            o.loginConcurrency,
+          ),
+      );
+      log(
+        `logins ${relay}: ${result.users} users${
+          relay === "parley" ? ` in rooms of ${result.roomSize}` : ""
+        }, ${result.concurrency} at a time, settled in ${
+          result.ms.toFixed(0)
+        } ms, ${result.framesToClients} frames, ${
+          (result.bytesToClients / 1e6).toFixed(2)
+        } MB to clients, RSS ${result.rssBeforeMB.toFixed(1)} → ${
+          result.rssAfterMB.toFixed(1)
+        } MB (${(result.bytesPerConnection / 1024).toFixed(1)} KiB/connection)`,
+      );
+      roomLogins.push(result);
+    }
+  }
+  return { throughput, ratios, memory, joinStorms, roomLogins };
 }
 
 // --- server subprocess ------------------------------------------------------
@@ -602,6 +675,100 @@ async function measureJoinStorm(
   return { users, ms, framesToClients: frames, bytesToClients: bytes };
 }
 
+async function measureRoomLogins(
+  server: ServerProcess,
+  relay: RelayKind,
+  users: number,
+  roomSize: number,
+  concurrency: number,
+): Promise<RoomLoginResult> {
+  const url = `ws://127.0.0.1:${server.port}/ws`;
+  await new Promise((r) => setTimeout(r, 500));
+  const before = await probeMemory(server);
+  const sockets: WebSocket[] = [];
+  let frames = 0;
+  let bytes = 0;
+  let settled = 0;
+  let failed: Error | null = null;
+  const { promise: allSettled, resolve } = Promise.withResolvers<void>();
+  /** Connects user `i`, logs it in and resolves on its `welcome`. */
+  const login = (i: number) =>
+    new Promise<void>((loggedIn, reject) => {
+      const room = Math.floor(i / roomSize);
+      // The rest of its room: the last room may be short.
+      const others = Math.min(roomSize, users - room * roomSize) - 1;
+      const ws = relay === "parley"
+        ? new WebSocket(`${url}?room=r${room}`, "parley.v1")
+        : new WebSocket(url);
+      sockets.push(ws);
+      const timer = setTimeout(
+        () => reject(new Error(`login ${i}: no welcome`)),
+        SETUP_TIMEOUT_MS,
+      );
+      let known = 0;
+      let done = false;
+      ws.onopen = () =>
+        ws.send(JSON.stringify({ type: "login", name: `u${i}` }));
+      ws.onerror = () => {
+        clearTimeout(timer);
+        reject(new Error(`login ${i}: connect failed`));
+      };
+      ws.onmessage = (e) => {
+        const text = e.data as string;
+        frames++;
+        bytes += text.length; // ASCII: names are u<i>, rooms r<i>
+        const msg = JSON.parse(text);
+        if (msg.type === "welcome") {
+          clearTimeout(timer);
+          loggedIn();
+          if (relay === "parley") known += msg.users.length;
+        } else if (msg.type === "presence") {
+          known += (msg.joined?.length ?? 0) - (msg.left?.length ?? 0);
+        }
+        const seen = relay === "minimal"
+          ? msg.type === "welcome"
+          : known === others;
+        if (!done && seen) {
+          done = true;
+          if (++settled === users) resolve();
+        }
+      };
+    });
+  const started = performance.now();
+  let next = 0;
+  const workers = Array.from(
+    { length: Math.min(concurrency, users) },
+    async () => {
+      while (next < users && !failed) {
+        await login(next++).catch((e) => (failed = e));
+      }
+    },
+  );
+  const timeout = setTimeout(resolve, SETUP_TIMEOUT_MS);
+  await Promise.all(workers);
+  if (!failed) await allSettled;
+  clearTimeout(timeout);
+  const ms = performance.now() - started;
+  const after = await probeMemory(server);
+  await closeAll(sockets);
+  if (failed) throw failed;
+  if (settled < users) {
+    throw new Error(`logins ${relay}: only ${settled} of ${users} settled`);
+  }
+  return {
+    relay,
+    users,
+    roomSize: relay === "parley" ? roomSize : 1,
+    concurrency,
+    ms,
+    bytesToClients: bytes,
+    framesToClients: frames,
+    rssBeforeMB: before.rss / 2 ** 20,
+    rssAfterMB: after.rss / 2 ** 20,
+    bytesPerConnection: (after.rss - before.rss) / users,
+  };
+}
+
 // --- report -------------------------------------------------------------------
 
 function formatThroughput(r: ThroughputResult): string {
@@ -626,7 +793,8 @@ if (import.meta.main) {
     Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
   const quick = Deno.args.includes("--quick");
   const result = await runRelayBench({
-    pairs: arg("pairs")?.split(",").map(Number) ?? (quick ? [50] : undefined),
+    pairs: arg("pairs")?.split(",").filter(Boolean).map(Number) ??
+      (quick ? [50] : undefined),
     rounds: arg("rounds") ? Number(arg("rounds")) : quick ? 1 : undefined,
     measureMs: arg("measure-ms")
       ? Number(arg("measure-ms"))
@@ -638,7 +806,14 @@ if (import.meta.main) {
       : quick
       ? 1000
       : undefined,
-    joinStorm: arg("storm") ? Number(arg("storm")) : quick ? 500 : undefined,
+    joinStorm: arg("storm")?.split(",").map(Number) ??
+      (quick ? [250, 500] : undefined),
+    roomLogins: arg("logins")
+      ? Number(arg("logins"))
+      : quick
+      ? 2000
+      : undefined,
+    roomSize: arg("room-size") ? Number(arg("room-size")) : undefined,
     log: console.log,
   });
   for (const r of result.ratios) {

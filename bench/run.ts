@@ -20,7 +20,9 @@ const relay = await runRelayBench({
   rounds: quick ? 1 : 2,
   measureMs: quick ? 2000 : 5000,
   idleConnections: quick ? 1000 : 10_000,
-  joinStorm: quick ? 500 : 2000,
+  joinStorm: quick ? [250, 500] : [1000, 2000],
+  roomLogins: quick ? 2000 : 10_000,
+  roomSize: 10,
   log,
 });
 const best = (kind: "parley" | "minimal", pairs: number): ThroughputResult =>
@@ -78,8 +80,7 @@ if (parleyMemory && minimalMemory) {
     ),
   );
 }
-if (relay.joinStorm) {
-  const storm = relay.joinStorm;
+for (const storm of relay.joinStorms) {
   figures.push(
     figure(
       `join storm ${storm.users} users, one room: settled`,
@@ -101,6 +102,38 @@ if (relay.joinStorm) {
       `join storm ${storm.users} users: frames sent`,
       storm.framesToClients,
       "frames",
+    ),
+  );
+}
+const logins = (kind: "parley" | "minimal") =>
+  relay.roomLogins.find((r) => r.relay === kind);
+const parleyLogins = logins("parley");
+const minimalLogins = logins("minimal");
+if (parleyLogins && minimalLogins) {
+  const head =
+    `logins ${parleyLogins.users} users, rooms of ${parleyLogins.roomSize}`;
+  figures.push(
+    figure(`${head}: settled`, parleyLogins.ms, "ms", {
+      baseline: minimalLogins.ms,
+      target: { maxRatio: 1.5 },
+    }),
+    figure(`${head}: bytes sent`, parleyLogins.bytesToClients, "B", {
+      baseline: minimalLogins.bytesToClients,
+    }),
+    figure(`${head}: frames sent`, parleyLogins.framesToClients, "frames", {
+      baseline: minimalLogins.framesToClients,
+    }),
+    figure(`${head}: server RSS before`, parleyLogins.rssBeforeMB, "MB", {
+      baseline: minimalLogins.rssBeforeMB,
+    }),
+    figure(`${head}: server RSS after`, parleyLogins.rssAfterMB, "MB", {
+      baseline: minimalLogins.rssAfterMB,
+    }),
+    figure(
+      `${head}: RSS per connection`,
+      parleyLogins.bytesPerConnection,
+      "B",
+      { baseline: minimalLogins.bytesPerConnection },
     ),
   );
 }
