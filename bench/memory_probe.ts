@@ -2,6 +2,11 @@
  * `GET /__mem` on a benchmark server: runs a full GC, then answers
  * `Deno.memoryUsage()` as JSON, so memory per connection is measured on live
  * data rather than on garbage that happens not to be collected yet.
+ *
+ * `GET /__heap?path=<file>` writes a V8 heap snapshot to `<file>` (the server
+ * needs write permission for it; `memory_breakdown.ts` grants it) and answers
+ * `{path}`.
+ *
  * Benchmark servers only; never mount this in production.
  */
 import v8 from "node:v8";
@@ -9,9 +14,7 @@ import vm from "node:vm";
 
 let gc: (() => void) | null = null;
 
-/** The probe's answer for `/__mem`, or `null` for any other request. */
-export function memoryProbe(req: Request): Response | null {
-  if (!req.url.endsWith("/__mem")) return null;
+function fullGc(): void {
   if (!gc) {
     // --expose-gc set at runtime; the function comes from a fresh context.
     v8.setFlagsFromString("--expose-gc");
@@ -19,5 +22,20 @@ export function memoryProbe(req: Request): Response | null {
   }
   gc();
   gc();
-  return Response.json(Deno.memoryUsage());
+}
+
+/** The probe's answer for `/__mem` or `/__heap`, or `null` for any other request. */
+export function memoryProbe(req: Request): Response | null {
+  const url = new URL(req.url);
+  if (url.pathname === "/__mem") {
+    fullGc();
+    return Response.json(Deno.memoryUsage());
+  }
+  if (url.pathname === "/__heap") {
+    const path = url.searchParams.get("path");
+    if (!path) return new Response("path?\n", { status: 400 });
+    fullGc();
+    return Response.json({ path: v8.writeHeapSnapshot(path) });
+  }
+  return null;
 }
