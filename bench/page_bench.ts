@@ -5,6 +5,8 @@
  *
  * Run alone: `deno run -A bench/page_bench.ts`, or import {@linkcode runPageBench}.
  */
+import { startAppProcess } from "../tests/helpers/app_process.ts";
+import { freePort } from "../tests/helpers/ports.ts";
 import { type Figure, figure, median } from "./figures.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -17,12 +19,12 @@ export async function runPageBench(
   const startups: number[] = [];
   for (let i = 0; i < 5; i++) startups.push(await startupMs());
   log("page: bytes");
-  const server = await spawnServer();
+  const server = await startAppProcess({ port: freePort() });
   let bytes: PageBytes;
   try {
     bytes = await pageBytes(server.url);
   } finally {
-    await server.stop();
+    await server.kill("SIGTERM");
   }
   log("page: render (deno bench)");
   const render = await renderNs();
@@ -118,54 +120,10 @@ async function pageBytes(base: string): Promise<PageBytes> {
   };
 }
 
-interface ServerProcess {
-  url: string;
-  stop(): Promise<void>;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-async function spawnServer(): Promise<ServerProcess & { readyMs: number }> {
-  const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
-    cwd: ROOT,
-    env: { PORT: String(port), HOSTNAME: "127.0.0.1" },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    await child.status;
-  };
-  const deadline = started + 10_000;
-  while (performance.now() < deadline) {
-    try {
-      const res = await fetch(`${url}/healthz`);
-      await res.body?.cancel();
-      if (res.ok) return { url, stop, readyMs: performance.now() - started };
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  await stop();
-  throw new Error(
-    "The server did not answer /healthz within 10 s; run `deno task build` first.",
-  );
-}
-
 async function startupMs(): Promise<number> {
-  const server = await spawnServer();
-  await server.stop();
-  return server.readyMs;
+  const server = await startAppProcess({ port: freePort(), pollMs: 2 });
+  await server.kill("SIGTERM");
+  return server.startupMs;
 }
 
 /** p75 of rendering `/`, in ns, from `deno bench --json`. */

@@ -384,12 +384,7 @@ export function remoteVideoWidth(user: User): Promise<number> {
   );
 }
 
-/** Median of a non-empty list of numbers. */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+export { median } from "../../bench/figures.ts";
 
 /**
  * Rings `callee`, waits for what ringing prepares (the caller's offer, the

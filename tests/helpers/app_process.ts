@@ -27,6 +27,8 @@ export interface AppProcessOptions {
   env?: Record<string, string>;
   /** Give up if `/healthz` does not answer within this long. */
   timeoutMs?: number;
+  /** How often to ask `/healthz` (25 ms); small when timing start-up. */
+  pollMs?: number;
 }
 
 /** Keeps the tail of a byte stream as text; reading it also keeps the pipe from filling. */
@@ -103,7 +105,7 @@ export async function startAppProcess(
     } catch {
       // Not listening yet.
     }
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 25));
   }
   await process.kill();
   throw new Error(
