@@ -161,53 +161,38 @@ export default function CallView() {
 
       {live && (
         <div class="controls" role="group" aria-label="Call controls">
-          <button
-            type="button"
-            class="control"
-            data-testid="mute"
-            aria-label="Mute microphone"
-            aria-pressed={snap.micMuted}
+          <Control
+            testid="mute"
+            label="Mute microphone"
+            pressed={snap.micMuted}
+            icon={snap.micMuted ? "mic-off" : "mic"}
+            text={snap.micMuted ? "Unmute" : "Mute"}
             onClick={() => session()?.calls.setMicMuted(!snap.micMuted)}
-          >
-            <Icon name={snap.micMuted ? "mic-off" : "mic"} />
-            <span class="control__text">
-              {snap.micMuted ? "Unmute" : "Mute"}
-            </span>
-          </button>
+          />
           {!snap.audioOnly && (
-            <button
-              type="button"
-              class="control"
-              data-testid="camera"
-              aria-label="Turn camera off"
-              aria-pressed={snap.cameraOff}
+            <Control
+              testid="camera"
+              label="Turn camera off"
+              pressed={snap.cameraOff}
               disabled={!snap.hasCamera}
+              icon={snap.cameraOff ? "cam-off" : "cam"}
+              text={snap.cameraOff ? "Camera on" : "Camera off"}
               onClick={() => session()?.calls.setCameraOff(!snap.cameraOff)}
-            >
-              <Icon name={snap.cameraOff ? "cam-off" : "cam"} />
-              <span class="control__text">
-                {snap.cameraOff ? "Camera on" : "Camera off"}
-              </span>
-            </button>
+            />
           )}
           {!snap.audioOnly && (
-            <button
-              type="button"
-              class="control"
-              data-testid="screen-share"
-              aria-label="Share screen"
-              aria-pressed={snap.screenSharing}
+            <Control
+              testid="screen-share"
+              label="Share screen"
+              pressed={snap.screenSharing}
               disabled={phase === "outgoing"}
+              icon="screen"
+              text={snap.screenSharing ? "Stop sharing" : "Share screen"}
               onClick={() =>
                 snap.screenSharing
                   ? session()?.calls.stopScreenShare()
                   : session()?.calls.startScreenShare()}
-            >
-              <Icon name="screen" />
-              <span class="control__text">
-                {snap.screenSharing ? "Stop sharing" : "Share screen"}
-              </span>
-            </button>
+            />
           )}
           <button
             type="button"
@@ -245,6 +230,32 @@ export default function CallView() {
  * Connection quality in a few words, e.g. "Good · 12 ms · direct"; the
  * tooltip and accessible name spell out loss and bitrates.
  */
+/** A toggle in the call controls: icon, text, and its state in aria-pressed. */
+function Control(props: {
+  testid: string;
+  label: string;
+  pressed: boolean;
+  disabled?: boolean;
+  icon: string;
+  text: string;
+  onClick: () => void;
+}) {
+  return (
+    <button
+      type="button"
+      class="control"
+      data-testid={props.testid}
+      aria-label={props.label}
+      aria-pressed={props.pressed}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      <Icon name={props.icon} />
+      <span class="control__text">{props.text}</span>
+    </button>
+  );
+}
+
 function QualityBadge({ quality: q }: { quality: Quality }) {
   const details = qualityDetails(q);
   return (
