@@ -5,57 +5,26 @@
  */
 import assert from "node:assert/strict";
 import type { ClientMessage } from "../../client/protocol.ts";
-import { relayForced, Session } from "../../client/session.ts";
+import { relayForced } from "../../client/session.ts";
 import { REPLACED_CLOSE_CODE } from "../../client/signaling.ts";
-import {
-  call,
-  chat,
-  connection,
-  me,
-  nameError,
-  notices,
-  quality,
-  users,
-} from "../../client/state.ts";
+import { call, connection, me, notices, quality } from "../../client/state.ts";
 import {
   FakeClock,
-  fakeGetUserMedia,
   FakePeerConnection,
   FakeSocket,
-  FakeStream,
   MemoryStore,
   settle,
 } from "./fakes.ts";
+import { fakeSession } from "./fake_session.ts";
 import { chromiumReport } from "./stats_fixtures.ts";
 
 function setup(store = new MemoryStore()) {
-  FakeSocket.instances = [];
-  FakePeerConnection.instances = [];
-  me.value = null;
-  users.value = [];
-  chat.value = [];
-  notices.value = [];
-  nameError.value = null;
-  quality.value = null;
   const clock = new FakeClock();
   clock.time = 1_764_000_000_000;
-  const session = new Session({
-    room: "r",
-    timers: clock,
+  const { session, socket } = fakeSession(clock, {
     storage: store,
     qualityIntervalMs: 1500,
-    signaling: {
-      url: "ws://x/ws?room=r",
-      createSocket: (url, protocols) => new FakeSocket(url, protocols),
-      random: () => 0.5,
-    },
-    call: {
-      createPeerConnection: (c) => new FakePeerConnection(c),
-      getUserMedia: fakeGetUserMedia(),
-      createStream: () => new FakeStream(),
-    },
   });
-  const socket = () => FakeSocket.instances.at(-1)!;
   const sent = () => socket().sent as ClientMessage[];
   const pc = () => FakePeerConnection.instances.at(-1)!;
   return { session, clock, socket, sent, pc, store };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { roomFromPath, Session, socketUrl } from "../../client/session.ts";
+import { roomFromPath, socketUrl } from "../../client/session.ts";
 import {
   call,
   chat,
@@ -9,39 +9,10 @@ import {
   notices,
   users,
 } from "../../client/state.ts";
-import {
-  FakeClock,
-  fakeGetUserMedia,
-  FakePeerConnection,
-  FakeSocket,
-  FakeStream,
-} from "./fakes.ts";
+import { FakeSocket } from "./fakes.ts";
+import { fakeSession } from "./fake_session.ts";
 
-function setup() {
-  FakeSocket.instances = [];
-  me.value = null;
-  users.value = [];
-  chat.value = [];
-  notices.value = [];
-  nameError.value = null;
-  const clock = new FakeClock();
-  const session = new Session({
-    room: "r",
-    timers: clock,
-    signaling: {
-      url: "ws://x/ws?room=r",
-      createSocket: (url, protocols) => new FakeSocket(url, protocols),
-      random: () => 0.5,
-    },
-    call: {
-      createPeerConnection: (c) => new FakePeerConnection(c),
-      getUserMedia: fakeGetUserMedia(),
-      createStream: () => new FakeStream(),
-    },
-  });
-  const socket = () => FakeSocket.instances.at(-1)!;
-  return { session, clock, socket };
-}
+const setup = () => fakeSession();
 
 const welcome = {
   type: "welcome",
