@@ -41,6 +41,9 @@ export interface Broker {
   /** This instance's id. */
   readonly self: InstanceId;
 
+  /** How long leases and liveness marks last (see {@linkcode BrokerTimings}). */
+  readonly leaseMs: number;
+
   /**
    * Whether the store is reachable now. `false` while reconnecting; the
    * server reports itself degraded on `/healthz`.
