@@ -233,6 +233,18 @@ export class CallControl {
     }
   }
 
+  /** Drops `call` silently: its room moved to another instance. */
+  forget(call: Call<Member>): void {
+    if (call.timer !== null) {
+      this.#ctx.clock.clearTimeout(call.timer);
+      call.timer = null;
+    }
+    for (const party of [call.caller, call.callee]) {
+      if (party.call === call) party.call = null;
+    }
+    this.#calls--;
+  }
+
   /** Ends `call` and tells `notify` (parties still in the room) why. */
   end(call: Call<Member>, reason: EndReason, notify: Member[]): void {
     const ctx = this.#ctx;

@@ -151,6 +151,9 @@ const NUMERIC_ENV: ReadonlyArray<
   ],
 ];
 
+/** A room lease lives this long unless `CLUSTER_LEASE_MS` says otherwise. */
+export const DEFAULT_CLUSTER_LEASE_MS = 5000;
+
 /** A credential lives this long unless `TURN_TTL_SECONDS` says otherwise. */
 export const DEFAULT_TURN_TTL_SECONDS = 3600;
 
@@ -199,12 +202,82 @@ export const ENVIRONMENT: readonly EnvVariable[] = [
     default: String(DEFAULT_TURN_TTL_SECONDS),
     meaning: "lifetime of a minted TURN credential, 1–3600 s",
   },
+  {
+    name: "CLUSTER",
+    default: "`redis` if REDIS_URL is set, else `none`",
+    meaning:
+      "shared store for several instances: `none` (one process), `redis` or `kv` (Deno KV)",
+  },
+  {
+    name: "REDIS_URL",
+    default: "—",
+    meaning: "Redis for CLUSTER=redis, e.g. redis://redis.internal:6379",
+  },
+  {
+    name: "KV_PATH",
+    default: "Deno Deploy's built-in KV",
+    meaning: "Deno KV database file for CLUSTER=kv (local runs)",
+  },
+  {
+    name: "CLUSTER_LEASE_MS",
+    default: String(DEFAULT_CLUSTER_LEASE_MS),
+    meaning:
+      "how long a room lease and an instance's liveness mark last unless renewed",
+  },
   ...NUMERIC_ENV.map(([name, key, , meaning]) => ({
     name,
     default: String(DEFAULT_CONFIG[key]),
     meaning,
   })),
 ];
+
+/** Several instances on a shared store (`CLUSTER`), or one process (`null`). */
+export type ClusterConfig =
+  | { store: "redis"; url: string; leaseMs: number }
+  | { store: "kv"; path: string | null; leaseMs: number };
+
+/**
+ * Reads `CLUSTER`, `REDIS_URL`, `KV_PATH` and `CLUSTER_LEASE_MS`: `null` for
+ * a single instance (the default, nothing to install).
+ *
+ * @throws {ConfigError} naming every invalid variable and what to set.
+ */
+export function clusterConfigFromEnv(
+  get: (name: string) => string | undefined = readEnv,
+): ClusterConfig | null {
+  const problems: string[] = [];
+  const url = get("REDIS_URL")?.trim() || undefined;
+  const path = get("KV_PATH")?.trim() || null;
+  const store = get("CLUSTER")?.trim().toLowerCase() ||
+    (url ? "redis" : "none");
+  const rawLease = get("CLUSTER_LEASE_MS")?.trim();
+  let leaseMs = DEFAULT_CLUSTER_LEASE_MS;
+  if (rawLease) {
+    leaseMs = Number(rawLease);
+    if (!Number.isInteger(leaseMs) || leaseMs < 500) {
+      problems.push(
+        `CLUSTER_LEASE_MS must be a whole number ≥ 500 (got "${rawLease}"); fix it or unset it for ${DEFAULT_CLUSTER_LEASE_MS}`,
+      );
+    }
+  }
+  if (store !== "none" && store !== "redis" && store !== "kv") {
+    problems.push(
+      `CLUSTER must be none, redis or kv (got "${store}"); unset it to run as one process`,
+    );
+  } else if (store === "redis" && !url) {
+    problems.push(
+      "CLUSTER=redis needs REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379",
+    );
+  } else if (url && !/^rediss?:\/\/[^\s]+$/.test(url)) {
+    problems.push(
+      `REDIS_URL must be a redis:// or rediss:// URL (got "${url}"), e.g. redis://127.0.0.1:6379`,
+    );
+  }
+  if (problems.length) throw new ConfigError(problems.join("\n"));
+  if (store === "redis") return { store, url: url!, leaseMs };
+  if (store === "kv") return { store, path, leaseMs };
+  return null;
+}
 
 /** A configuration problem; the message lists every bad setting and its fix. */
 export class ConfigError extends Error {

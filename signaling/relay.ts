@@ -287,6 +287,39 @@ export class Relay {
     for (const room of rooms) this.#flushRoom(room);
   }
 
+  /**
+   * Whether room `name` has anyone in it: a connection, a logged-in user or
+   * a detached session waiting to be resumed.
+   */
+  hasRoom(name: string): boolean {
+    if (this.#rooms.has(name)) return true;
+    for (const conn of this.#conns.values()) {
+      if (conn.roomName === name) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Closes every connection in room `name` with `code` and forgets the
+   * room's users and calls without telling anyone: the room now runs on
+   * another instance, where all of them reconnect and their calls are
+   * restored by claim, so a `peer-left` here would only hang up the media.
+   */
+  evictRoom(name: string, code: number, reason: string): void {
+    for (const conn of [...this.#conns.values()]) {
+      if (conn.roomName !== name) continue;
+      conn.member = null;
+      this.#kick(conn, code, reason);
+    }
+    const room = this.#rooms.get(name);
+    if (!room) return;
+    for (const member of [...room.members.values()]) {
+      this.#sessions.forget(member);
+    }
+    this.#rooms.delete(name);
+    this.#dirtyRooms.delete(room);
+  }
+
   /** Counters for `/metrics`. */
   stats(): RelayStats {
     return {

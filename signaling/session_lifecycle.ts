@@ -249,6 +249,31 @@ export class SessionLifecycle {
   }
 
   /**
+   * Forgets `member` without a frame to anyone (see `Relay.evictRoom`): no
+   * `peer-left`, no presence delta, no resume.
+   */
+  forget(member: Member): void {
+    if (!member.live) return;
+    member.live = false;
+    this.#tokens.revoke(member);
+    this.#detached.delete(member);
+    if (member.graceTimer !== null) {
+      this.#ctx.clock.clearTimeout(member.graceTimer);
+      member.graceTimer = null;
+    }
+    if (member.claim?.timer != null) {
+      this.#ctx.clock.clearTimeout(member.claim.timer);
+    }
+    member.claim = null;
+    if (member.call) this.#calls.forget(member.call);
+    member.room.leave(member.key, member);
+    this.#users--;
+    if (member.conn) member.conn.member = null;
+    member.conn = null;
+    member.outbox = [];
+  }
+
+  /**
    * `member`'s queue overflowed while detached: the session ends, on a zero
    * timer since the caller may be inside a loop over the room or a call, and
    * can no longer be resumed.

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  clusterConfigFromEnv,
   ConfigError,
   configFromEnv,
   ENVIRONMENT,
@@ -115,6 +116,7 @@ Deno.test("ENVIRONMENT lists exactly the variables the config reads", () => {
   };
   configFromEnv(spy);
   listenConfigFromEnv(spy);
+  clusterConfigFromEnv(spy);
   assert.deepEqual(
     [...read].sort(),
     ENVIRONMENT.map((v) => v.name).sort(),
@@ -140,4 +142,44 @@ Deno.test({
       }
     }
   },
+});
+
+Deno.test("the cluster store: none by default, Redis when REDIS_URL is set, KV on request", () => {
+  assert.equal(clusterConfigFromEnv(env({})), null);
+  assert.equal(clusterConfigFromEnv(env({ CLUSTER: "none" })), null);
+  assert.deepEqual(
+    clusterConfigFromEnv(env({ REDIS_URL: "redis://127.0.0.1:6379" })),
+    { store: "redis", url: "redis://127.0.0.1:6379", leaseMs: 5000 },
+  );
+  assert.deepEqual(
+    clusterConfigFromEnv(env({ CLUSTER: "kv", CLUSTER_LEASE_MS: "2000" })),
+    { store: "kv", path: null, leaseMs: 2000 },
+  );
+  assert.deepEqual(
+    clusterConfigFromEnv(env({ CLUSTER: "KV", KV_PATH: "/tmp/p.kv" })),
+    { store: "kv", path: "/tmp/p.kv", leaseMs: 5000 },
+  );
+});
+
+Deno.test("bad cluster settings name the variable and what to set", () => {
+  assert.match(
+    problem(() => clusterConfigFromEnv(env({ CLUSTER: "etcd" }))),
+    /CLUSTER must be none, redis or kv/,
+  );
+  assert.match(
+    problem(() => clusterConfigFromEnv(env({ CLUSTER: "redis" }))),
+    /needs REDIS_URL/,
+  );
+  assert.match(
+    problem(() => clusterConfigFromEnv(env({ REDIS_URL: "localhost:6379" }))),
+    /REDIS_URL must be a redis:\/\//,
+  );
+  assert.match(
+    problem(() =>
+      clusterConfigFromEnv(
+        env({ CLUSTER: "kv", CLUSTER_LEASE_MS: "100" }),
+      )
+    ),
+    /CLUSTER_LEASE_MS must be a whole number ≥ 500/,
+  );
 });
