@@ -18,7 +18,17 @@ export type LogEvent =
   | "error"
   | "refused"
   | "internal-error"
-  | "shutdown";
+  | "shutdown"
+  // Several instances (signaling/cluster/):
+  | "cluster-lookup-failed"
+  | "cluster-bad-message"
+  | "cluster-heartbeat-failed"
+  | "cluster-recovered"
+  | "cluster-room-lost"
+  | "cluster-peer-lost"
+  | "store-down"
+  | "store-up"
+  | "store-dropped";
 
 /** One log record; `event` says what happened, the rest is context. */
 export interface LogRecord {
