@@ -13,8 +13,10 @@ import {
   ConfigError,
   createSignaling,
   type EnvRecord,
+  isEnvRecord,
   type ListenConfig,
   listenConfigFromEnv,
+  openSignaling,
   type Signaling,
   type SignalingOptions,
 } from "./signaling/mod.ts";
@@ -40,12 +42,15 @@ export interface Parley {
 
 /**
  * Builds the app without listening, so tests can serve it on port 0.
- * `settings` go to {@linkcode createSignaling}: the environment by default.
+ * `settings` go to {@linkcode createSignaling}: the environment by default,
+ * which may also name a cluster store to join ({@linkcode openSignaling}).
  */
 export async function createParley(
   settings: SignalingOptions | EnvRecord = Deno.env.toObject(),
 ): Promise<Parley> {
-  const signaling = createSignaling(settings);
+  const signaling = isEnvRecord(settings)
+    ? await openSignaling(settings)
+    : createSignaling(settings);
   const app = new App<State>({ root: import.meta.url })
     .use(staticFiles())
     .use((ctx) => {

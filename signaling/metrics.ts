@@ -81,6 +81,41 @@ export function formatMetrics(stats: SignalingStats): string {
       stats.refused,
     ),
   ];
+  const cluster = stats.cluster;
+  if (cluster) {
+    families.push(
+      gauge(
+        "parley_cluster_store_up",
+        "1 while the cluster's shared store (Redis or Deno KV) is reachable.",
+        cluster.healthy ? 1 : 0,
+      ),
+      gauge(
+        "parley_cluster_rooms_owned",
+        "Rooms running on this instance.",
+        cluster.ownedRooms,
+      ),
+      gauge(
+        "parley_cluster_forwarded_connections",
+        "Sockets here whose room runs on another instance.",
+        cluster.forwarded,
+      ),
+      gauge(
+        "parley_cluster_remote_connections",
+        "Sockets on other instances in rooms running here.",
+        cluster.remote,
+      ),
+      counter(
+        "parley_cluster_peers_lost_total",
+        "Instances this one found dead.",
+        cluster.peersLost,
+      ),
+      counter(
+        "parley_cluster_rooms_lost_total",
+        "Rooms this instance gave up because another took their lease.",
+        cluster.roomsLost,
+      ),
+    );
+  }
   return families.map(render).join("");
 }
 

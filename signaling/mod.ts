@@ -10,9 +10,13 @@
  * ```
  */
 
-import { type Bus, MemoryBus } from "./bus.ts";
-import type { Clock } from "./clock.ts";
+import { MemoryBus } from "./bus.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { Broker } from "./cluster/broker.ts";
+import { openBroker } from "./cluster/open.ts";
+import { ClusterRouter, type ClusterStats } from "./cluster/router.ts";
 import {
+  clusterConfigFromEnv,
   configFromEnv,
   resolveConfig,
   type SignalingConfig,
@@ -21,13 +25,17 @@ import { jsonLogger, type Logger } from "./log.ts";
 import { Relay, type RelayStats } from "./relay.ts";
 import { Transport } from "./transport.ts";
 
+export type { Broker, InstanceId } from "./cluster/broker.ts";
+export type { ClusterStats } from "./cluster/router.ts";
 export type {
+  ClusterConfig,
   EnvVariable,
   ListenConfig,
   SignalingConfig,
   TurnConfig,
 } from "./config.ts";
 export {
+  clusterConfigFromEnv,
   ConfigError,
   configFromEnv,
   DEFAULT_CONFIG,
@@ -43,8 +51,11 @@ export interface SignalingOptions extends Partial<SignalingConfig> {
   logger?: Logger;
   /** Time and timers; the system clock by default. */
   clock?: Clock;
-  /** Delivery between connections; in-process by default. */
-  bus?: Bus;
+  /**
+   * The shared store when this is one of several instances (see
+   * `cluster/broker.ts`); `undefined` for a single process.
+   */
+  broker?: Broker;
 }
 
 /** Environment variables as from `Deno.env.toObject()`. */
@@ -56,6 +67,8 @@ export interface SignalingStats extends RelayStats {
   refused: Record<string, number>;
   /** Whether upgrades are still accepted (false after `shutdown()`). */
   accepting: boolean;
+  /** The cluster's state on this instance; `null` for a single process. */
+  cluster: ClusterStats | null;
 }
 
 /** A running signaling server. */
@@ -66,6 +79,11 @@ export interface Signaling {
   shutdown(): Promise<void>;
   /** Counters for `/metrics`. */
   stats(): SignalingStats;
+  /**
+   * `ok`; `degraded` while the shared store is unreachable (users on this
+   * instance reach only rooms that run here); `draining` after `shutdown()`.
+   */
+  health(): "ok" | "degraded" | "draining";
 }
 
 /**
@@ -90,30 +108,73 @@ export function createSignaling(
     config = configFromEnv((name) => settings[name]);
   } else {
     options = settings;
-    const { logger: _l, clock: _c, bus: _b, ...rest } = settings;
+    const { logger: _l, clock: _c, broker: _b, ...rest } = settings;
     config = resolveConfig(rest);
   }
   const logger = options.logger ?? jsonLogger();
-  const bus = options.bus ?? new MemoryBus();
-  const relay = new Relay({ config, bus, clock: options.clock, logger });
-  const transport = new Transport(config, relay, bus, logger);
+  const clock = options.clock ?? systemClock;
+  const bus = new MemoryBus();
+  const relay = new Relay({ config, bus, clock, logger });
+  const router = options.broker &&
+    new ClusterRouter({
+      relay,
+      bus,
+      broker: options.broker,
+      logger,
+      clock,
+      maxFrameBytes: config.maxFrameBytes,
+      heartbeatMs: Math.max(100, Math.floor(options.broker.leaseMs / 5)),
+      deathGraceMs: Math.max(200, Math.floor(options.broker.leaseMs / 2)),
+    });
+  const transport = new Transport(config, router ?? relay, bus, logger);
   let stopping: Promise<void> | null = null;
   return {
     handleUpgrade: (req, info) => transport.handleUpgrade(req, info),
     shutdown() {
-      stopping ??= transport.shutdown().finally(() => relay.dispose());
+      stopping ??= (async () => {
+        router?.drain();
+        await transport.shutdown();
+        relay.dispose();
+        await router?.close();
+      })();
       return stopping;
     },
     stats: () => ({
       ...relay.stats(),
       refused: transport.refused(),
       accepting: stopping === null,
+      cluster: router?.stats() ?? null,
     }),
+    health: () =>
+      stopping !== null
+        ? "draining"
+        : router && !router.healthy
+        ? "degraded"
+        : "ok",
   };
 }
 
+/**
+ * Like {@linkcode createSignaling} for an environment record, but also joins
+ * the cluster the environment names (`CLUSTER`, `REDIS_URL`, `KV_PATH`):
+ * connects to Redis or opens Deno KV first.
+ *
+ * @throws {ConfigError} when a setting is invalid, saying what to set.
+ */
+export async function openSignaling(
+  env: EnvRecord,
+  options: Pick<SignalingOptions, "logger" | "clock"> = {},
+): Promise<Signaling> {
+  const get = (name: string) => env[name];
+  const config = configFromEnv(get);
+  const cluster = clusterConfigFromEnv(get);
+  const logger = options.logger ?? jsonLogger();
+  const broker = cluster ? await openBroker(cluster, logger) : undefined;
+  return createSignaling({ ...config, ...options, logger, broker });
+}
+
 /** Options hold numbers, lists, functions; an env record only strings. */
-function isEnvRecord(
+export function isEnvRecord(
   settings: SignalingOptions | EnvRecord,
 ): settings is EnvRecord {
   return Object.values(settings).every((v) =>

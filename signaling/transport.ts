@@ -10,6 +10,16 @@ import type { Logger } from "./log.ts";
 import { originAllowed } from "./origin.ts";
 import { negotiateDialect } from "./protocol.ts";
 import { CloseCode, type Relay } from "./relay.ts";
+
+/**
+ * Where the transport hands socket events: the relay itself on a single
+ * instance, or the cluster router, which forwards them to the instance
+ * running the socket's room.
+ */
+export type SocketEvents = Pick<
+  Relay,
+  "open" | "receive" | "disconnect" | "kick"
+>;
 import { isValidRoomName } from "./rooms.ts";
 
 /** `shutdown()` resolves by then even if some peers never finish closing. */
@@ -26,7 +36,7 @@ export type RefusalReason =
 /** Accepts WebSocket upgrades and owns the sockets. */
 export class Transport {
   readonly #config: SignalingConfig;
-  readonly #relay: Relay;
+  readonly #relay: SocketEvents;
   readonly #bus: Bus;
   readonly #log: Logger;
   readonly #sockets = new Map<ConnectionId, WebSocket>();
@@ -37,7 +47,7 @@ export class Transport {
 
   constructor(
     config: SignalingConfig,
-    relay: Relay,
+    relay: SocketEvents,
     bus: Bus,
     logger: Logger,
   ) {
