@@ -1,0 +1,451 @@
+/**
+ * The {@linkcode Broker} for self-hosting: Redis.
+ *
+ * - Inbox: the pub/sub channel `parley:inbox:<instance>`. One payload is
+ *   `<sender>\n<JSON array of messages>`: messages queued to one receiver in
+ *   the same tick travel in one `PUBLISH`, and every `PUBLISH` goes through
+ *   one connection, so Redis keeps them in the order sent.
+ * - Liveness: `parley:alive:<instance>`, set with `PX leaseMs`.
+ * - Room leases: `parley:room:<room>` holding the owner's id, `PX leaseMs`;
+ *   claims and renewals are Lua scripts, so they are atomic.
+ *
+ * The client is `@redis/client` (node-redis v5): the official Redis client,
+ * maintained by Redis; it runs on Deno's Node compatibility layer, pipelines
+ * every command issued in one event-loop turn into one socket write,
+ * reconnects by itself and resubscribes its channels after a reconnect.
+ *
+ * The Lua scripts read the owner's liveness key, which they compute from a
+ * value rather than receive in `KEYS`: fine on one Redis (or a replicated
+ * one), not on Redis Cluster.
+ */
+import { createClient } from "@redis/client";
+import type { Logger, LogRecord } from "../log.ts";
+import {
+  type Broker,
+  DEFAULT_TIMINGS,
+  type InstanceId,
+  type MessageHandler,
+} from "./broker.ts";
+
+/** How to reach Redis and how this instance behaves there. */
+export interface RedisBrokerOptions {
+  /** `redis://[[user]:password@]host[:port][/db]`. */
+  url: string;
+  /** This instance's id; a fresh UUID by default. */
+  self?: InstanceId;
+  /** How long leases and liveness marks last; see `BrokerTimings` in broker.ts. */
+  leaseMs?: number;
+  /** Receives one record when Redis is lost and one when it is back. */
+  logger?: Logger;
+  /** Messages `send` holds while Redis is unreachable; more are dropped. Default 10,000. */
+  sendBufferLimit?: number;
+  /** A command that has not answered after this long rejects. Default 1500 ms. */
+  commandTimeoutMs?: number;
+  /** How long {@linkcode RedisBroker.connect} waits for Redis. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+type Client = ReturnType<typeof makeClient>;
+
+const INBOX = "parley:inbox:";
+const ALIVE = "parley:alive:";
+const ROOM = "parley:room:";
+
+/** Reconnect backoff: 50 ms doubling to 2 s, forever. */
+const BACKOFF_MIN_MS = 50;
+const BACKOFF_MAX_MS = 2000;
+/** While Redis stays down, say so again at most this often. */
+const DOWN_LOG_EVERY_MS = 60_000;
+/**
+ * Characters of messages packed into one PUBLISH. Bounded so that one
+ * payload never stalls the connection for long, and a slow subscriber's
+ * output buffer on the Redis side grows in small steps.
+ */
+const PUBLISH_CHARS = 64 * 1024;
+/** Rooms per renewal script call; keeps one script call short. */
+const RENEW_CHUNK = 1000;
+
+/** Takes the lease if it is free, ours, or its owner is no longer alive. */
+const CLAIM_LUA = `
+local owner = redis.call('GET', KEYS[1])
+if not owner or owner == ARGV[1]
+    or redis.call('EXISTS', ARGV[3] .. owner) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return ARGV[1]
+end
+return owner`;
+
+/**
+ * KEYS[1]: our liveness key; KEYS[2..]: room keys. Extends (or re-takes,
+ * after Redis came back empty) each lease not held by someone else, and
+ * returns the 1-based positions among the rooms of those that are.
+ */
+const RENEW_LUA = `
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+local lost = {}
+for i = 2, #KEYS do
+  local owner = redis.call('GET', KEYS[i])
+  if not owner or owner == ARGV[1] then
+    redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2])
+  else
+    lost[#lost + 1] = i - 1
+  end
+end
+return lost`;
+
+/** Compare-and-delete. */
+const RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+/** A {@linkcode Broker} on one Redis server. Create it with {@linkcode RedisBroker.connect}. */
+export class RedisBroker implements Broker {
+  readonly self: InstanceId;
+  readonly leaseMs: number;
+  readonly #log: Logger;
+  readonly #bufferLimit: number;
+  readonly #timeoutMs: number;
+  readonly #cmd: Client;
+  readonly #sub: Client;
+  /** Messages not yet handed to the client, per receiver, in send order. */
+  #pending = new Map<InstanceId, string[]>();
+  #pendingCount = 0;
+  #flushScheduled = false;
+  /** Resolves after the last PUBLISH issued has been answered. */
+  #lastPublish: Promise<unknown> = Promise.resolve();
+  /** Rooms whose lease this instance believes it holds. */
+  #held = new Set<string>();
+  #onMessage: MessageHandler | null = null;
+  #closed = false;
+  /** When Redis became unreachable; null while healthy. */
+  #downSince: number | null = null;
+  #lastDownLog = 0;
+  #dropped = 0;
+
+  private constructor(cmd: Client, sub: Client, options: RedisBrokerOptions) {
+    this.self = options.self ?? crypto.randomUUID();
+    this.leaseMs = options.leaseMs ?? DEFAULT_TIMINGS.leaseMs;
+    this.#log = options.logger ?? (() => {});
+    this.#bufferLimit = options.sendBufferLimit ?? 10_000;
+    this.#timeoutMs = options.commandTimeoutMs ?? 1500;
+    this.#cmd = cmd;
+    this.#sub = sub;
+    for (const client of [cmd, sub]) {
+      // Without an 'error' listener an EventEmitter error kills the process.
+      client.on("error", (error: unknown) => this.#onDown(error));
+      client.on("ready", () => this.#onReady());
+    }
+  }
+
+  /**
+   * Connects the command and subscriber connections; resolves once both
+   * are ready. Rejects (and leaves nothing running) when Redis does not
+   * answer within `connectTimeoutMs`. Afterwards it reconnects forever.
+   */
+  static async connect(options: RedisBrokerOptions): Promise<RedisBroker> {
+    const cmd = makeClient(options.url);
+    const sub = makeClient(options.url);
+    const broker = new RedisBroker(cmd, sub, options);
+    const limit = options.connectTimeoutMs ?? 10_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `Redis at ${redactUrl(options.url)} did not answer within ${
+                limit / 1000
+              } s: check the URL and that redis-server is running and reachable.`,
+            ),
+          ),
+        limit,
+      );
+    });
+    try {
+      await Promise.race([
+        Promise.all([cmd.connect(), sub.connect()]),
+        timeout,
+      ]);
+    } catch (error) {
+      broker.#closed = true;
+      await broker.#disconnect();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    return broker;
+  }
+
+  get healthy(): boolean {
+    return !this.#closed && this.#cmd.isReady && this.#sub.isReady;
+  }
+
+  async start(onMessage: MessageHandler): Promise<void> {
+    if (this.#onMessage) {
+      throw new Error("RedisBroker.start was already called.");
+    }
+    this.#onMessage = onMessage;
+    await this.#timed(
+      this.#sub.subscribe(
+        INBOX + this.self,
+        (payload: string) => this.#receive(payload),
+      ),
+      "subscribe",
+    );
+    await this.#markAlive();
+  }
+
+  send(to: InstanceId, message: string): void {
+    if (this.#closed) return;
+    if (this.#pendingCount >= this.#bufferLimit) {
+      if (this.#dropped++ === 0) {
+        this.#record({
+          event: "error",
+          code: "broker-send-dropped",
+          limit: this.#bufferLimit,
+        });
+      }
+      return;
+    }
+    let queue = this.#pending.get(to);
+    if (!queue) this.#pending.set(to, queue = []);
+    queue.push(message);
+    this.#pendingCount++;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        this.#flush();
+      });
+    }
+  }
+
+  async claim(room: string): Promise<InstanceId> {
+    const owner = await this.#eval(CLAIM_LUA, [ROOM + room], [
+      this.self,
+      String(this.leaseMs),
+      ALIVE,
+    ]) as string;
+    if (owner === this.self) this.#held.add(room);
+    else this.#held.delete(room);
+    return owner;
+  }
+
+  async renew(rooms: Iterable<string>): Promise<string[]> {
+    const all = [...rooms];
+    const lost: string[] = [];
+    // One script call even with no rooms: it also marks us alive.
+    for (
+      let start = 0;
+      start === 0 || start < all.length;
+      start += RENEW_CHUNK
+    ) {
+      const chunk = all.slice(start, start + RENEW_CHUNK);
+      const positions = await this.#eval(
+        RENEW_LUA,
+        [ALIVE + this.self, ...chunk.map((room) => ROOM + room)],
+        [this.self, String(this.leaseMs)],
+      ) as number[];
+      for (const position of positions) lost.push(chunk[position - 1]);
+    }
+    for (const room of all) this.#held.add(room);
+    for (const room of lost) this.#held.delete(room);
+    return lost;
+  }
+
+  async release(room: string): Promise<void> {
+    this.#held.delete(room);
+    await this.#eval(RELEASE_LUA, [ROOM + room], [this.self]);
+  }
+
+  async alive(ids: InstanceId[]): Promise<Set<InstanceId>> {
+    if (ids.length === 0) return new Set();
+    const marks = await this.#timed(
+      this.#cmd.mGet(ids.map((id) => ALIVE + id)),
+      "MGET",
+    );
+    return new Set(ids.filter((_, i) => marks[i] !== null));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#flush();
+    this.#closed = true;
+    this.#onMessage = null;
+    await this.#lastPublish;
+    if (this.#cmd.isReady) {
+      // Best effort: others can take our rooms now rather than after leaseMs.
+      await Promise.allSettled([
+        ...[...this.#held].map((room) => this.release(room)),
+        this.#timed(this.#cmd.del(ALIVE + this.self), "DEL"),
+      ]);
+    }
+    this.#held.clear();
+    await this.#disconnect();
+  }
+
+  /** Hands queued messages to the client: one PUBLISH per receiver and chunk. */
+  #flush(): void {
+    if (this.#pendingCount === 0 || !this.healthy) return;
+    const pending = this.#pending;
+    this.#pending = new Map();
+    this.#pendingCount = 0;
+    for (const [to, messages] of pending) {
+      const channel = INBOX + to;
+      let start = 0;
+      while (start < messages.length) {
+        let end = start;
+        let chars = 0;
+        do chars += messages[end++].length; while (
+          end < messages.length && chars + messages[end].length <= PUBLISH_CHARS
+        );
+        const payload = this.self + "\n" +
+          JSON.stringify(messages.slice(start, end));
+        // Not awaited: the client pipelines; a failure (connection lost
+        // mid-flight) loses these messages, as the contract allows.
+        this.#lastPublish = this.#cmd.publish(channel, payload).catch(() => {});
+        start = end;
+      }
+    }
+  }
+
+  #receive(payload: string): void {
+    const handler = this.#onMessage;
+    if (!handler) return;
+    const newline = payload.indexOf("\n");
+    let messages: unknown;
+    try {
+      messages = JSON.parse(payload.slice(newline + 1));
+    } catch {
+      return; // not ours: someone else published on our channel
+    }
+    if (newline < 0 || !Array.isArray(messages)) return;
+    const from = payload.slice(0, newline);
+    for (const message of messages) {
+      if (typeof message === "string") handler(from, message);
+    }
+  }
+
+  #onDown(error: unknown): void {
+    if (this.#closed) return;
+    const now = Date.now();
+    if (this.#downSince === null) this.#downSince = now;
+    if (now - this.#lastDownLog < DOWN_LOG_EVERY_MS) return;
+    this.#lastDownLog = now;
+    this.#record({
+      event: "error",
+      code: "broker-unreachable",
+      downMs: now - this.#downSince,
+      detail: error instanceof Error ? error.message : String(error),
+    });
+  }
+
+  #onReady(): void {
+    if (this.#closed || !this.healthy || this.#downSince === null) return;
+    this.#record({
+      event: "connect",
+      downMs: Date.now() - this.#downSince,
+      dropped: this.#dropped,
+    });
+    this.#downSince = null;
+    this.#lastDownLog = 0;
+    this.#dropped = 0;
+    // Redis may have come back empty: say we are alive before the next renew.
+    if (this.#onMessage) this.#markAlive().catch(() => {});
+    this.#flush();
+  }
+
+  #markAlive(): Promise<unknown> {
+    return this.#timed(
+      this.#cmd.set(ALIVE + this.self, "1", {
+        expiration: { type: "PX", value: this.leaseMs },
+      }),
+      "SET",
+    );
+  }
+
+  #eval(script: string, keys: string[], args: string[]): Promise<unknown> {
+    return this.#timed(
+      this.#cmd.eval(script, { keys, arguments: args }),
+      "EVAL",
+    );
+  }
+
+  /**
+   * Rejects after `commandTimeoutMs`: the offline queue is off, but a
+   * command written just before Redis stalled would otherwise wait for as
+   * long as the TCP connection looks open.
+   */
+  #timed<T>(command: Promise<T>, name: string): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `Redis did not answer ${name} within ${this.#timeoutMs} ms; the broker reconnects by itself.`,
+            ),
+          ),
+        this.#timeoutMs,
+      );
+    });
+    command.catch(() => {}); // its late rejection is not unhandled
+    return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  #record(fields: LogRecord): void {
+    this.#log({ broker: "redis", self: this.self, ...fields });
+  }
+
+  /** Closes both connections and waits out a reconnect backoff in progress. */
+  async #disconnect(): Promise<void> {
+    await Promise.all([this.#cmd, this.#sub].map(async (client) => {
+      const settled = client.isOpen && !client.isReady
+        ? reconnectLoopEnded(client)
+        : null;
+      try {
+        if (client.isReady) await client.close();
+        else client.destroy();
+      } catch { /* was not open */ }
+      await settled;
+    }));
+  }
+}
+
+/** One connection; the broker opens two (commands, and the subscriber). */
+function makeClient(url: string) {
+  return createClient({
+    url,
+    // Commands reject at once while reconnecting instead of queueing until
+    // Redis is back: claim/renew/alive must not hang.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 2000,
+      reconnectStrategy: (retries: number) =>
+        Math.min(BACKOFF_MIN_MS * 2 ** retries, BACKOFF_MAX_MS),
+    },
+  });
+}
+
+/**
+ * A client destroyed while it sleeps between reconnect attempts still
+ * finishes that sleep (then emits 'reconnecting' and stops); waiting for it
+ * keeps the timer from outliving the broker.
+ */
+function reconnectLoopEnded(client: Client): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, BACKOFF_MAX_MS + 2500);
+    function done() {
+      clearTimeout(timer);
+      client.off("reconnecting", done);
+      resolve();
+    }
+    client.on("reconnecting", done);
+  });
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//***@");
+}
