@@ -324,7 +324,18 @@ export class RedisBroker implements Broker {
     if (newline < 0 || !Array.isArray(messages)) return;
     const from = payload.slice(0, newline);
     for (const message of messages) {
-      if (typeof message === "string") handler(from, message);
+      if (typeof message !== "string") continue;
+      try {
+        handler(from, message);
+      } catch (error) {
+        // Thrown inside the client's reply parser it would break the
+        // connection; the rest of the batch still belongs to the router.
+        this.#record({
+          event: "internal-error",
+          code: "broker-handler-threw",
+          detail: error instanceof Error ? error.message : String(error),
+        });
+      }
     }
   }
 

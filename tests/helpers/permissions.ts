@@ -17,3 +17,6 @@ export const needsNet = !granted("net", "read", "env");
 
 /** `ignore` value for a test that also starts subprocesses (servers, browsers). */
 export const needsRun = !granted("net", "read", "write", "env", "run");
+
+/** `ignore` value for a test that reads and writes files (e.g. a Deno KV file). */
+export const needsWrite = !granted("read", "write");

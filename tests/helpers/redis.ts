@@ -10,8 +10,11 @@ export interface Redis {
   port: number;
   /** Kills the server and waits until the process has exited. */
   stop(): Promise<void>;
-  /** Kills the server and starts it again, empty, on the same port. */
-  restart(): Promise<void>;
+  /**
+   * Kills the server and starts it again, empty, on the same port, after
+   * `downMs` (default 0) without a server.
+   */
+  restart(options?: { downMs?: number }): Promise<void>;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -35,8 +38,9 @@ export async function startRedis(): Promise<Redis> {
       await kill();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
-    async restart() {
+    async restart({ downMs = 0 } = {}) {
       await kill();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       child = await spawn(port, dir);
     },
   };
