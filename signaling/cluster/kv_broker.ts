@@ -73,6 +73,7 @@ type InboxValue = string[] | { part: string; last: boolean };
 const VALUE_BYTES = 60 * 1024;
 const COMMIT_BYTES = 760 * 1024;
 const MAX_MUTATIONS = 1000;
+const MAX_CHECKS = 100;
 const MANY = 10;
 const FRAGMENT_CHARS = VALUE_BYTES / 2 - 64;
 /** Per-string serialization overhead, generously. */
@@ -110,7 +111,10 @@ export class KvBroker implements Broker {
   #watching: Promise<void> | null = null;
   #draining: Promise<void> | null = null;
   #drainAgain = false;
-  /** Highest seq handed over per sender: a failed delete never re-delivers. */
+  /**
+   * Highest seq handed over per sender: neither a failed delete nor a
+   * sender's retried commit delivers anything twice.
+   */
   #delivered = new Map<InstanceId, number>();
   /** Pieces of a large message from each sender, until its last piece. */
   #partial = new Map<InstanceId, string[]>();
@@ -220,8 +224,8 @@ export class KvBroker implements Broker {
     await this.#markAlive();
     const all = [...rooms];
     const chunks: string[][] = [];
-    for (let i = 0; i < all.length; i += MANY) {
-      chunks.push(all.slice(i, i + MANY));
+    for (let i = 0; i < all.length; i += MAX_CHECKS) {
+      chunks.push(all.slice(i, i + MAX_CHECKS));
     }
     const lost = (await Promise.all(chunks.map((c) => this.#renewChunk(c))))
       .flat();
@@ -240,17 +244,10 @@ export class KvBroker implements Broker {
   }
 
   async alive(ids: InstanceId[]): Promise<Set<InstanceId>> {
-    const result = new Set<InstanceId>();
-    await this.#op(async () => {
-      for (let i = 0; i < ids.length; i += MANY) {
-        const chunk = ids.slice(i, i + MANY);
-        const marks = await this.#kv.getMany<AliveMark[]>(chunk.map(aliveKey));
-        chunk.forEach((id, j) => {
-          if (current(marks[j].value)) result.add(id);
-        });
-      }
-    });
-    return result;
+    const marks = await this.#op(() =>
+      this.#getMany<AliveMark>(ids.map(aliveKey))
+    );
+    return new Set(ids.filter((_, i) => current(marks[i].value)));
   }
 
   async close(): Promise<void> {
@@ -292,8 +289,9 @@ export class KvBroker implements Broker {
         batch = null;
         failures = 0;
       } catch {
-        // Kept and retried (the commit checks that its first key is new, so
-        // a retry never delivers twice); dropped once closing.
+        // Kept and retried under the same keys: if the failed attempt did
+        // land after all, the receiver skips the seqs it has already
+        // handed over, so a retry never delivers twice. Dropped once closing.
         if (this.#closed) batch = null;
         else await this.#sleep(backoff(failures++));
       }
@@ -364,8 +362,9 @@ export class KvBroker implements Broker {
     firstSeq: number,
     values: InboxValue[],
   ): Promise<void> {
-    const first = inboxKey(to, this.self, firstSeq);
-    const atomic = this.#kv.atomic().check({ key: first, versionstamp: null });
+    // No checks: on a local KV file a commit with checks fails at once when
+    // another handle writes, while a plain one waits its turn.
+    const atomic = this.#kv.atomic();
     const expireIn = this.#inboxTtlMs;
     values.forEach((value, i) =>
       atomic.set(inboxKey(to, this.self, firstSeq + i), value, { expireIn })
@@ -373,7 +372,6 @@ export class KvBroker implements Broker {
     // A set rather than a `sum`: a sum cannot expire, and any new
     // versionstamp wakes the receiver's watch.
     atomic.set(versionKey(to), firstSeq, { expireIn });
-    // Not ok means an earlier attempt of this very commit went through.
     await atomic.commit();
   }
 
@@ -490,7 +488,7 @@ export class KvBroker implements Broker {
 
   async #renewChunk(rooms: string[]): Promise<string[]> {
     return await this.#op(async () => {
-      const entries = await this.#kv.getMany<Lease[]>(rooms.map(roomKey));
+      const entries = await this.#getMany<Lease>(rooms.map(roomKey));
       const lost: string[] = [];
       const atomic = this.#kv.atomic();
       rooms.forEach((room, i) => {
@@ -518,6 +516,15 @@ export class KvBroker implements Broker {
       }
       return lost;
     });
+  }
+
+  /** `getMany` for any number of keys (it takes 10 at a time). */
+  async #getMany<T>(keys: Key[]): Promise<Deno.KvEntryMaybe<T>[]> {
+    const slices: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
+    for (let i = 0; i < keys.length; i += MANY) {
+      slices.push(this.#kv.getMany<T[]>(keys.slice(i, i + MANY)));
+    }
+    return (await Promise.all(slices)).flat();
   }
 
   #setLease(atomic: Deno.AtomicOperation, room: string): Deno.AtomicOperation {
