@@ -291,47 +291,26 @@ export class CallController {
   /** The current state as a fresh object. */
   get snapshot(): CallSnapshot {
     const c = this.#c;
-    if (!c) {
-      const e = this.#ended;
-      return {
-        phase: e ? "ended" : "idle",
-        callId: null,
-        peer: e?.peer ?? null,
-        direction: e?.direction ?? null,
-        audioOnly: e?.audioOnly ?? false,
-        endReason: e?.reason ?? null,
-        endedByMe: e?.byMe ?? false,
-        connectedAt: null,
-        localStream: null,
-        remoteStream: null,
-        remoteVideoActive: false,
-        hasCamera: false,
-        micMuted: this.#micMuted,
-        cameraOff: this.#cameraOff,
-        screenSharing: false,
-        screenStream: null,
-        iceState: "new",
-      };
-    }
-    const remoteVideo = c.remote?.getVideoTracks()[0];
+    const e = c ? null : this.#ended;
+    const remoteVideo = c?.remote?.getVideoTracks()[0];
     return {
-      phase: c.phase,
-      callId: c.callId,
-      peer: c.peer,
-      direction: c.direction,
-      audioOnly: c.audioOnly,
-      endReason: null,
-      endedByMe: false,
-      connectedAt: c.connectedAt,
-      localStream: c.stream,
-      remoteStream: c.remote,
+      phase: c ? c.phase : e ? "ended" : "idle",
+      callId: c?.callId ?? null,
+      peer: (c ?? e)?.peer ?? null,
+      direction: (c ?? e)?.direction ?? null,
+      audioOnly: (c ?? e)?.audioOnly ?? false,
+      endReason: e?.reason ?? null,
+      endedByMe: e?.byMe ?? false,
+      connectedAt: c?.connectedAt ?? null,
+      localStream: c?.stream ?? null,
+      remoteStream: c?.remote ?? null,
       remoteVideoActive: !!remoteVideo && remoteVideo.muted !== true,
-      hasCamera: (c.stream?.getVideoTracks().length ?? 0) > 0,
+      hasCamera: (c?.stream?.getVideoTracks().length ?? 0) > 0,
       micMuted: this.#micMuted,
       cameraOff: this.#cameraOff,
-      screenSharing: c.screen !== null,
-      screenStream: c.screenStream,
-      iceState: c.iceState,
+      screenSharing: !!c?.screen,
+      screenStream: c?.screenStream ?? null,
+      iceState: c?.iceState ?? "new",
     };
   }
 

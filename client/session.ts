@@ -11,7 +11,6 @@
  * "reconnecting" until the server welcomes us again. Name and token are
  * saved per tab (`saved_session.ts`) so a reload joins again by itself.
  */
-import { batch } from "@preact/signals";
 import { CallController, type CallDeps, type CallSnapshot } from "./call.ts";
 import { refreshDueAt, staleForNewCall } from "./ice_servers.ts";
 import { groupDevices } from "./media.ts";
@@ -258,21 +257,17 @@ export class Session {
 
   #onMessage(msg: ServerMessage): void {
     switch (msg.type) {
-      case "welcome":
-        batch(() => {
-          const was = me.value;
-          me.value = msg.name;
-          pendingName.value = null;
-          nameError.value = null;
-          users.value = [...msg.users].sort(byName);
-          connection.value = "connected";
-          if (msg.renamed && was !== msg.name) {
-            this.notify(
-              "info",
-              `That name was taken, so you are “${msg.name}”.`,
-            );
-          }
-        });
+      case "welcome": {
+        // Several signals change here; Preact renders once for all of them.
+        const was = me.value;
+        me.value = msg.name;
+        pendingName.value = null;
+        nameError.value = null;
+        users.value = [...msg.users].sort(byName);
+        connection.value = "connected";
+        if (msg.renamed && was !== msg.name) {
+          this.notify("info", `That name was taken, so you are “${msg.name}”.`);
+        }
         this.#resume = msg.resume;
         saveSession(this.#options.storage ?? null, this.#options.room, {
           name: msg.name,
@@ -282,6 +277,7 @@ export class Session {
         this.#setIceServers(msg.iceServers ?? []);
         this.calls.onWelcome(msg);
         return;
+      }
       case "ice-servers":
         this.#iceRequested = false;
         this.#setIceServers(msg.iceServers ?? []);

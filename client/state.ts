@@ -3,7 +3,7 @@
  * (`session.ts`) writes them, and only in the browser: on the server these
  * module-level values are shared by every request and must stay untouched.
  */
-import { signal } from "@preact/signals";
+import { signal } from "./signal.ts";
 import type { CallSnapshot } from "./call.ts";
 import type { DeviceList } from "./media.ts";
 import type { UserInfo } from "./protocol.ts";

@@ -1,7 +1,9 @@
 /**
  * Island discovery: every default-exported component of a module under
- * `<root>/islands/` is an island. The server and the builder both name
- * islands here, so their names always agree.
+ * `<root>/islands/` is an island, except modules in a file or folder whose
+ * name starts with `_` (`islands/_parts/View.tsx`): those are plain modules
+ * that islands import, bundled into the islands that use them. The server
+ * and the builder both name islands here, so their names always agree.
  */
 import type { ComponentType } from "preact";
 import type { IslandNames } from "./render/island_hook.ts";
@@ -18,7 +20,10 @@ export interface IslandFile {
 export async function listIslands(root: URL): Promise<IslandFile[]> {
   const dir = new URL("islands/", root);
   const used = new Set<string>();
-  return (await listModules(dir)).map((src) => {
+  const modules = (await listModules(dir)).filter((src) =>
+    !src.split("/").some((part) => part.startsWith("_"))
+  );
+  return modules.map((src) => {
     // `call/View.tsx` -> `call_View`: safe in marker comments and URLs.
     const base = src.replace(/\.[^./]+$/, "").replace(/[^A-Za-z0-9_$]/g, "_");
     let name = base;

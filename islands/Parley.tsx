@@ -1,14 +1,15 @@
 /**
  * The whole app as one island: header (identity and status), people, call
- * and chat, plus the incoming-call prompt. Pages may render this alone, or
- * the five islands it is made of separately; both share state through
- * `client/state.ts`.
+ * and chat, plus the incoming-call prompt. The parts (`_parts/`) are plain
+ * components, not islands, so the page loads one island file; they share
+ * state through `client/state.ts`.
  */
-import CallView from "./CallView.tsx";
-import Chat from "./Chat.tsx";
-import IncomingCall from "./IncomingCall.tsx";
-import NameForm from "./NameForm.tsx";
-import UserList from "./UserList.tsx";
+import "./_parts/signals.ts";
+import CallView from "./_parts/CallView.tsx";
+import Chat from "./_parts/Chat.tsx";
+import IncomingCall from "./_parts/IncomingCall.tsx";
+import NameForm from "./_parts/NameForm.tsx";
+import UserList from "./_parts/UserList.tsx";
 
 /** Props: the room ("" or absent for the lobby). */
 export interface ParleyProps {

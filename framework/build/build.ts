@@ -30,6 +30,9 @@ export interface BuildOptions {
 }
 
 const BOOT_ENTRY = new URL("../client/boot.ts", import.meta.url);
+const PLAIN_BOOT_ENTRY = new URL("../client/boot_plain.ts", import.meta.url);
+/** In every bundle that contains `@preact/signals` (its brand symbol). */
+const SIGNALS_MARK = '"preact-signals"';
 
 /**
  * Bundles the client code into `<buildDir>/js/` and writes
@@ -51,12 +54,19 @@ export async function build(options: BuildOptions): Promise<Manifest> {
     // output flat, and `island_N` cannot clash with `boot` or another
     // `View.tsx`.
     const entries = [`${work}/boot.ts`];
-    await Deno.writeTextFile(
-      entries[0],
-      `import ${JSON.stringify(BOOT_ENTRY.href)};\n`,
-    );
     const files: Record<string, { file: string; src: string }> = {};
-    for (const [n, island] of islands.entries()) {
+    // One island: it goes into the boot file itself, which default-exports
+    // it (the boot's `import()` of the island's URL gets the boot module
+    // back). One file gzips smaller than boot + shared chunk + island.
+    const single = islands.length === 1;
+    let bootExport = "";
+    if (single) {
+      bootExport = `export { default } from ${
+        JSON.stringify(islands[0].url.href)
+      };\n`;
+      files[islands[0].name] = { file: "boot.js", src: islands[0].src };
+    }
+    for (const [n, island] of (single ? [] : islands).entries()) {
       const entry = `${work}/island_${n}.ts`;
       await Deno.writeTextFile(
         entry,
@@ -66,13 +76,24 @@ export async function build(options: BuildOptions): Promise<Manifest> {
       files[island.name] = { file: `island_${n}.js`, src: island.src };
     }
     const out = `${work}/js`;
-    await bundle(root, out, entries, options.config);
-
-    const code = new Map<string, string>();
-    for await (const entry of Deno.readDir(out)) {
-      if (entry.isFile) {
-        code.set(entry.name, await Deno.readTextFile(`${out}/${entry.name}`));
+    // First with the boot that has no signals; islands that use signals get
+    // the boot that revives signal props, bundled again with it so that
+    // boot and islands share one chunk of preact and signals.
+    let code = new Map<string, string>();
+    for (const boot of [PLAIN_BOOT_ENTRY, BOOT_ENTRY]) {
+      await Deno.writeTextFile(
+        entries[0],
+        `import ${JSON.stringify(boot.href)};\n${bootExport}`,
+      );
+      await Deno.remove(out, { recursive: true }).catch(ignoreNotFound);
+      await bundle(root, out, entries, options.config);
+      code = new Map();
+      for await (const entry of Deno.readDir(out)) {
+        if (entry.isFile) {
+          code.set(entry.name, await Deno.readTextFile(`${out}/${entry.name}`));
+        }
       }
+      if (![...code.values()].some((c) => c.includes(SIGNALS_MARK))) break;
     }
     const manifest: Manifest = {
       buildId: options.buildId ?? deploymentId() ?? await contentHash(code),

@@ -1,53 +1,15 @@
 /**
- * The browser entry point: reads the island data the server put in the
- * page, loads each island module, and hydrates every island in place.
- * Loaded as `<script type="module">` only on pages that render islands.
- * It ships to every such page, so it stays as small as it can.
+ * The browser entry point for apps whose islands use `@preact/signals`:
+ * hydrates the islands (`hydrate.ts`), turning signal props back into
+ * signals. Loaded as `<script type="module">` only on pages that render
+ * islands. The builder picks this one or `boot_plain.ts` (see
+ * `build/build.ts`).
  */
-import { type ComponentType, hydrate } from "preact";
 // Imported statically on purpose: boot and islands then reach the same set
 // of modules (preact, hooks, signals, JSX runtime), so esbuild puts them in
 // ONE shared chunk, which gzips smaller than the two or three chunks it
-// otherwise makes. Apps whose islands never use signals pay ~3 KB for it.
+// otherwise makes.
 import { signal } from "@preact/signals";
-import { jsx } from "preact/jsx-runtime";
-import { parseIslandData } from "./deserialize.ts";
-import { fakeParent, findEnd } from "./fake_parent.ts";
+import { start } from "./hydrate.ts";
 
-/** The data the server embeds (see `render/page.ts`). */
-interface IslandState {
-  /** Island module URL by island name. */
-  i: Record<string, string>;
-  /** Props, indexed by the number in each start marker. */
-  p: unknown[];
-}
-
-const PREFIX = "frsh:island:";
-
-async function boot(text: string): Promise<void> {
-  const { i: urls, p: props } = parseIslandData(text, signal) as IslandState;
-  const names = Object.keys(urls);
-  const modules = await Promise.all(names.map((name) => import(urls[name])));
-
-  // Collect markers first: hydration changes the tree being walked.
-  const starts: Comment[] = [];
-  const walker = document.createTreeWalker(document.body, 128); // comments
-  while (walker.nextNode()) {
-    const node = walker.currentNode as Comment;
-    if (node.data.startsWith(PREFIX)) starts.push(node);
-  }
-  for (const start of starts) {
-    const [name, index] = start.data.slice(PREFIX.length).split(":");
-    try {
-      const component: ComponentType = modules[names.indexOf(name)].default;
-      const island = jsx(component, props[+index] as Record<string, unknown>);
-      hydrate(island, fakeParent(start, findEnd(start)!));
-    } catch (error) {
-      // One broken island must not keep the others from hydrating.
-      console.error("island", name, error);
-    }
-  }
-}
-
-const script = document.getElementById("__frsh_state");
-if (script) boot(script.textContent!);
+start(signal);

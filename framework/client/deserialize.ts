@@ -20,7 +20,9 @@ export function parseIslandData(
     const tag = value?.["\0"];
     if (tag === "s") {
       // Later uses of a signal carry only its id; the first one its value.
-      const sig = signals[value.i] ??= makeSignal!(undefined);
+      const sig = signals[value.i] ??= makeSignal?.(undefined) ?? {
+        value: undefined,
+      };
       if ("v" in value) sig.value = value.v;
       return sig;
     }

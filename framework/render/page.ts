@@ -60,6 +60,8 @@ function islandScripts(
     preload.add(island.url);
     for (const dep of island.imports) preload.add(dep);
   }
+  // A single island lives in the boot file, which the script tag loads.
+  preload.delete(assets.boot.url);
   const state = { i: urls, p: found.props };
   let out = `<script type="application/json" id="${STATE_ID}">${
     jsonForScript(state)

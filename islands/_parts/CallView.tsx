@@ -3,17 +3,19 @@
  * two video elements always exist (empty when there is no call) so their
  * streams can be cleared, and so tests can find them.
  */
+import "./signals.ts";
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { CallSnapshot } from "../client/call.ts";
-import type { StreamLike } from "../client/peer.ts";
-import { browserSession, getSession } from "../client/session.ts";
+import { Icon } from "./Icon.tsx";
+import type { CallSnapshot } from "../../client/call.ts";
+import type { StreamLike } from "../../client/peer.ts";
+import { getSession } from "../../client/session.ts";
 import {
   type Quality,
   qualityDetails,
   qualityText,
-} from "../client/quality.ts";
-import { call, chosenDevices, devices, quality } from "../client/state.ts";
-import { endReasonText, formatDuration, initial } from "../client/text.ts";
+} from "../../client/quality.ts";
+import { call, chosenDevices, devices, quality } from "../../client/state.ts";
+import { endReasonText, formatDuration, initial } from "../../client/text.ts";
 
 interface StreamVideoProps {
   id: string;
@@ -91,7 +93,6 @@ function useElapsed(since: number | null): number {
 
 /** Call view; no props. */
 export default function CallView() {
-  useEffect(() => void browserSession(), []);
   const snap = call.value;
   const elapsed = useElapsed(snap.connectedAt);
   const { phase } = snap;
@@ -201,7 +202,7 @@ export default function CallView() {
             aria-label={phase === "outgoing" ? "Cancel call" : "Hang up"}
             onClick={() => session()?.calls.hangup()}
           >
-            <Icon name="hangup" />
+            <Icon name="hangup" size={22} />
             <span class="control__text">
               {phase === "outgoing" ? "Cancel" : "Hang up"}
             </span>
@@ -250,7 +251,7 @@ function Control(props: {
       disabled={props.disabled}
       onClick={props.onClick}
     >
-      <Icon name={props.icon} />
+      <Icon name={props.icon} size={22} />
       <span class="control__text">{props.text}</span>
     </button>
   );
@@ -315,28 +316,5 @@ function DevicePickers({ audioOnly }: { audioOnly: boolean }) {
         </select>
       )}
     </div>
-  );
-}
-
-const ICONS: Record<string, string> = {
-  mic:
-    "M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11z",
-  "mic-off":
-    "M19 11h-2a5 5 0 0 1-.6 2.4l1.5 1.5A7 7 0 0 0 19 11zM15 11V5a3 3 0 0 0-5.9-.8L15 10.1zM4.3 3 3 4.3l6 6V11a3 3 0 0 0 4.5 2.6l1.6 1.6A5 5 0 0 1 7 11H5a7 7 0 0 0 6 6.9V21h2v-3.1a7 7 0 0 0 3.5-1.4l3.2 3.2 1.3-1.3z",
-  cam:
-    "M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11z",
-  "cam-off":
-    "M21 6.5l-4 4V7a1 1 0 0 0-1-1H9.8L21 17.2zM3.3 2 2 3.3 4.7 6H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12l.7-.1 3.6 3.6 1.3-1.3z",
-  screen:
-    "M20 18a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2H4a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2H0v2h24v-2zM4 6h16v10H4z",
-  hangup:
-    "M12 9c-1.6 0-3.2.25-4.7.73v3.1a1 1 0 0 1-.56.9 11.5 11.5 0 0 0-2.66 1.85 1 1 0 0 1-1.4 0L.29 13.2a1 1 0 0 1 0-1.42A17 17 0 0 1 12 7a17 17 0 0 1 11.7 4.8 1 1 0 0 1 0 1.4l-2.48 2.48a1 1 0 0 1-1.4 0 11.3 11.3 0 0 0-2.67-1.85 1 1 0 0 1-.56-.9v-3.1A15.7 15.7 0 0 0 12 9z",
-};
-
-function Icon({ name }: { name: string }) {
-  return (
-    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
-      <path fill="currentColor" d={ICONS[name]} />
-    </svg>
   );
 }

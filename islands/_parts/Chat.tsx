@@ -2,14 +2,14 @@
  * Room chat. Text is rendered as text nodes only, so a message like
  * `<img src=x onerror=…>` shows those characters and runs nothing.
  */
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { browserSession, getSession } from "../client/session.ts";
-import { chat, me } from "../client/state.ts";
-import { formatTimeOfDay, isoTime, MAX_CHAT } from "../client/text.ts";
+import "./signals.ts";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { getSession } from "../../client/session.ts";
+import { chat, me } from "../../client/state.ts";
+import { formatTimeOfDay, isoTime, MAX_CHAT } from "../../client/text.ts";
 
 /** Chat panel; no props. */
 export default function Chat() {
-  useEffect(() => void browserSession(), []);
   const [draft, setDraft] = useState("");
   const logRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);

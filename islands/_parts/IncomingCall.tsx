@@ -2,14 +2,14 @@
  * The incoming-call prompt: a modal alert dialog with Accept and Decline.
  * Focus lands on Accept; Escape declines; Tab stays inside the dialog.
  */
+import "./signals.ts";
 import { useEffect, useRef } from "preact/hooks";
-import { browserSession, getSession } from "../client/session.ts";
-import { call } from "../client/state.ts";
-import { initial } from "../client/text.ts";
+import { getSession } from "../../client/session.ts";
+import { call } from "../../client/state.ts";
+import { initial } from "../../client/text.ts";
 
 /** Incoming-call prompt; no props. */
 export default function IncomingCall() {
-  useEffect(() => void browserSession(), []);
   const snap = call.value;
   const open = snap.phase === "incoming";
   const acceptRef = useRef<HTMLButtonElement>(null);

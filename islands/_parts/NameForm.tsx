@@ -2,16 +2,17 @@
  * Who I am and how the connection is: the name form before joining, then the
  * name, the connection status, and the live region for notices.
  */
+import "./signals.ts";
 import { useEffect, useState } from "preact/hooks";
-import { browserSession, getSession } from "../client/session.ts";
+import { browserSession, getSession } from "../../client/session.ts";
 import {
   connection,
   me,
   nameError,
   notices,
   pendingName,
-} from "../client/state.ts";
-import { MAX_NAME } from "../client/text.ts";
+} from "../../client/state.ts";
+import { MAX_NAME } from "../../client/text.ts";
 
 /** Props: the room shown in the URL ("" for the lobby). */
 export interface NameFormProps {
@@ -29,6 +30,7 @@ const STATUS_TEXT = {
 export default function NameForm({ room }: NameFormProps) {
   const [draft, setDraft] = useState("");
   useEffect(() => {
+    // The one place the page's session starts (every part reads it).
     browserSession(room);
     try {
       const saved = sessionStorage.getItem("parley.name");

@@ -1,12 +1,12 @@
 /** The people in the room, each with a state and call buttons. */
-import { useEffect } from "preact/hooks";
-import { browserSession, getSession } from "../client/session.ts";
-import { call, me, users } from "../client/state.ts";
-import { initial } from "../client/text.ts";
+import "./signals.ts";
+import { Icon } from "./Icon.tsx";
+import { getSession } from "../../client/session.ts";
+import { call, me, users } from "../../client/state.ts";
+import { initial } from "../../client/text.ts";
 
 /** User list; no props. */
 export default function UserList() {
-  useEffect(() => void browserSession(), []);
   const list = users.value;
   const myName = me.value;
   const snap = call.value;
@@ -80,29 +80,7 @@ function CallButton(
       disabled={disabled}
       onClick={() => getSession()?.callUser(name, audioOnly)}
     >
-      {audioOnly ? <PhoneIcon /> : <VideoIcon />}
+      <Icon name={audioOnly ? "phone" : "cam"} size={18} />
     </button>
-  );
-}
-
-function PhoneIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
-      <path
-        fill="currentColor"
-        d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z"
-      />
-    </svg>
-  );
-}
-
-function VideoIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
-      <path
-        fill="currentColor"
-        d="M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11z"
-      />
-    </svg>
   );
 }

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { renderToString } from "preact-render-to-string";
 import { h } from "preact";
 import Parley from "../../islands/Parley.tsx";
-import Chat from "../../islands/Chat.tsx";
-import UserList from "../../islands/UserList.tsx";
-import IncomingCall from "../../islands/IncomingCall.tsx";
-import CallView from "../../islands/CallView.tsx";
+import Chat from "../../islands/_parts/Chat.tsx";
+import UserList from "../../islands/_parts/UserList.tsx";
+import IncomingCall from "../../islands/_parts/IncomingCall.tsx";
+import CallView from "../../islands/_parts/CallView.tsx";
 import {
   call,
   chat,

@@ -1,0 +1,12 @@
+/**
+ * An icon from the sprite `static/icons.svg` (symbols `mic`, `mic-off`,
+ * `cam`, `cam-off`, `screen`, `hangup`, `phone`), drawn in the text colour.
+ * The paths live in that cached file rather than in the page's JavaScript.
+ */
+export function Icon({ name, size }: { name: string; size: number }) {
+  return (
+    <svg width={size} height={size} fill="currentColor" aria-hidden="true">
+      <use href={`/icons.svg#${name}`} />
+    </svg>
+  );
+}
