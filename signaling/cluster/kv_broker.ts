@@ -152,15 +152,15 @@ export class KvBroker implements Broker {
   async start(onMessage: MessageHandler): Promise<void> {
     if (this.#onMessage) throw new Error("KvBroker.start was already called.");
     this.#onMessage = onMessage;
-    await this.#markAlive();
-    // The watch's first read is the version key's current value: once it
-    // has arrived, every later commit to our inbox shows up as a change.
-    const firstRead = Promise.withResolvers<void>();
-    this.#watching = this.#watch(firstRead.resolve, firstRead.reject);
     try {
+      await this.#markAlive();
+      // The watch's first read is the version key's current value: once it
+      // has arrived, every later commit to our inbox shows up as a change.
+      const firstRead = Promise.withResolvers<void>();
+      this.#watching = this.#watch(firstRead.resolve, firstRead.reject);
       await firstRead.promise;
     } catch (error) {
-      this.#onMessage = null;
+      this.#onMessage = null; // so that start can be tried again
       throw error;
     }
   }

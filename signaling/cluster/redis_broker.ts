@@ -187,14 +187,19 @@ export class RedisBroker implements Broker {
       throw new Error("RedisBroker.start was already called.");
     }
     this.#onMessage = onMessage;
-    await this.#timed(
-      this.#sub.subscribe(
-        INBOX + this.self,
-        (payload: string) => this.#receive(payload),
-      ),
-      "subscribe",
-    );
-    await this.#markAlive();
+    try {
+      await this.#timed(
+        this.#sub.subscribe(
+          INBOX + this.self,
+          (payload: string) => this.#receive(payload),
+        ),
+        "subscribe",
+      );
+      await this.#markAlive();
+    } catch (error) {
+      this.#onMessage = null; // so that start can be tried again
+      throw error;
+    }
   }
 
   send(to: InstanceId, message: string): void {

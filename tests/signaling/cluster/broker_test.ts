@@ -550,3 +550,41 @@ Deno.test({
     );
   },
 });
+
+// --- KV only ---
+
+Deno.test({
+  name:
+    "KvBroker: an inbox longer than one listing is drained completely and in order",
+  ignore: needsWrite,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "parley-kv-" });
+    const kv = await Deno.openKv(`${dir}/kv.sqlite3`);
+    const broker = KvBroker.open({ kv, self: "receiver", leaseMs: LEASE_MS });
+    try {
+      // 2,500 entries as a sender would lay them out (see kv_broker.ts),
+      // written before the receiver starts: more than one listing's worth.
+      for (let start = 0; start < 2500; start += 500) {
+        const atomic = kv.atomic();
+        for (let seq = start; seq < start + 500; seq++) {
+          atomic.set(["parley", "inbox", "receiver", "sender", seq], [
+            `m${seq}`,
+          ]);
+        }
+        await atomic.commit();
+      }
+      const got: string[] = [];
+      await broker.start((_, message) => got.push(message));
+      await until("2,500 messages", () => got.length >= 2500);
+      assert.deepEqual(got, numbered("m", 2500));
+      const left = await Array.fromAsync(
+        kv.list({ prefix: ["parley", "inbox", "receiver"] }),
+      );
+      assert.equal(left.length, 0);
+    } finally {
+      await broker.close();
+      kv.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
