@@ -582,8 +582,10 @@ export class KvBroker implements Broker {
       } catch (error) {
         const locked = error instanceof Error &&
           error.message.includes("database is locked");
-        if (!locked || attempt >= LOCKED_ATTEMPTS || this.#closed) throw error;
-        await this.#sleep(1 + Math.random() * Math.min(attempt, 10));
+        if (!locked || attempt >= LOCKED_ATTEMPTS) throw error;
+        // A plain timer: the releases in close() need these retries too.
+        const ms = 1 + Math.random() * Math.min(attempt, 10);
+        await new Promise((resolve) => setTimeout(resolve, ms));
       }
     }
   }
