@@ -62,6 +62,8 @@ const DOWN_LOG_EVERY_MS = 60_000;
  * output buffer on the Redis side grows in small steps.
  */
 const PUBLISH_CHARS = 64 * 1024;
+/** How often messages nobody heard are published again. */
+const UNHEARD_RETRY_MS = 50;
 /** Rooms per renewal script call; keeps one script call short. */
 const RENEW_CHUNK = 1000;
 
@@ -117,6 +119,9 @@ export class RedisBroker implements Broker {
   #lastPublish: Promise<unknown> = Promise.resolve();
   /** Rooms whose lease this instance believes it holds. */
   #held = new Set<string>();
+  /** Messages whose PUBLISH reached no subscriber, per receiver, to retry. */
+  #unheard = new Map<InstanceId, { since: number; messages: string[] }>();
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #onMessage: MessageHandler | null = null;
   #closed = false;
   /** When Redis became unreachable; null while healthy. */
@@ -279,6 +284,8 @@ export class RedisBroker implements Broker {
     this.#flush();
     this.#closed = true;
     this.#onMessage = null;
+    clearTimeout(this.#retryTimer);
+    this.#unheard.clear();
     await this.#lastPublish;
     if (this.#cmd.isReady) {
       // Best effort: others can take our rooms now rather than after leaseMs.
@@ -298,21 +305,85 @@ export class RedisBroker implements Broker {
     this.#pending = new Map();
     this.#pendingCount = 0;
     for (const [to, messages] of pending) {
-      const channel = INBOX + to;
-      let start = 0;
-      while (start < messages.length) {
-        let end = start;
-        let chars = 0;
-        do chars += messages[end++].length; while (
-          end < messages.length && chars + messages[end].length <= PUBLISH_CHARS
-        );
-        const payload = this.self + "\n" +
-          JSON.stringify(messages.slice(start, end));
-        // Not awaited: the client pipelines; a failure (connection lost
-        // mid-flight) loses these messages, as the contract allows.
-        this.#lastPublish = this.#cmd.publish(channel, payload).catch(() => {});
-        start = end;
+      const unheard = this.#unheard.get(to);
+      // Behind messages nobody heard yet, so the receiver gets them in order.
+      if (unheard) unheard.messages.push(...messages);
+      else this.#publish(to, messages);
+    }
+  }
+
+  #publish(to: InstanceId, messages: string[]): void {
+    for (const chunk of chunks(messages)) {
+      // Not awaited: the client pipelines. A failure (connection lost
+      // mid-flight) loses these messages, as the contract allows.
+      this.#lastPublish = this.#cmd.publish(INBOX + to, this.#payload(chunk))
+        .then((receivers) => {
+          if (receivers === 0) this.#notHeard(to, chunk);
+        }, () => {});
+    }
+  }
+
+  #payload(chunk: string[]): string {
+    return this.self + "\n" + JSON.stringify(chunk);
+  }
+
+  /**
+   * Nobody was subscribed to `to`'s inbox: after Redis restarts, each
+   * subscriber needs a moment to resubscribe, and pub/sub keeps nothing for
+   * it. Held and retried (with what is sent to `to` meanwhile queued behind)
+   * until heard, or dropped once `to` stayed deaf for two leases: then it is
+   * dead, which the router notices on its own.
+   */
+  #notHeard(to: InstanceId, chunk: string[]): void {
+    if (this.#closed) return;
+    let entry = this.#unheard.get(to);
+    if (!entry) {
+      entry = { since: Date.now(), messages: [] };
+      this.#unheard.set(to, entry);
+    }
+    entry.messages.push(...chunk);
+    this.#retryTimer ??= setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#retryUnheard();
+    }, UNHEARD_RETRY_MS);
+  }
+
+  async #retryUnheard(): Promise<void> {
+    for (const [to, entry] of [...this.#unheard]) {
+      if (this.#closed) return;
+      if (Date.now() - entry.since > this.leaseMs * 2) {
+        this.#unheard.delete(to);
+        this.#record({
+          event: "store-dropped",
+          to,
+          messages: entry.messages.length,
+        });
+        continue;
       }
+      if (!this.healthy) continue;
+      const messages = entry.messages;
+      entry.messages = [];
+      let sent = 0;
+      try {
+        for (const chunk of chunks(messages)) {
+          const receivers = await this.#timed(
+            this.#cmd.publish(INBOX + to, this.#payload(chunk)),
+            "PUBLISH",
+          );
+          if (receivers === 0) break;
+          sent += chunk.length;
+        }
+      } catch {
+        // Redis went away again: keep them for the next round.
+      }
+      entry.messages = [...messages.slice(sent), ...entry.messages];
+      if (entry.messages.length === 0) this.#unheard.delete(to);
+    }
+    if (this.#unheard.size > 0 && !this.#closed) {
+      this.#retryTimer ??= setTimeout(() => {
+        this.#retryTimer = undefined;
+        void this.#retryUnheard();
+      }, UNHEARD_RETRY_MS);
     }
   }
 
@@ -427,6 +498,20 @@ export class RedisBroker implements Broker {
       } catch { /* was not open */ }
       await settled;
     }));
+  }
+}
+
+/** `messages` in runs of at most {@linkcode PUBLISH_CHARS} characters. */
+function* chunks(messages: string[]): Generator<string[]> {
+  let start = 0;
+  while (start < messages.length) {
+    let end = start;
+    let chars = 0;
+    do chars += messages[end++].length; while (
+      end < messages.length && chars + messages[end].length <= PUBLISH_CHARS
+    );
+    yield messages.slice(start, end);
+    start = end;
   }
 }
 

@@ -1,0 +1,124 @@
+/**
+ * Redis restarting (empty, as without persistence) under two instances:
+ * nobody's presence is lost, frames sent meanwhile arrive afterwards, each
+ * instance says `degraded` while Redis is away, and the room stays where it
+ * ran (its lease is taken again by its holder).
+ */
+
+import assert from "node:assert/strict";
+import { RedisBroker } from "../../../signaling/cluster/redis_broker.ts";
+import { needsRun } from "../../helpers/permissions.ts";
+import { startRedis } from "../../helpers/redis.ts";
+import {
+  type Frame,
+  parleyUser,
+  startServer,
+  type WsClient,
+} from "../ws_helpers.ts";
+
+const LEASE_MS = 1000;
+
+async function until(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return condition();
+}
+
+Deno.test({
+  name:
+    "a Redis restart loses no user's presence, delays frames rather than dropping them, and shows as degraded",
+  ignore: needsRun,
+  async fn() {
+    const redis = await startRedis();
+    const connect = () =>
+      RedisBroker.connect({ url: redis.url, leaseMs: LEASE_MS });
+    const a = startServer({ presenceTickMs: 10, broker: await connect() });
+    const b = startServer({ presenceTickMs: 10, broker: await connect() });
+    const clients: WsClient[] = [];
+    try {
+      const ann = (await parleyUser(a.url, "Ann")).client;
+      const bob = (await parleyUser(b.url, "Bob")).client;
+      const cat = (await parleyUser(b.url, "Cat")).client;
+      clients.push(ann, bob, cat);
+      for (const c of clients) {
+        // Everyone has seen everyone before Redis goes.
+        const others = ["Ann", "Bob", "Cat"].filter((n) =>
+          n !== (c === ann ? "Ann" : c === bob ? "Bob" : "Cat")
+        );
+        const seen = new Set<string>();
+        while (!others.every((n) => seen.has(n))) {
+          const f = await c.next(
+            (f) => f.type === "presence" || f.type === "welcome",
+            3000,
+          )
+            .catch(() => null);
+          if (!f) break;
+          for (const u of f.joined ?? f.users ?? []) seen.add(u.name);
+        }
+      }
+      assert.equal(a.signaling.health(), "ok");
+
+      const restartedAt = Date.now();
+      // Down for twice the lease: every mark and lease would have expired.
+      const restart = redis.restart({ downMs: LEASE_MS * 2 });
+      const degraded = await until(
+        () =>
+          a.signaling.health() === "degraded" ||
+          b.signaling.health() === "degraded",
+        5000,
+      );
+      bob.send({ type: "chat", text: "sent around the restart" });
+      await restart;
+      assert.ok(degraded, "an instance reported degraded while Redis was down");
+      const healthy = await until(
+        () => a.signaling.health() === "ok" && b.signaling.health() === "ok",
+        10_000,
+      );
+      const healthyMs = Date.now() - restartedAt;
+      assert.ok(healthy, "both instances healthy again");
+
+      assert.equal(
+        (await ann.next("chat", 10_000)).text,
+        "sent around the restart",
+      );
+      // Signaling across the instances works again, both ways.
+      ann.send({ type: "chat", text: "after" });
+      for (const c of [bob, cat]) {
+        await c.next((f) => f.type === "chat" && f.text === "after", 5000);
+      }
+
+      // A newcomer after the restart sees everyone who was there.
+      const dan = await parleyUser(b.url, "Dan");
+      clients.push(dan.client);
+      const names = new Set(dan.welcome.users.map((u: Frame) => u.name));
+      while (!["Ann", "Bob", "Cat"].every((n) => names.has(n))) {
+        for (const u of (await dan.client.next("presence")).joined) {
+          names.add(u.name);
+        }
+      }
+      await new Promise((r) => setTimeout(r, LEASE_MS * 2));
+      for (const c of [ann, bob, cat]) {
+        const left = c.frames.filter((f) =>
+          f.type === "presence" && f.left?.length
+        );
+        assert.deepEqual(left, [], "nobody was seen leaving");
+        assert.equal(c.socket.readyState, WebSocket.OPEN, "nobody was moved");
+      }
+      assert.equal(a.signaling.stats().cluster?.roomsLost, 0);
+      assert.equal(b.signaling.stats().cluster?.roomsLost, 0);
+      console.log(
+        `Redis restart: down ${
+          LEASE_MS * 2
+        } ms; both instances healthy ${healthyMs} ms after the kill`,
+      );
+    } finally {
+      for (const c of clients) await c.close().catch(() => {});
+      await a.close();
+      await b.close();
+      await redis.stop();
+    }
+  },
+});
