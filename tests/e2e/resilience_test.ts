@@ -284,7 +284,7 @@ Deno.test({
         frameFlow(w.samples, killedAt, lastBack + 1000)
       );
       for (const [i, flow] of flows.entries()) {
-        const who = [a, b][i].name;
+        const who: string = [a, b][i].name;
         assert.ok(flow.frames > 0, `${who} decoded no frames in the outage`);
         assert.ok(
           flow.longestStallMs < 1500,

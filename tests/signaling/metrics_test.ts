@@ -191,6 +191,7 @@ const STATS: SignalingStats = {
   kicked: { "1008": 1, "4001": 2 },
   refused: {},
   accepting: true,
+  cluster: null,
 };
 
 // --- tests ---------------------------------------------------------------
@@ -208,6 +209,33 @@ Deno.test("formatMetrics is valid exposition text with HELP and TYPE for every f
     "label values are escaped and come back intact",
   );
   assert.deepEqual(families.get("parley_refused_total")?.samples, []);
+});
+
+Deno.test("a cluster member also reports its store, rooms, forwarded sockets and losses", () => {
+  assert.equal(
+    parseMetrics(formatMetrics(STATS)).has("parley_cluster_store_up"),
+    false,
+    "a single process has no cluster families",
+  );
+  const families = parseMetrics(formatMetrics({
+    ...STATS,
+    cluster: {
+      instance: "i-1",
+      healthy: false,
+      ownedRooms: 3,
+      forwarded: 4,
+      remote: 5,
+      peersLost: 1,
+      roomsLost: 2,
+    },
+  }));
+  assertParleyConventions(families);
+  assert.equal(value(families, "parley_cluster_store_up"), 0);
+  assert.equal(value(families, "parley_cluster_rooms_owned"), 3);
+  assert.equal(value(families, "parley_cluster_forwarded_connections"), 4);
+  assert.equal(value(families, "parley_cluster_remote_connections"), 5);
+  assert.equal(value(families, "parley_cluster_peers_lost_total"), 1);
+  assert.equal(value(families, "parley_cluster_rooms_lost_total"), 2);
 });
 
 Deno.test("the metrics parser refuses what the text format does not allow", () => {
