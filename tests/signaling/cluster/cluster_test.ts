@@ -252,6 +252,60 @@ for (const backend of backends) {
     await again.close();
   });
 
+  test("the MDN tutorial client on one instance calls a tutorial client on the other", async ({ a, b }) => {
+    const tutorial = async (url: string, name: string) => {
+      const ws = await WsClient.open(url, "json");
+      const { id } = await ws.next("id");
+      ws.send({ name, date: Date.now(), id, type: "username" });
+      return ws;
+    };
+    const ann = await tutorial(a.url, "Ann");
+    await ann.next((f) => f.type === "userlist" && f.users.includes("Ann"));
+    const bob = await tutorial(b.url, "Bob");
+    await bob.next((f) =>
+      f.type === "userlist" && f.users.join() === "Ann,Bob"
+    );
+    await ann.next((f) =>
+      f.type === "userlist" && f.users.join() === "Ann,Bob"
+    );
+    const offer = { type: "offer", sdp: "v=0 offer" };
+    ann.send({ type: "video-offer", name: "Ann", target: "Bob", sdp: offer });
+    assert.deepEqual((await bob.next("video-offer")).sdp, offer);
+    bob.send({
+      type: "video-answer",
+      name: "Bob",
+      target: "Ann",
+      sdp: { type: "answer", sdp: "v=0 answer" },
+    });
+    assert.equal((await ann.next("video-answer")).name, "Bob");
+    bob.send({ type: "hang-up", name: "Bob", target: "Ann" });
+    assert.equal((await ann.next("hang-up")).name, "Bob");
+    await ann.close();
+    await bob.close();
+  });
+
+  test("a decline and a peer leaving mid-call reach the other instance", async ({ a, b }) => {
+    const ann = (await parleyUser(a.url, "Ann")).client;
+    const bob = (await parleyUser(b.url, "Bob")).client;
+    await seeJoin(ann, "Bob");
+    ann.send({ type: "call", to: "Bob" });
+    let { callId } = await ann.next("ringing");
+    await bob.next("incoming");
+    bob.send({ type: "decline", callId });
+    assert.equal((await ann.next("ended")).reason, "declined");
+
+    bob.send({ type: "call", to: "Ann" });
+    ({ callId } = await bob.next("ringing"));
+    await ann.next("incoming");
+    ann.send({ type: "accept", callId });
+    await bob.next("accepted");
+    await ann.close();
+    const ended = await bob.next("ended");
+    assert.equal(ended.reason, "peer-left");
+    assert.equal(ended.callId, callId);
+    await bob.close();
+  });
+
   test("when the instance running the room shuts down, its users move and calls are restored by claim", async ({ a, b }) => {
     const ann = (await parleyUser(a.url, "Ann")).client;
     const bob = (await parleyUser(b.url, "Bob")).client;
