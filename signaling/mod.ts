@@ -17,6 +17,7 @@ import { openBroker } from "./cluster/open.ts";
 import { ClusterRouter, type ClusterStats } from "./cluster/router.ts";
 import {
   clusterConfigFromEnv,
+  ConfigError,
   configFromEnv,
   resolveConfig,
   type SignalingConfig,
@@ -169,7 +170,20 @@ export async function openSignaling(
   const config = configFromEnv(get);
   const cluster = clusterConfigFromEnv(get);
   const logger = options.logger ?? jsonLogger();
-  const broker = cluster ? await openBroker(cluster, logger) : undefined;
+  let broker: Broker | undefined;
+  if (cluster) {
+    try {
+      broker = await openBroker(cluster, logger);
+    } catch (error) {
+      // Reported like a bad setting: the operator's to fix, in one line.
+      const where = cluster.store === "redis" ? "REDIS_URL" : "KV_PATH";
+      throw new ConfigError(
+        `CLUSTER=${cluster.store}: the shared store could not be opened (${
+          error instanceof Error ? error.message : String(error)
+        }). Check ${where}, or unset CLUSTER and REDIS_URL to run as one process.`,
+      );
+    }
+  }
   return createSignaling({ ...config, ...options, logger, broker });
 }
 
