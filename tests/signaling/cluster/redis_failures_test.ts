@@ -1,11 +1,12 @@
 /**
- * Redis restarting (empty, as without persistence) under two instances:
+ * Redis failing under two instances. A restart (empty, as without persistence):
  * nobody's presence is lost, frames sent meanwhile arrive afterwards, each
  * instance says `degraded` while Redis is away, and the room stays where it
  * ran (its lease is taken again by its holder).
  */
 
 import assert from "node:assert/strict";
+import { createClient } from "@redis/client";
 import { RedisBroker } from "../../../signaling/cluster/redis_broker.ts";
 import { needsRun } from "../../helpers/permissions.ts";
 import { startRedis } from "../../helpers/redis.ts";
@@ -116,6 +117,64 @@ Deno.test({
       );
     } finally {
       for (const c of clients) await c.close().catch(() => {});
+      await a.close();
+      await b.close();
+      await redis.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "an instance that finds its room's lease held by another hands the room over: everyone in it is told to reconnect",
+  ignore: needsRun,
+  async fn() {
+    const redis = await startRedis();
+    const brokerA = await RedisBroker.connect({
+      url: redis.url,
+      leaseMs: LEASE_MS,
+    });
+    const brokerB = await RedisBroker.connect({
+      url: redis.url,
+      leaseMs: LEASE_MS,
+    });
+    const a = startServer({ presenceTickMs: 10, broker: brokerA });
+    const b = startServer({ presenceTickMs: 10, broker: brokerB });
+    const steal = createClient({ url: redis.url });
+    await steal.connect();
+    try {
+      const ann = (await parleyUser(a.url, "Ann")).client;
+      const bob = (await parleyUser(b.url, "Bob")).client;
+      await ann.next("presence");
+      // What a split brain leaves behind: B holds the lobby's lease.
+      await steal.set("parley:room:", brokerB.self, { PX: 10_000 });
+      const [annClosed, bobClosed] = await Promise.all([
+        ann.closed,
+        bob.closed,
+      ]);
+      assert.equal(annClosed.code, 1012);
+      assert.equal(bobClosed.code, 1012);
+      assert.equal(
+        [...ann.frames, ...bob.frames].filter((f) => f.type === "ended")
+          .length,
+        0,
+      );
+      assert.equal(a.signaling.stats().cluster?.roomsLost, 1);
+      // Both come back through B, which now runs the room.
+      const ann2 = await parleyUser(b.url, "Ann");
+      const bob2 = await parleyUser(a.url, "Bob");
+      assert.equal(ann2.welcome.name, "Ann");
+      assert.equal(bob2.welcome.name, "Bob");
+      const names = new Set(bob2.welcome.users.map((u: Frame) => u.name));
+      while (!names.has("Ann")) {
+        for (const u of (await bob2.client.next("presence")).joined) {
+          names.add(u.name);
+        }
+      }
+      await ann2.client.close();
+      await bob2.client.close();
+    } finally {
+      await steal.close();
       await a.close();
       await b.close();
       await redis.stop();
