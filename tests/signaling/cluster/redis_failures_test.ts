@@ -2,7 +2,8 @@
  * Redis failing under two instances. A restart (empty, as without persistence):
  * nobody's presence is lost, frames sent meanwhile arrive afterwards, each
  * instance says `degraded` while Redis is away, and the room stays where it
- * ran (its lease is taken again by its holder).
+ * ran (its lease is taken again by its holder). A lease found in another
+ * instance's hands (a split brain's leftover): the room is handed over.
  */
 
 import assert from "node:assert/strict";
