@@ -92,3 +92,11 @@ function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
+
+/**
+ * The machine's 1-minute load average (Linux `/proc/loadavg`), noted next
+ * to figures so a reader can tell a quiet run from one sharing the cores.
+ */
+export function loadAverage(): number {
+  return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+}

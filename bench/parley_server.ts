@@ -2,14 +2,28 @@
  * Parley's signaling relay as a benchmark target: rate limits and the
  * connection cap out of the way, logs off, everything else as in production.
  *
+ * With `REDIS_URL` (or `CLUSTER=kv KV_PATH=…`) in its environment, and the
+ * permissions to read it and reach the store, it joins that cluster as one
+ * more instance, the way `main.ts` does; without, it is a single process.
+ *
  * Run: deno run --allow-net=127.0.0.1 bench/parley_server.ts [port]
- * Prints `listening <port>` once ready.
+ * Prints `listening <port>` once ready. Exits on SIGTERM (so that a
+ * `--cpu-prof` profile gets written).
  */
-import { createSignaling, quietLogger } from "../signaling/mod.ts";
+import { openBroker } from "../signaling/cluster/open.ts";
+import {
+  clusterConfigFromEnv,
+  createSignaling,
+  quietLogger,
+} from "../signaling/mod.ts";
 import { memoryProbe } from "./memory_probe.ts";
 
 if (import.meta.main) {
+  // Reads nothing (a single process) unless the spawner granted env access.
+  const cluster = clusterConfigFromEnv();
+  const broker = cluster ? await openBroker(cluster, quietLogger) : undefined;
   const signaling = createSignaling({
+    broker,
     logger: quietLogger,
     ratePerSecond: 1e9,
     rateBurst: 1e9,
@@ -22,4 +36,7 @@ if (import.meta.main) {
     port: Number(Deno.args[0] ?? 0),
     onListen: ({ port }) => console.log(`listening ${port}`),
   }, (req, info) => memoryProbe(req) ?? signaling.handleUpgrade(req, info));
+  // The default SIGTERM action kills the process before V8 can write a
+  // `--cpu-prof` profile; exiting ourselves writes it.
+  Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
 }

@@ -2,11 +2,13 @@
  * `deno task bench`: every benchmark in one run, each figure next to its
  * baseline measured in the same run, printed as a table and written to
  * `bench/results.json` (an array of {@linkcode Figure}). Needs
- * `deno task build` and Chromium (for call setup).
+ * `deno task build`, Chromium (for call setup) and redis-server (for the
+ * cluster figures).
  *
  * `--quick` runs a smaller version (about a minute) for a smoke check.
  */
 import { runCallSetupBench } from "./call_setup_bench.ts";
+import { clusterFigures, runClusterBench } from "./cluster_bench.ts";
 import { type Figure, figure, formatTable } from "./figures.ts";
 import { runPageBench } from "./page_bench.ts";
 import { runRelayBench, type ThroughputResult } from "./relay_bench.ts";
@@ -138,6 +140,16 @@ if (parleyLogins && minimalLogins) {
   );
 }
 
+// Issue 7: two instances on Redis next to one, in the same run.
+figures.push(...clusterFigures(
+  await runClusterBench({
+    pairs: quick ? [50] : [50, 500],
+    rounds: quick ? 1 : 2,
+    measureMs: quick ? 2000 : 5000,
+    stormUsers: quick ? [500] : [2000],
+    log,
+  }),
+));
 figures.push(...await runPageBench(log));
 figures.push(...await runCallSetupBench(quick ? 3 : 10, log));
 

@@ -1,0 +1,1047 @@
+/**
+ * Cluster benchmark (issue 7): Parley as two instances on a real Redis next
+ * to the same load on one Parley instance without Redis, in the same run.
+ *
+ * - Relay: P pairs in accepted calls, each client keeping `inFlight`
+ *   ICE-candidate-sized (~300 B) `signal` messages in flight to its partner.
+ *   In the cluster the caller's socket is on instance A and the callee's on
+ *   instance B, one room per pair, and the first to join alternates between
+ *   them, so half the rooms run on A and half on B: every message crosses
+ *   Redis exactly once (the owner's relay core runs the room; the other
+ *   instance forwards). After a warm-up: delivered msgs/s, one-way latency
+ *   p50/p99/max, lost messages, and the CPU of A, B, Redis and the load
+ *   generator.
+ * - Join storm: N users (2,000) in one room, alternately on A and B: the
+ *   first logs in alone, the others open sockets 250 at a time and then all
+ *   log in at once; the time until every client's view (welcome snapshot +
+ *   presence deltas) holds all the others. With Redis's default settings
+ *   first; if that never settles, the failure is recorded and the storm is
+ *   run again with Redis's subscriber output buffer limit lifted.
+ *
+ * Each server is a `bench/parley_server.ts` process (rate limits off, logs
+ * off); the cluster ones get `REDIS_URL`. Everything talks to 127.0.0.1
+ * only, every loop is bounded in count and time, and every process started
+ * here is stopped, also on failure.
+ *
+ * Run alone: deno run -A bench/cluster_bench.ts [--pairs=50,500] [--rounds=2]
+ *   [--measure-ms=5000] [--storm=2000] [--cpu-prof=<dir>] [--quick]
+ * Or import {@linkcode runClusterBench} and {@linkcode clusterFigures}.
+ */
+import { createClient } from "@redis/client";
+import { startRedis } from "../tests/helpers/redis.ts";
+import { type Figure, figure, formatTable, loadAverage } from "./figures.ts";
+
+/** Where the clients' sockets are: two instances on Redis, or one alone. */
+export type Setup = "cluster" | "single";
+
+/** Knobs; every default is what `deno task bench` uses. */
+export interface ClusterBenchOptions {
+  /** Pair counts to run, each on both setups. */
+  pairs?: number[];
+  /**
+   * Runs per setup and pair count, alternating the setups; the best run
+   * (msgs/s) counts, since other work on a shared machine only slows a run.
+   */
+  rounds?: number;
+  /** Messages each client keeps in flight to its partner. */
+  inFlight?: number;
+  warmupMs?: number;
+  measureMs?: number;
+  /** Users in each join storm (0 or [] skips it). */
+  stormUsers?: number[];
+  /** Writes a V8 CPU profile of every server process into this directory. */
+  cpuProfDir?: string | null;
+  /** Progress lines; silent by default. */
+  log?: (line: string) => void;
+}
+
+/** CPU used during a measurement window, in cores (1 = one core busy). */
+export interface CpuUse {
+  /** Instance A; the only server in the single setup. */
+  a: number;
+  /** Instance B; null in the single setup. */
+  b: number | null;
+  /** redis-server; null in the single setup. */
+  redis: number | null;
+  generator: number;
+}
+
+/** One relay run. */
+export interface RelayRun {
+  setup: Setup;
+  pairs: number;
+  round: number;
+  /** Messages delivered per second during the window. */
+  msgsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Sent but never delivered, counted after a drain. */
+  lost: number;
+  cpu: CpuUse;
+  /** Server-side CPU (A + B + Redis) per delivered message, in µs. */
+  serverUsPerMsg: number;
+  /** Redis PUBLISH commands per delivered message (cluster only). */
+  publishesPerMsg: number | null;
+  /** Rooms run by each instance, by lease (cluster only), e.g. [25, 25]. */
+  roomsPerOwner: number[] | null;
+}
+
+/** One join storm. */
+export interface StormRun {
+  setup: Setup;
+  /**
+   * Redis's limit on a subscriber's unsent output (`client-output-buffer-
+   * limit pubsub`, 32 MB hard by default): `default`, or `lifted` for the
+   * rerun made when the storm did not settle with the default.
+   */
+  redisLimit: "default" | "lifted" | null;
+  users: number;
+  /** Clients whose view held all the others by the end. */
+  settled: number;
+  /** From the first login sent until every client saw all the others; NaN if some never did. */
+  ms: number;
+  framesToClients: number;
+  bytesToClients: number;
+  /** CPU seconds (not cores) spent from the first login until the end. */
+  cpuSeconds: CpuUse;
+  /** Largest unsent output Redis held for one subscriber, sampled every 100 ms (cluster only). */
+  peakSubscriberBacklogMB: number | null;
+  /** Sockets the server closed (from their connect until the end), by close code. */
+  closedByServer: Record<number, number>;
+}
+
+/** Everything one run measured. */
+export interface ClusterBenchResult {
+  relay: RelayRun[];
+  storms: StormRun[];
+  /** 1-minute load average before and after, to judge how noisy it was. */
+  loadBefore: number;
+  loadAfter: number;
+}
+
+const DEFAULTS = {
+  pairs: [50, 500],
+  rounds: 2,
+  inFlight: 8,
+  warmupMs: 1500,
+  measureMs: 5000,
+  stormUsers: [2000],
+  cpuProfDir: null as string | null,
+};
+
+/** Hard caps, so a typo cannot open 10^6 sockets or wait forever. */
+const MAX_CLIENTS = 10_000;
+const SETUP_TIMEOUT_MS = 60_000;
+const SERVER_START_TIMEOUT_MS = 20_000;
+const DRAIN_MIN_MS = 1000;
+const DRAIN_MAX_MS = 10_000;
+/** Pairs set up at once; sockets opened at once in a storm. */
+const SETUP_BATCH = 50;
+const STORM_CONNECT_BATCH = 250;
+
+/** A server-reflexive candidate as a browser trickles it: ~290 B a signal. */
+const CANDIDATE = JSON.stringify({
+  candidate:
+    "candidate:1467250027 1 udp 1686052607 198.51.100.23 61094 typ srflx raddr 192.168.0.12 rport 61094 generation 0 ufrag Qx7p network-id 1 network-cost 10",
+  sdpMid: "0",
+  sdpMLineIndex: 0,
+  usernameFragment: "Qx7p",
+});
+
+/** Runs the relay and join-storm measurements on both setups. */
+export async function runClusterBench(
+  options: ClusterBenchOptions = {},
+): Promise<ClusterBenchResult> {
+  const o = { ...DEFAULTS };
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) (o as Record<string, unknown>)[key] = value;
+  }
+  const log = options.log ?? (() => {});
+  for (const n of [...o.pairs.map((p) => 2 * p), ...o.stormUsers]) {
+    if (n > MAX_CLIENTS) throw new Error(`at most ${MAX_CLIENTS} clients`);
+  }
+  const loadBefore = loadAverage();
+  log(`cluster: load average ${loadBefore.toFixed(2)} at start`);
+  const redis = await startRedis();
+  const probe = await RedisProbe.connect(redis.url);
+  const env: BenchEnv = { redisUrl: redis.url, probe, o, log, runs: 0 };
+  try {
+    const relay: RelayRun[] = [];
+    for (const pairs of o.pairs) {
+      for (let round = 1; round <= o.rounds; round++) {
+        // Alternate which setup goes first, so drift in load hits both.
+        const order: Setup[] = round % 2
+          ? ["single", "cluster"]
+          : ["cluster", "single"];
+        for (const setup of order) {
+          const run = await withServers(
+            env,
+            setup,
+            (servers) => measureRelay(env, servers, setup, pairs, round),
+          );
+          log(formatRelayRun(run));
+          relay.push(run);
+        }
+      }
+    }
+    const storms: StormRun[] = [];
+    for (const users of o.stormUsers.filter((n) => n > 0)) {
+      storms.push(...await stormBothSetups(env, users));
+    }
+    const loadAfter = loadAverage();
+    log(`cluster: load average ${loadAfter.toFixed(2)} at end`);
+    return { relay, storms, loadBefore, loadAfter };
+  } finally {
+    await probe.close();
+    await redis.stop();
+  }
+}
+
+/**
+ * The figures for `bench/results.json`: for each pair count the best
+ * cluster run against the best single run, and each storm against its
+ * single-instance twin. The issue sets no targets for these.
+ */
+export function clusterFigures(result: ClusterBenchResult): Figure[] {
+  const figures: Figure[] = [
+    figure("cluster: load average at start", result.loadBefore, "load"),
+  ];
+  for (const pairs of new Set(result.relay.map((r) => r.pairs))) {
+    const cluster = bestRun(result.relay, "cluster", pairs);
+    const single = bestRun(result.relay, "single", pairs);
+    if (!cluster || !single) continue;
+    const head = `cluster relay ${pairs} pairs`;
+    // [name, cluster value, single baseline (null: none), unit]
+    const rows: [string, number, number | null, string][] = [
+      ["delivered", cluster.msgsPerSec, single.msgsPerSec, "msg/s"],
+      ["p50 latency", cluster.p50Ms, single.p50Ms, "ms"],
+      ["p99 latency", cluster.p99Ms, single.p99Ms, "ms"],
+      ["max latency", cluster.maxMs, single.maxMs, "ms"],
+      ["lost", cluster.lost, single.lost, "msg"],
+      [
+        "server CPU per msg (A+B+Redis)",
+        cluster.serverUsPerMsg,
+        single.serverUsPerMsg,
+        "µs",
+      ],
+      ["instance A CPU", cluster.cpu.a, single.cpu.a, "cores"],
+      ["instance B CPU", cluster.cpu.b ?? 0, single.cpu.a, "cores"],
+      ["Redis CPU", cluster.cpu.redis ?? 0, null, "cores"],
+      [
+        "load generator CPU",
+        cluster.cpu.generator,
+        single.cpu.generator,
+        "cores",
+      ],
+      ["Redis PUBLISH per msg", cluster.publishesPerMsg ?? 0, null, "calls"],
+    ];
+    for (const [name, value, baseline, unit] of rows) {
+      figures.push(figure(`${head}: ${name}`, value, unit, { baseline }));
+    }
+  }
+  for (const users of new Set(result.storms.map((s) => s.users))) {
+    figures.push(...stormFigures(result.storms, users));
+  }
+  return figures;
+}
+
+/**
+ * A storm's figures: how many users settled with Redis's defaults, the time
+ * to settle (with the defaults if everyone settled, else from the rerun
+ * with the subscriber buffer limit lifted, named so), and Redis's peak
+ * backlog for one subscriber.
+ */
+function stormFigures(storms: StormRun[], users: number): Figure[] {
+  const find = (setup: Setup, limit: StormRun["redisLimit"]) =>
+    storms.find((s) =>
+      s.users === users && s.setup === setup && s.redisLimit === limit
+    );
+  const single = find("single", null);
+  const cluster = find("cluster", "default");
+  if (!single || !cluster) return [];
+  const head = `cluster join storm ${users} users, two instances`;
+  const figures = [
+    figure(`${head}: users settled`, cluster.settled, "users", {
+      baseline: single.settled,
+    }),
+    figure(
+      `${head}: Redis peak subscriber backlog`,
+      cluster.peakSubscriberBacklogMB ?? 0,
+      "MB",
+    ),
+  ];
+  const lifted = find("cluster", "lifted");
+  const timed = cluster.settled === users ? cluster : lifted;
+  if (timed?.settled === users) {
+    const name = timed === cluster
+      ? `${head}: settled`
+      : `${head}: settled, Redis pubsub buffer limit lifted`;
+    figures.push(figure(name, timed.ms, "ms", { baseline: single.ms }));
+  }
+  return figures;
+}
+
+// --- processes ----------------------------------------------------------------
+
+/** What every measurement needs from the run around it. */
+interface BenchEnv {
+  redisUrl: string;
+  probe: RedisProbe;
+  o: typeof DEFAULTS;
+  log: (line: string) => void;
+  /** Server sets started so far; names the rooms and CPU profiles apart. */
+  runs: number;
+}
+
+/** A running `parley_server.ts`. */
+interface ServerProcess {
+  name: string;
+  port: number;
+  pid: number;
+  /** SIGTERM (the server exits at once, writing its CPU profile), then waits. */
+  stop(): Promise<void>;
+}
+
+/** The server processes of one measurement: [A] or [A, B]. */
+interface Servers {
+  list: ServerProcess[];
+  /** Unique per measurement, so no room or name outlives its run in Redis. */
+  tag: string;
+}
+
+/** Starts the setup's servers, runs `fn` against them, always stops them. */
+async function withServers<T>(
+  env: BenchEnv,
+  setup: Setup,
+  fn: (servers: Servers) => Promise<T>,
+): Promise<T> {
+  const tag = `run${++env.runs}`;
+  const names = setup === "cluster" ? ["A", "B"] : ["single"];
+  const started = await Promise.allSettled(names.map((name) =>
+    startServer(
+      name,
+      setup === "cluster" ? env.redisUrl : null,
+      env.o.cpuProfDir && `${tag}-${setup}-${name}`,
+      env.o.cpuProfDir,
+    )
+  ));
+  const list = started.flatMap((s) =>
+    s.status === "fulfilled" ? [s.value] : []
+  );
+  try {
+    const failed = started.find((s) => s.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return await fn({ list, tag });
+  } finally {
+    await Promise.all(list.map((server) => server.stop()));
+  }
+}
+
+/** Spawns `parley_server.ts`, on Redis when `redisUrl` is given. */
+async function startServer(
+  name: string,
+  redisUrl: string | null,
+  profileName: string | null,
+  profileDir: string | null,
+): Promise<ServerProcess> {
+  const flags = ["--allow-net=127.0.0.1"];
+  // The server reads REDIS_URL only if allowed to: the single one is not.
+  if (redisUrl) flags.push("--allow-env=REDIS_URL");
+  if (profileDir && profileName) {
+    flags.push(
+      "--cpu-prof",
+      `--cpu-prof-dir=${profileDir}`,
+      `--cpu-prof-name=${profileName}.cpuprofile`,
+    );
+  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...flags,
+      new URL("./parley_server.ts", import.meta.url).pathname,
+      "0",
+    ],
+    env: redisUrl ? { REDIS_URL: redisUrl } : {},
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    const exited = await within(child.status.then(() => true), 5000, false);
+    if (!exited) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+  };
+  try {
+    const port = await readListeningPort(child.stdout, name);
+    return { name, port, pid: child.pid, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Reads stdout until `listening <port>`, then keeps draining it. */
+async function readListeningPort(
+  stdout: Deno.ChildProcess["stdout"],
+  name: string,
+): Promise<number> {
+  const reader = stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
+  for (;;) {
+    const match = /listening (\d+)/.exec(text);
+    if (match) {
+      // Nothing more is expected, but a full pipe would block the server.
+      void (async () => {
+        while (!(await reader.read().catch(() => ({ done: true }))).done) {
+          // discard
+        }
+      })();
+      return Number(match[1]);
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`server ${name} did not start`);
+    const chunk = await within(reader.read(), left, null);
+    if (!chunk) continue; // timed out: the loop throws
+    if (chunk.done) throw new Error(`server ${name} exited before listening`);
+    text += chunk.value;
+  }
+}
+
+/** utime + stime of a process, in seconds (Linux /proc). */
+function processCpuSeconds(pid: number | "self"): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // Fields after the command name, which may contain spaces, closed by ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticksPerSecond = 100;
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/** A client for reading Redis's counters (not part of the measured load). */
+function probeClient(url: string) {
+  return createClient({ url });
+}
+
+/** Reads Redis's own counters: its CPU, PUBLISH calls, and room leases. */
+class RedisProbe {
+  private constructor(
+    private readonly client: ReturnType<typeof probeClient>,
+  ) {}
+
+  static async connect(url: string): Promise<RedisProbe> {
+    const client = probeClient(url);
+    client.on("error", () => {}); // surfaces as rejected commands instead
+    await client.connect();
+    return new RedisProbe(client);
+  }
+
+  /** used_cpu_user + used_cpu_sys of redis-server, in seconds. */
+  async cpuSeconds(): Promise<number> {
+    const info = await this.client.info("cpu");
+    return infoNumber(info, "used_cpu_user") + infoNumber(info, "used_cpu_sys");
+  }
+
+  /** PUBLISH commands served since Redis started. */
+  async publishes(): Promise<number> {
+    const info = await this.client.info("commandstats");
+    return Number(/cmdstat_publish:calls=(\d+)/.exec(info)?.[1] ?? 0);
+  }
+
+  /** The instance holding each room's lease (null: none). */
+  owners(rooms: string[]): Promise<(string | null)[]> {
+    // The key layout of signaling/cluster/redis_broker.ts.
+    return this.client.mGet(rooms.map((room) => `parley:room:${room}`));
+  }
+
+  /** The largest unsent output (`omem`) Redis holds for a subscriber now. */
+  async subscriberBacklogBytes(): Promise<number> {
+    const list = await this.client.clientList();
+    return list.filter((c) => c.flags.includes("P"))
+      .reduce((most, c) => Math.max(most, Number(c.omem ?? 0)), 0);
+  }
+
+  /** The current `client-output-buffer-limit` setting, to restore it later. */
+  async outputBufferLimit(): Promise<string> {
+    const config = await this.client.configGet("client-output-buffer-limit");
+    return config["client-output-buffer-limit"];
+  }
+
+  /** Sets `client-output-buffer-limit` (e.g. `pubsub 0 0 0` lifts it). */
+  async setOutputBufferLimit(value: string): Promise<void> {
+    await this.client.configSet("client-output-buffer-limit", value);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close().catch(() => {});
+  }
+}
+
+function infoNumber(info: string, field: string): number {
+  const match = new RegExp(`^${field}:([\\d.]+)`, "m").exec(info);
+  return match ? Number(match[1]) : 0;
+}
+
+/** CPU seconds of every process involved, read at one moment. */
+async function cpuSnapshot(
+  env: BenchEnv,
+  servers: Servers,
+  setup: Setup,
+): Promise<CpuUse> {
+  const [a, b] = servers.list.map((s) => processCpuSeconds(s.pid));
+  return {
+    a,
+    b: b ?? null,
+    redis: setup === "cluster" ? await env.probe.cpuSeconds() : null,
+    generator: processCpuSeconds("self"),
+  };
+}
+
+/** (later − earlier) / seconds, field by field. */
+function cpuRate(earlier: CpuUse, later: CpuUse, seconds: number): CpuUse {
+  const rate = (x: number | null, y: number | null) =>
+    x === null || y === null ? null : (y - x) / seconds;
+  return {
+    a: rate(earlier.a, later.a)!,
+    b: rate(earlier.b, later.b),
+    redis: rate(earlier.redis, later.redis),
+    generator: rate(earlier.generator, later.generator)!,
+  };
+}
+
+// --- clients --------------------------------------------------------------------
+
+/** A `parley.v1` socket that can wait for a message of a given type. */
+class Client {
+  readonly #inbox: Record<string, unknown>[] = [];
+  #wake: (() => void) | null = null;
+  /** The code the socket closed with; null while open. */
+  closeCode: number | null = null;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.onmessage = (event) => {
+      this.#inbox.push(JSON.parse(event.data as string));
+      this.#wake?.();
+    };
+    // A listener, not `onclose`, so that later `on…` handlers keep it.
+    ws.addEventListener("close", (event) => (this.closeCode = event.code));
+  }
+
+  /** Opens a socket into `room` on the server at `port`. */
+  static open(port: number, room: string): Promise<Client> {
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${port}/ws?room=${room}`,
+      "parley.v1",
+    );
+    return new Promise((resolve, reject) => {
+      ws.onopen = () => resolve(new Client(ws));
+      ws.onerror = () => reject(new Error(`connect to ${port} failed`));
+    });
+  }
+
+  send(message: unknown): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  /** The first message of `type` (others stay queued); bounded in time. */
+  async next(type: string): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + SETUP_TIMEOUT_MS;
+    for (;;) {
+      const at = this.#inbox.findIndex((m) => m.type === type);
+      if (at >= 0) return this.#inbox.splice(at, 1)[0];
+      if (Date.now() > deadline) throw new Error(`no ${type} in time`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 500);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Opens a socket, logs in as `name`, waits for `welcome`. */
+  static async login(port: number, room: string, name: string) {
+    const client = await Client.open(port, room);
+    client.send({ type: "login", name });
+    await client.next("welcome");
+    return client;
+  }
+}
+
+/** Runs `make(i)` for i < n, at most `limit` at a time, in order of i. */
+async function inBatches<T>(
+  n: number,
+  limit: number,
+  make: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (let start = 0; start < n; start += limit) {
+    const end = Math.min(n, start + limit);
+    const batch = Array.from(
+      { length: end - start },
+      (_, k) => make(start + k),
+    );
+    out.push(...await Promise.all(batch));
+  }
+  return out;
+}
+
+/** Closes every socket; gives each at most 3 s to finish closing. */
+async function closeAll(sockets: WebSocket[]): Promise<void> {
+  await Promise.all(sockets.map((ws) =>
+    new Promise<void>((resolve) => {
+      if (ws.readyState === WebSocket.CLOSED) return resolve();
+      const timer = setTimeout(resolve, 3000);
+      ws.onclose = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      ws.onerror = () => {};
+      try {
+        ws.close();
+      } catch {
+        resolve();
+      }
+    })
+  ));
+}
+
+/** Both ends of one call and the frame prefix they send each other. */
+interface Pair {
+  caller: WebSocket;
+  callee: WebSocket;
+  /** `{"type":"signal","callId":…,"candidate":…,"t":` — the send time follows. */
+  prefix: string;
+  room: string;
+}
+
+/**
+ * Logs `pairs` pairs in, one room each, and puts each pair in an accepted
+ * call. The caller is on the first server, the callee on the last (the same
+ * one in the single setup). The first of the two to connect claims the
+ * room's lease, so alternating it spreads the rooms over both instances.
+ */
+function setupPairs(servers: Servers, pairs: number): Promise<Pair[]> {
+  const callerPort = servers.list[0].port;
+  const calleePort = servers.list.at(-1)!.port;
+  return inBatches(pairs, SETUP_BATCH, async (i) => {
+    const room = `${servers.tag}-pair${i}`;
+    const join = (side: "caller" | "callee") =>
+      Client.login(
+        side === "caller" ? callerPort : calleePort,
+        room,
+        `${side}${i}`,
+      );
+    let caller: Client, callee: Client;
+    if (i % 2 === 0) {
+      caller = await join("caller");
+      callee = await join("callee");
+    } else {
+      callee = await join("callee");
+      caller = await join("caller");
+    }
+    caller.send({ type: "call", to: `callee${i}` });
+    const { callId } = await caller.next("ringing") as { callId: string };
+    await callee.next("incoming");
+    callee.send({ type: "accept", callId });
+    await Promise.all([caller.next("accepted"), callee.next("accepted")]);
+    return {
+      caller: caller.ws,
+      callee: callee.ws,
+      prefix:
+        `{"type":"signal","callId":"${callId}","candidate":${CANDIDATE},"t":`,
+      room,
+    };
+  });
+}
+
+// --- relay ------------------------------------------------------------------------
+
+/** Counters the load loop updates as messages arrive. */
+interface LoadCounters {
+  sent: number;
+  received: number;
+  /** Delivered inside the measurement window. */
+  windowDelivered: number;
+  /** One-way latencies inside the window, ms. */
+  latencies: number[];
+  measuring: boolean;
+  sending: boolean;
+}
+
+/**
+ * Each socket answers every signal it receives with a new one to its
+ * partner, and starts with `inFlight` of them: a closed loop that keeps
+ * `inFlight` messages in flight in each direction of each pair.
+ */
+function startLoad(pairs: Pair[], inFlight: number): LoadCounters {
+  const c: LoadCounters = {
+    sent: 0,
+    received: 0,
+    windowDelivered: 0,
+    latencies: [],
+    measuring: false,
+    sending: true,
+  };
+  const send = (ws: WebSocket, prefix: string) => {
+    ws.send(prefix + performance.now() + "}");
+    c.sent++;
+  };
+  for (const { caller, callee, prefix } of pairs) {
+    for (const ws of [caller, callee]) {
+      ws.onmessage = (event) => {
+        const text = event.data as string;
+        // Presence and other control frames are not part of the load.
+        if (!text.startsWith('{"type":"signal"')) return;
+        c.received++;
+        if (c.measuring) {
+          // parseFloat stops at the "," of the stamp the relay appends.
+          const at = text.lastIndexOf('"t":') + 4;
+          c.latencies.push(performance.now() - parseFloat(text.slice(at)));
+          c.windowDelivered++;
+        }
+        if (c.sending && ws.readyState === WebSocket.OPEN) send(ws, prefix);
+      };
+    }
+  }
+  for (const { caller, callee, prefix } of pairs) {
+    for (let k = 0; k < inFlight; k++) {
+      send(caller, prefix);
+      send(callee, prefix);
+    }
+  }
+  return c;
+}
+
+/** One relay run against already started servers. */
+async function measureRelay(
+  env: BenchEnv,
+  servers: Servers,
+  setup: Setup,
+  pairs: number,
+  round: number,
+): Promise<RelayRun> {
+  const { o } = env;
+  const list = await setupPairs(servers, pairs);
+  const roomsPerOwner = setup === "cluster"
+    ? countOwners(await env.probe.owners(list.map((p) => p.room)))
+    : null;
+  await sleep(300); // the presence ticks of the logins settle
+  const load = startLoad(list, o.inFlight);
+  await sleep(o.warmupMs);
+  const cpu0 = await cpuSnapshot(env, servers, setup);
+  const pub0 = setup === "cluster" ? await env.probe.publishes() : 0;
+  const t0 = performance.now();
+  load.measuring = true;
+  await sleep(o.measureMs);
+  load.measuring = false;
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuRate(cpu0, await cpuSnapshot(env, servers, setup), seconds);
+  const publishes = setup === "cluster"
+    ? await env.probe.publishes() - pub0
+    : null;
+  load.sending = false;
+  await drain(load);
+  await closeAll(list.flatMap((p) => [p.caller, p.callee]));
+
+  const sorted = Float64Array.from(load.latencies).sort();
+  const pct = (p: number) =>
+    sorted.length
+      ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]
+      : NaN;
+  const delivered = load.windowDelivered;
+  const serverCores = cpu.a + (cpu.b ?? 0) + (cpu.redis ?? 0);
+  return {
+    setup,
+    pairs,
+    round,
+    msgsPerSec: delivered / seconds,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    maxMs: sorted.at(-1) ?? NaN,
+    lost: load.sent - load.received,
+    cpu,
+    serverUsPerMsg: (serverCores * seconds * 1e6) / delivered,
+    // PUBLISH counts are read around the same window as `delivered`.
+    publishesPerMsg: publishes === null ? null : publishes / delivered,
+    roomsPerOwner,
+  };
+}
+
+/**
+ * Waits until every sent message arrived, or at least `DRAIN_MIN_MS` and
+ * twice the worst latency seen (overloaded relays are late, not lossy),
+ * never longer than `DRAIN_MAX_MS`.
+ */
+async function drain(load: LoadCounters): Promise<void> {
+  const worst = load.latencies.reduce((a, b) => Math.max(a, b), 0);
+  const end = Date.now() +
+    Math.min(DRAIN_MAX_MS, Math.max(DRAIN_MIN_MS, 2 * worst));
+  while (load.received < load.sent && Date.now() < end) await sleep(20);
+}
+
+/** How many rooms each lease holder runs, most first; null leases count as 0. */
+function countOwners(owners: (string | null)[]): number[] {
+  const counts = new Map<string, number>();
+  for (const owner of owners) {
+    if (owner !== null) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  }
+  return [...counts.values()].sort((a, b) => b - a);
+}
+
+/** The run with the most msgs/s for that setup and pair count. */
+function bestRun(
+  runs: RelayRun[],
+  setup: Setup,
+  pairs: number,
+): RelayRun | undefined {
+  return runs.filter((r) => r.setup === setup && r.pairs === pairs)
+    .reduce<RelayRun | undefined>(
+      (best, r) => (!best || r.msgsPerSec > best.msgsPerSec ? r : best),
+      undefined,
+    );
+}
+
+// --- join storm -------------------------------------------------------------------
+
+/** Redis's subscriber output limit lifted: no client is dropped for backlog. */
+const NO_PUBSUB_LIMIT = "pubsub 0 0 0";
+/** A storm in which no client received anything for this long has stalled. */
+const STORM_STALL_MS = 5000;
+
+/**
+ * The storm on one instance, then on two with Redis's defaults; when the
+ * latter does not settle, once more with the subscriber output limit lifted
+ * (restored afterwards), so the time is known and the failure is on record.
+ */
+async function stormBothSetups(
+  env: BenchEnv,
+  users: number,
+): Promise<StormRun[]> {
+  const run = async (setup: Setup, limit: StormRun["redisLimit"]) => {
+    const storm = await withServers(
+      env,
+      setup,
+      (servers) => measureStorm(env, servers, setup, limit, users),
+    );
+    env.log(formatStormRun(storm));
+    return storm;
+  };
+  const runs = [await run("single", null), await run("cluster", "default")];
+  if (runs[1].settled === users) return runs;
+  env.log(
+    "cluster bench: the storm stalled on two instances; again with Redis's " +
+      `subscriber output limit lifted (${NO_PUBSUB_LIMIT})`,
+  );
+  const original = await env.probe.outputBufferLimit();
+  await env.probe.setOutputBufferLimit(NO_PUBSUB_LIMIT);
+  try {
+    runs.push(await run("cluster", "lifted"));
+  } finally {
+    await env.probe.setOutputBufferLimit(original);
+  }
+  return runs;
+}
+
+/**
+ * `users` users in one room, alternately on each server: the first logs in
+ * alone on the first server, so the room exists (and its lease is taken)
+ * as in a room people are already in; the others open sockets 250 at a
+ * time, then all log in at once, and the clock runs until each user's view
+ * holds the other `users - 1`, or nothing arrived for `STORM_STALL_MS`
+ * (bounded by `SETUP_TIMEOUT_MS` in all).
+ */
+async function measureStorm(
+  env: BenchEnv,
+  servers: Servers,
+  setup: Setup,
+  redisLimit: StormRun["redisLimit"],
+  users: number,
+): Promise<StormRun> {
+  const room = `${servers.tag}-storm`;
+  const first = await Client.login(servers.list[0].port, room, "user0");
+  const rest = await inBatches(
+    users - 1,
+    STORM_CONNECT_BATCH,
+    (k) => Client.open(servers.list[(k + 1) % servers.list.length].port, room),
+  );
+  const clients = [first, ...rest];
+  const seen = watchPresence(clients.map((c) => c.ws), users - 1);
+  const cpu0 = await cpuSnapshot(env, servers, setup);
+  const started = performance.now();
+  rest.forEach((client, k) =>
+    client.send({ type: "login", name: `user${k + 1}` })
+  );
+  let peakBacklog = 0;
+  while (
+    seen.settled < users &&
+    performance.now() - seen.lastFrameAt < STORM_STALL_MS &&
+    performance.now() - started < SETUP_TIMEOUT_MS
+  ) {
+    if (setup === "cluster") {
+      peakBacklog = Math.max(
+        peakBacklog,
+        await env.probe.subscriberBacklogBytes(),
+      );
+    }
+    await sleep(setup === "cluster" ? 100 : 20);
+  }
+  const ms = seen.settled === users ? seen.settledAt - started : NaN;
+  // Over "1 second": CPU seconds spent, as the storm is about a second long.
+  const cpu = cpuRate(cpu0, await cpuSnapshot(env, servers, setup), 1);
+  // Counted before closeAll, whose own closes are not the server's doing.
+  const closedByServer: Record<number, number> = {};
+  for (const { closeCode } of clients) {
+    if (closeCode !== null) {
+      closedByServer[closeCode] = (closedByServer[closeCode] ?? 0) + 1;
+    }
+  }
+  await closeAll(clients.map((c) => c.ws));
+  return {
+    setup,
+    redisLimit,
+    users,
+    settled: seen.settled,
+    ms,
+    framesToClients: seen.frames,
+    bytesToClients: seen.bytes,
+    cpuSeconds: cpu,
+    peakSubscriberBacklogMB: setup === "cluster" ? peakBacklog / 1e6 : null,
+    closedByServer,
+  };
+}
+
+/** What the storm's clients have seen so far. */
+interface PresenceWatch {
+  /** Clients whose view holds `others` users. */
+  settled: number;
+  /** When the last of them settled (performance.now()). */
+  settledAt: number;
+  lastFrameAt: number;
+  frames: number;
+  bytes: number;
+}
+
+/** Counts, per socket, the users its welcome and presence deltas add up to. */
+function watchPresence(sockets: WebSocket[], others: number): PresenceWatch {
+  const watch: PresenceWatch = {
+    settled: 0,
+    settledAt: NaN,
+    lastFrameAt: performance.now(),
+    frames: 0,
+    bytes: 0,
+  };
+  for (const ws of sockets) {
+    let known = 0;
+    let done = false;
+    ws.onmessage = (event) => {
+      const text = event.data as string;
+      watch.frames++;
+      watch.bytes += text.length;
+      watch.lastFrameAt = performance.now();
+      const message = JSON.parse(text);
+      if (message.type === "welcome") known += message.users.length;
+      else if (message.type === "presence") {
+        known += (message.joined?.length ?? 0) - (message.left?.length ?? 0);
+      }
+      if (!done && known === others) {
+        done = true;
+        watch.settled++;
+        watch.settledAt = watch.lastFrameAt;
+      }
+    };
+  }
+  return watch;
+}
+
+// --- report -----------------------------------------------------------------------
+
+function formatCpu(cpu: CpuUse, unit: string): string {
+  const parts = [`A ${cpu.a.toFixed(2)}`];
+  if (cpu.b !== null) parts.push(`B ${cpu.b.toFixed(2)}`);
+  if (cpu.redis !== null) parts.push(`Redis ${cpu.redis.toFixed(2)}`);
+  parts.push(`generator ${cpu.generator.toFixed(2)}`);
+  return `CPU ${parts.join(", ")} ${unit}`;
+}
+
+function formatRelayRun(r: RelayRun): string {
+  const owners = r.roomsPerOwner
+    ? `, rooms per owner ${r.roomsPerOwner.join("/")}`
+    : "";
+  const publishes = r.publishesPerMsg === null
+    ? ""
+    : `, ${r.publishesPerMsg.toFixed(3)} PUBLISH/msg`;
+  return `cluster bench ${r.setup.padEnd(7)} ${
+    String(r.pairs).padStart(3)
+  } pairs (run ${r.round}): ${
+    Math.round(r.msgsPerSec).toLocaleString("en")
+  } msg/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, max ${
+    r.maxMs.toFixed(0)
+  } ms, lost ${r.lost}, ${formatCpu(r.cpu, "cores")}, ${
+    r.serverUsPerMsg.toFixed(1)
+  } µs server CPU/msg${publishes}${owners}`;
+}
+
+function formatStormRun(s: StormRun): string {
+  const limit = s.redisLimit === "lifted" ? ", Redis pubsub limit lifted" : "";
+  const outcome = s.settled === s.users
+    ? `settled in ${s.ms.toFixed(0)} ms`
+    : `only ${s.settled} settled (stalled)`;
+  const backlog = s.peakSubscriberBacklogMB === null
+    ? ""
+    : `, Redis subscriber backlog peak ${
+      s.peakSubscriberBacklogMB.toFixed(1)
+    } MB`;
+  const closes = Object.entries(s.closedByServer)
+    .map(([code, n]) => `${n}× ${code}`).join(", ");
+  const closedBy = closes ? `, closed by the server: ${closes}` : "";
+  return `cluster bench ${
+    s.setup.padEnd(7)
+  } join storm${limit}: ${s.users} users in one room ${outcome}, ${s.framesToClients} frames, ${
+    (s.bytesToClients / 1e6).toFixed(1)
+  } MB to clients, ${formatCpu(s.cpuSeconds, "s")}${backlog}${closedBy}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `promise`'s value, or `fallback` after `ms`; no timer is left behind. */
+async function within<T, F>(
+  promise: Promise<T>,
+  ms: number,
+  fallback: F,
+): Promise<T | F> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+if (import.meta.main) {
+  const arg = (name: string) =>
+    Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+  const numbers = (name: string) =>
+    arg(name)?.split(",").filter(Boolean).map(Number);
+  const quick = Deno.args.includes("--quick");
+  const result = await runClusterBench({
+    pairs: numbers("pairs") ?? (quick ? [50] : undefined),
+    rounds: numbers("rounds")?.[0] ?? (quick ? 1 : undefined),
+    measureMs: numbers("measure-ms")?.[0] ?? (quick ? 2000 : undefined),
+    stormUsers: numbers("storm") ?? (quick ? [500] : undefined),
+    cpuProfDir: arg("cpu-prof"),
+    log: console.log,
+  });
+  console.log(formatTable(clusterFigures(result)));
+}
