@@ -115,6 +115,11 @@ export class ClusterRouter implements SocketEvents {
   readonly #owned = new Set<string>();
   readonly #remoteIds = new Map<string, ConnectionId>();
   readonly #remotes = new Map<ConnectionId, Remote>();
+  /** Forwarded sockets waiting for this instance's claim of their room. */
+  readonly #early = new Map<
+    string,
+    { frames: (string | null)[]; closed: boolean }
+  >();
   /** Peers seen unmarked, and since when. */
   readonly #missing = new Map<InstanceId, number>();
   #nextRemoteId = FIRST_REMOTE_ID;
@@ -387,15 +392,24 @@ export class ClusterRouter implements SocketEvents {
         );
       case "frame":
       case "binary": {
-        const id = this.#remoteIds.get(`${from}|${message.conn}`);
-        if (id === undefined) return this.#refuseRemote(from, message.conn);
-        return this.#relay.receive(
-          id,
-          message.kind === "frame" ? message.data : new Uint8Array(0),
-        );
+        const key = `${from}|${message.conn}`;
+        const id = this.#remoteIds.get(key);
+        if (id !== undefined) {
+          return this.#relay.receive(
+            id,
+            message.kind === "frame" ? message.data : new Uint8Array(0),
+          );
+        }
+        const early = this.#early.get(key);
+        if (!early) return this.#refuseRemote(from, message.conn);
+        early.frames.push(message.kind === "frame" ? message.data : null);
+        return;
       }
       case "closed": {
-        const id = this.#remoteIds.get(`${from}|${message.conn}`);
+        const key = `${from}|${message.conn}`;
+        const early = this.#early.get(key);
+        if (early) early.closed = true;
+        const id = this.#remoteIds.get(key);
         if (id === undefined) return;
         this.#dropRemote(id);
         return this.#relay.disconnect(id, message.code, message.wasClean);
@@ -410,12 +424,33 @@ export class ClusterRouter implements SocketEvents {
     room: string,
     ip: string | undefined,
   ): void {
+    const key = `${from}|${edgeConn}`;
+    const lookup = this.#lookups.get(room);
+    if (!this.#owned.has(room) && lookup && !this.#closed) {
+      // Our own claim of a new room won in the store but its answer has
+      // not reached us yet, while the edge already read the lease: wait
+      // for it, holding the socket's frames, rather than refuse.
+      if (this.#early.has(key)) return;
+      const early = { frames: [] as (string | null)[], closed: false };
+      this.#early.set(key, early);
+      const retry = () => {
+        this.#early.delete(key);
+        if (early.closed) return;
+        this.#openRemote(from, edgeConn, dialect, room, ip);
+        const id = this.#remoteIds.get(key);
+        if (id === undefined) return;
+        for (const text of early.frames) {
+          this.#relay.receive(id, text ?? new Uint8Array(0));
+        }
+      };
+      lookup.then(retry, retry);
+      return;
+    }
     // The edge's view of the lease was stale (the room moved on, or this
     // instance is draining): its client reconnects and looks again.
     if (!this.#owned.has(room) || this.#closed) {
       return this.#refuseRemote(from, edgeConn);
     }
-    const key = `${from}|${edgeConn}`;
     if (this.#remoteIds.has(key)) return;
     const id = this.#nextRemoteId++;
     this.#remoteIds.set(key, id);

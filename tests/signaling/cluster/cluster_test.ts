@@ -306,6 +306,42 @@ for (const backend of backends) {
     await bob.close();
   });
 
+  Deno.test({
+    name:
+      `${backend.name}: a socket forwarded while the owner's own claim is still on its way waits instead of being refused`,
+    ignore: backend.ignore,
+    async fn() {
+      const store = await backend.open();
+      // The owner learns it won 300 ms late: the other instance reads the
+      // lease and forwards its socket in between.
+      const a = startServer({
+        presenceTickMs: 10,
+        broker: slowClaims(await store.broker(), 300),
+      });
+      const b = startServer({
+        presenceTickMs: 10,
+        broker: await store.broker(),
+      });
+      try {
+        const annOpen = WsClient.open(`${a.url}?room=late`, "parley.v1");
+        await new Promise((r) => setTimeout(r, 100));
+        const bob = await WsClient.open(`${b.url}?room=late`, "parley.v1");
+        bob.send({ type: "login", name: "Bob" });
+        const ann = await annOpen;
+        ann.send({ type: "login", name: "Ann" });
+        assert.equal((await bob.next("welcome", 5000)).name, "Bob");
+        assert.equal((await ann.next("welcome", 5000)).name, "Ann");
+        await seeJoin(bob, "Ann");
+        await ann.close();
+        await bob.close();
+      } finally {
+        await a.close();
+        await b.close();
+        await store.stop();
+      }
+    },
+  });
+
   test("when the instance running the room shuts down, its users move and calls are restored by claim", async ({ a, b }) => {
     const ann = (await parleyUser(a.url, "Ann")).client;
     const bob = (await parleyUser(b.url, "Bob")).client;
@@ -343,4 +379,30 @@ for (const backend of backends) {
     await ann2.close();
     await bob2.close();
   });
+}
+
+/** `broker` whose claims answer `ms` late (after taking effect in the store). */
+function slowClaims(broker: Broker, ms: number): Broker {
+  return {
+    get self() {
+      return broker.self;
+    },
+    get leaseMs() {
+      return broker.leaseMs;
+    },
+    get healthy() {
+      return broker.healthy;
+    },
+    start: (onMessage) => broker.start(onMessage),
+    send: (to, message) => broker.send(to, message),
+    async claim(room) {
+      const owner = await broker.claim(room);
+      await new Promise((r) => setTimeout(r, ms));
+      return owner;
+    },
+    renew: (rooms) => broker.renew(rooms),
+    release: (room) => broker.release(room),
+    alive: (ids) => broker.alive(ids),
+    close: () => broker.close(),
+  };
 }
