@@ -26,6 +26,7 @@ export type LogEvent =
   | "cluster-recovered"
   | "cluster-room-lost"
   | "cluster-peer-lost"
+  | "cluster-resync"
   | "store-down"
   | "store-up"
   | "store-dropped";

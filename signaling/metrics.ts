@@ -110,6 +110,11 @@ export function formatMetrics(stats: SignalingStats): string {
         cluster.peersLost,
       ),
       counter(
+        "parley_cluster_resyncs_total",
+        "Times messages from another instance were lost and the sockets shared with it reconnected.",
+        cluster.resyncs,
+      ),
+      counter(
         "parley_cluster_rooms_lost_total",
         "Rooms this instance gave up because another took their lease.",
         cluster.roomsLost,

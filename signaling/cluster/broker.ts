@@ -32,6 +32,12 @@ export const DEFAULT_TIMINGS: Readonly<BrokerTimings> = Object.freeze({
 export type MessageHandler = (from: InstanceId, message: string) => void;
 
 /**
+ * Called when messages from `from` to this instance were lost (seen as a
+ * gap in their order): whatever the two instances share may be out of step.
+ */
+export type GapHandler = (from: InstanceId) => void;
+
+/**
  * The distributed engine, as the cluster router sees it. Every method copes
  * with the store being briefly unreachable: `send` holds messages (bounded)
  * until it is back, the others reject, and {@linkcode Broker.healthy} says
@@ -53,9 +59,11 @@ export interface Broker {
   /**
    * Starts delivering messages addressed to this instance to `onMessage`
    * and marks this instance alive. Resolves once messages sent after that
-   * will be received.
+   * will be received. A broker that can lose messages (Redis pub/sub, when
+   * a connection breaks or Redis drops a slow subscriber) reports each loss
+   * it detects to `onGap`; one whose inbox is durable may never call it.
    */
-  start(onMessage: MessageHandler): Promise<void>;
+  start(onMessage: MessageHandler, onGap?: GapHandler): Promise<void>;
 
   /**
    * Queues `message` (a string of at most 256 KiB) for instance `to`.

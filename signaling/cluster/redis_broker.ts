@@ -23,6 +23,7 @@ import type { Logger, LogRecord } from "../log.ts";
 import {
   type Broker,
   DEFAULT_TIMINGS,
+  type GapHandler,
   type InstanceId,
   type MessageHandler,
 } from "./broker.ts";
@@ -109,8 +110,15 @@ export class RedisBroker implements Broker {
   readonly #log: Logger;
   readonly #bufferLimit: number;
   readonly #timeoutMs: number;
+  /** PUBLISH only: frames, in bursts. */
   readonly #cmd: Client;
   readonly #sub: Client;
+  /**
+   * Leases and liveness on their own connection, so that a heartbeat is
+   * never queued behind a burst of frames (a join storm publishes tens of
+   * MB in a second or two, long enough for a renewal to time out).
+   */
+  readonly #ctl: Client;
   /** Messages not yet handed to the client, per receiver, in send order. */
   #pending = new Map<InstanceId, string[]>();
   #pendingCount = 0;
@@ -120,7 +128,12 @@ export class RedisBroker implements Broker {
   /** Rooms whose lease this instance believes it holds. */
   #held = new Set<string>();
   /** Messages whose PUBLISH reached no subscriber, per receiver, to retry. */
-  #unheard = new Map<InstanceId, { since: number; messages: string[] }>();
+  #unheard = new Map<InstanceId, { since: number; messages: Numbered[] }>();
+  /** Next number per receiver. */
+  #seqOut = new Map<InstanceId, number>();
+  /** Next number expected per sender. */
+  #seqIn = new Map<InstanceId, number>();
+  #onGap: ((from: InstanceId) => void) | null = null;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #onMessage: MessageHandler | null = null;
   #closed = false;
@@ -129,7 +142,12 @@ export class RedisBroker implements Broker {
   #lastDownLog = 0;
   #dropped = 0;
 
-  private constructor(cmd: Client, sub: Client, options: RedisBrokerOptions) {
+  private constructor(
+    cmd: Client,
+    sub: Client,
+    ctl: Client,
+    options: RedisBrokerOptions,
+  ) {
     this.self = options.self ?? crypto.randomUUID();
     this.leaseMs = options.leaseMs ?? DEFAULT_TIMINGS.leaseMs;
     this.#log = options.logger ?? (() => {});
@@ -137,7 +155,8 @@ export class RedisBroker implements Broker {
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
     this.#cmd = cmd;
     this.#sub = sub;
-    for (const client of [cmd, sub]) {
+    this.#ctl = ctl;
+    for (const client of [cmd, sub, ctl]) {
       // Without an 'error' listener an EventEmitter error kills the process.
       client.on("error", (error: unknown) => this.#onDown(error));
       client.on("ready", () => this.#onReady());
@@ -152,7 +171,8 @@ export class RedisBroker implements Broker {
   static async connect(options: RedisBrokerOptions): Promise<RedisBroker> {
     const cmd = makeClient(options.url);
     const sub = makeClient(options.url);
-    const broker = new RedisBroker(cmd, sub, options);
+    const ctl = makeClient(options.url);
+    const broker = new RedisBroker(cmd, sub, ctl, options);
     const limit = options.connectTimeoutMs ?? 10_000;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -170,7 +190,7 @@ export class RedisBroker implements Broker {
     });
     try {
       await Promise.race([
-        Promise.all([cmd.connect(), sub.connect()]),
+        Promise.all([cmd.connect(), sub.connect(), ctl.connect()]),
         timeout,
       ]);
     } catch (error) {
@@ -184,14 +204,16 @@ export class RedisBroker implements Broker {
   }
 
   get healthy(): boolean {
-    return !this.#closed && this.#cmd.isReady && this.#sub.isReady;
+    return !this.#closed && this.#cmd.isReady && this.#sub.isReady &&
+      this.#ctl.isReady;
   }
 
-  async start(onMessage: MessageHandler): Promise<void> {
+  async start(onMessage: MessageHandler, onGap?: GapHandler): Promise<void> {
     if (this.#onMessage) {
       throw new Error("RedisBroker.start was already called.");
     }
     this.#onMessage = onMessage;
+    this.#onGap = onGap ?? null;
     try {
       await this.#timed(
         this.#sub.subscribe(
@@ -273,7 +295,7 @@ export class RedisBroker implements Broker {
   async alive(ids: InstanceId[]): Promise<Set<InstanceId>> {
     if (ids.length === 0) return new Set();
     const marks = await this.#timed(
-      this.#cmd.mGet(ids.map((id) => ALIVE + id)),
+      this.#ctl.mGet(ids.map((id) => ALIVE + id)),
       "MGET",
     );
     return new Set(ids.filter((_, i) => marks[i] !== null));
@@ -287,11 +309,11 @@ export class RedisBroker implements Broker {
     clearTimeout(this.#retryTimer);
     this.#unheard.clear();
     await this.#lastPublish;
-    if (this.#cmd.isReady) {
+    if (this.#ctl.isReady) {
       // Best effort: others can take our rooms now rather than after leaseMs.
       await Promise.allSettled([
         ...[...this.#held].map((room) => this.release(room)),
-        this.#timed(this.#cmd.del(ALIVE + this.self), "DEL"),
+        this.#timed(this.#ctl.del(ALIVE + this.self), "DEL"),
       ]);
     }
     this.#held.clear();
@@ -305,17 +327,22 @@ export class RedisBroker implements Broker {
     this.#pending = new Map();
     this.#pendingCount = 0;
     for (const [to, messages] of pending) {
+      // Numbered here, in send order: the receiver tells a gap by them.
+      let seq = this.#seqOut.get(to) ?? 1;
+      const numbered = messages.map((m): Numbered => [seq++, m]);
+      this.#seqOut.set(to, seq);
       const unheard = this.#unheard.get(to);
       // Behind messages nobody heard yet, so the receiver gets them in order.
-      if (unheard) unheard.messages.push(...messages);
-      else this.#publish(to, messages);
+      if (unheard) unheard.messages.push(...numbered);
+      else this.#publish(to, numbered);
     }
   }
 
-  #publish(to: InstanceId, messages: string[]): void {
+  #publish(to: InstanceId, messages: Numbered[]): void {
     for (const chunk of chunks(messages)) {
       // Not awaited: the client pipelines. A failure (connection lost
-      // mid-flight) loses these messages, as the contract allows.
+      // mid-flight) loses these messages, as the contract allows; the
+      // receiver sees the gap in the numbers.
       this.#lastPublish = this.#cmd.publish(INBOX + to, this.#payload(chunk))
         .then((receivers) => {
           if (receivers === 0) this.#notHeard(to, chunk);
@@ -323,8 +350,11 @@ export class RedisBroker implements Broker {
     }
   }
 
-  #payload(chunk: string[]): string {
-    return this.self + "\n" + JSON.stringify(chunk);
+  /** `<sender>\n<first number>\n<JSON array of messages>`. */
+  #payload(chunk: Numbered[]): string {
+    return `${this.self}\n${chunk[0][0]}\n${
+      JSON.stringify(chunk.map((n) => n[1]))
+    }`;
   }
 
   /**
@@ -334,7 +364,7 @@ export class RedisBroker implements Broker {
    * until heard, or dropped once `to` stayed deaf for two leases: then it is
    * dead, which the router notices on its own.
    */
-  #notHeard(to: InstanceId, chunk: string[]): void {
+  #notHeard(to: InstanceId, chunk: Numbered[]): void {
     if (this.#closed) return;
     let entry = this.#unheard.get(to);
     if (!entry) {
@@ -342,6 +372,7 @@ export class RedisBroker implements Broker {
       this.#unheard.set(to, entry);
     }
     entry.messages.push(...chunk);
+    entry.messages.sort((x, y) => x[0] - y[0]);
     this.#retryTimer ??= setTimeout(() => {
       this.#retryTimer = undefined;
       void this.#retryUnheard();
@@ -390,16 +421,30 @@ export class RedisBroker implements Broker {
   #receive(payload: string): void {
     const handler = this.#onMessage;
     if (!handler) return;
-    const newline = payload.indexOf("\n");
+    const first = payload.indexOf("\n");
+    const second = first < 0 ? -1 : payload.indexOf("\n", first + 1);
+    const seq = Number(payload.slice(first + 1, second));
     let messages: unknown;
     try {
-      messages = JSON.parse(payload.slice(newline + 1));
+      messages = JSON.parse(payload.slice(second + 1));
     } catch {
       return; // not ours: someone else published on our channel
     }
-    if (newline < 0 || !Array.isArray(messages)) return;
-    const from = payload.slice(0, newline);
-    for (const message of messages) {
+    if (second < 0 || !Array.isArray(messages) || !Number.isSafeInteger(seq)) {
+      return;
+    }
+    const from = payload.slice(0, first);
+    const expected = this.#seqIn.get(from) ?? 1;
+    this.#seqIn.set(from, Math.max(expected, seq + messages.length));
+    // Already delivered (a late retry after a gap was declared): skip.
+    if (seq < expected) messages = messages.slice(expected - seq);
+    else if (seq > expected) {
+      this.#record({ event: "store-dropped", from, missed: seq - expected });
+      try {
+        this.#onGap?.(from);
+      } catch { /* the router's; never break the reply parser */ }
+    }
+    for (const message of messages as unknown[]) {
       if (typeof message !== "string") continue;
       try {
         handler(from, message);
@@ -446,7 +491,7 @@ export class RedisBroker implements Broker {
 
   #markAlive(): Promise<unknown> {
     return this.#timed(
-      this.#cmd.set(ALIVE + this.self, "1", {
+      this.#ctl.set(ALIVE + this.self, "1", {
         expiration: { type: "PX", value: this.leaseMs },
       }),
       "SET",
@@ -455,7 +500,7 @@ export class RedisBroker implements Broker {
 
   #eval(script: string, keys: string[], args: string[]): Promise<unknown> {
     return this.#timed(
-      this.#cmd.eval(script, { keys, arguments: args }),
+      this.#ctl.eval(script, { keys, arguments: args }),
       "EVAL",
     );
   }
@@ -488,7 +533,7 @@ export class RedisBroker implements Broker {
 
   /** Closes both connections and waits out a reconnect backoff in progress. */
   async #disconnect(): Promise<void> {
-    await Promise.all([this.#cmd, this.#sub].map(async (client) => {
+    await Promise.all([this.#cmd, this.#sub, this.#ctl].map(async (client) => {
       const settled = client.isOpen && !client.isReady
         ? reconnectLoopEnded(client)
         : null;
@@ -501,21 +546,29 @@ export class RedisBroker implements Broker {
   }
 }
 
-/** `messages` in runs of at most {@linkcode PUBLISH_CHARS} characters. */
-function* chunks(messages: string[]): Generator<string[]> {
+/** A message and its number in the sender → receiver sequence. */
+type Numbered = [seq: number, message: string];
+
+/**
+ * `messages` in runs of consecutive numbers of at most
+ * {@linkcode PUBLISH_CHARS} characters.
+ */
+function* chunks(messages: Numbered[]): Generator<Numbered[]> {
   let start = 0;
   while (start < messages.length) {
     let end = start;
     let chars = 0;
-    do chars += messages[end++].length; while (
-      end < messages.length && chars + messages[end].length <= PUBLISH_CHARS
+    do chars += messages[end++][1].length; while (
+      end < messages.length &&
+      messages[end][0] === messages[end - 1][0] + 1 &&
+      chars + messages[end][1].length <= PUBLISH_CHARS
     );
     yield messages.slice(start, end);
     start = end;
   }
 }
 
-/** One connection; the broker opens two (commands, and the subscriber). */
+/** One connection; the broker opens three (frames, subscriber, leases). */
 function makeClient(url: string) {
   return createClient({
     url,

@@ -23,7 +23,7 @@ import { type Dialect, frameTooBig } from "../protocol.ts";
 import { CloseCode, type Relay } from "../relay.ts";
 import type { SocketEvents } from "../transport.ts";
 import type { Broker, InstanceId } from "./broker.ts";
-import { decodeWire, encodeWire, frameWire, sendWire } from "./wire.ts";
+import { decodeWire, encodeWire, frameWire, sendWire, TICK } from "./wire.ts";
 
 /** Close codes the router uses on sockets it cannot serve right now. */
 export const ClusterClose = {
@@ -96,6 +96,8 @@ export interface ClusterStats {
   peersLost: number;
   /** Rooms this instance had to give up (their lease went elsewhere). */
   roomsLost: number;
+  /** Times messages from a peer were lost and the shared sockets resynced. */
+  resyncs: number;
 }
 
 /** Routes socket events to the instance running their room. */
@@ -130,6 +132,7 @@ export class ClusterRouter implements SocketEvents {
   #failures = 0;
   #peersLost = 0;
   #roomsLost = 0;
+  #gaps = 0;
 
   constructor(options: RouterOptions) {
     this.#options = options;
@@ -139,8 +142,9 @@ export class ClusterRouter implements SocketEvents {
     this.#log = options.logger;
     this.#clock = options.clock;
     this.#self = options.broker.self;
-    this.#ready = options.broker.start((from, message) =>
-      this.#onMessage(from, message)
+    this.#ready = options.broker.start(
+      (from, message) => this.#onMessage(from, message),
+      (from) => this.#gapFrom(from),
     );
     // Until started, lookups wait on #ready; a failed start shows in them.
     this.#ready.catch(() => {});
@@ -302,6 +306,7 @@ export class ClusterRouter implements SocketEvents {
       remote: this.#remotes.size,
       peersLost: this.#peersLost,
       roomsLost: this.#roomsLost,
+      resyncs: this.#gaps,
     };
   }
 
@@ -363,6 +368,8 @@ export class ClusterRouter implements SocketEvents {
       return;
     }
     switch (message.kind) {
+      case "tick":
+        return;
       case "send":
         // Only the room's owner may write to a forwarded socket.
         if (this.#routes.get(message.conn)?.owner === from) {
@@ -561,6 +568,9 @@ export class ClusterRouter implements SocketEvents {
       if (!peers.has(peer)) this.#missing.delete(peer);
     }
     if (peers.size === 0) return;
+    // A message each heartbeat, so a loss at the end of a burst shows as a
+    // gap within a heartbeat rather than at the next frame.
+    for (const peer of peers) this.#broker.send(peer, TICK);
     const alive = await this.#broker.alive([...peers]);
     const now = this.#clock.now();
     // Right after the store was unreachable (or restarted empty), marks are
@@ -577,6 +587,35 @@ export class ClusterRouter implements SocketEvents {
         this.#peerDied(peer);
       }
     }
+  }
+
+  /**
+   * Messages from `peer` were lost (e.g. Redis dropped our subscription
+   * while it was far behind): the sockets the two of us share may be out of
+   * step, so every one of them reconnects and resumes its session, which
+   * the room's owner still holds.
+   */
+  #gapFrom(peer: InstanceId): void {
+    this.#gaps++;
+    let forwarded = 0;
+    let remote = 0;
+    for (const [id, route] of [...this.#routes]) {
+      if (route.owner !== peer) continue;
+      this.#routes.delete(id);
+      this.#bus.close(id, ClusterClose.moved, "signaling resync; reconnect");
+      this.#broker.send(
+        peer,
+        encodeWire({ kind: "closed", conn: id, code: 1006, wasClean: false }),
+      );
+      forwarded++;
+    }
+    for (const [id, entry] of [...this.#remotes]) {
+      if (entry.instance !== peer) continue;
+      // Detaches the session (1012 is not a goodbye) and closes the socket.
+      this.#relay.kick(id, ClusterClose.moved, "signaling resync; reconnect");
+      remote++;
+    }
+    this.#log({ event: "cluster-resync", peer, forwarded, remote });
   }
 
   #peerDied(peer: InstanceId): void {

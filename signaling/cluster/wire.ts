@@ -23,7 +23,12 @@ export type WireMessage =
   /** Owner → edge: send this frame on the socket. */
   | { kind: "send"; conn: number; frame: string }
   /** Owner → edge: close the socket. */
-  | { kind: "close"; conn: number; code: number; reason: string };
+  | { kind: "close"; conn: number; code: number; reason: string }
+  /** Either way, once a heartbeat: carries nothing but its place in order. */
+  | { kind: "tick" };
+
+/** The encoded tick. */
+export const TICK = "t|0|";
 
 const KIND_TO_TAG = {
   open: "o",
@@ -36,6 +41,7 @@ const KIND_TO_TAG = {
 
 /** Encodes `message` for {@linkcode Broker.send}. */
 export function encodeWire(message: WireMessage): string {
+  if (message.kind === "tick") return TICK;
   const head = `${KIND_TO_TAG[message.kind]}|${message.conn}|`;
   switch (message.kind) {
     case "open":
@@ -69,6 +75,7 @@ export function frameWire(conn: number, data: string): string {
  * and drops it.
  */
 export function decodeWire(text: string): WireMessage | null {
+  if (text === TICK) return { kind: "tick" };
   const first = text.indexOf("|");
   const second = first < 0 ? -1 : text.indexOf("|", first + 1);
   if (first !== 1 || second < 0) return null;

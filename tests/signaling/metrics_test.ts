@@ -227,6 +227,7 @@ Deno.test("a cluster member also reports its store, rooms, forwarded sockets and
       remote: 5,
       peersLost: 1,
       roomsLost: 2,
+      resyncs: 7,
     },
   }));
   assertParleyConventions(families);
@@ -236,6 +237,7 @@ Deno.test("a cluster member also reports its store, rooms, forwarded sockets and
   assert.equal(value(families, "parley_cluster_remote_connections"), 5);
   assert.equal(value(families, "parley_cluster_peers_lost_total"), 1);
   assert.equal(value(families, "parley_cluster_rooms_lost_total"), 2);
+  assert.equal(value(families, "parley_cluster_resyncs_total"), 7);
 });
 
 Deno.test("the metrics parser refuses what the text format does not allow", () => {

@@ -17,6 +17,7 @@ const samples: WireMessage[] = [
   { kind: "closed", conn: 11, code: 1000, wasClean: true },
   { kind: "send", conn: 2 ** 40 + 3, frame: '{"type":"x","s":"|"}' },
   { kind: "close", conn: 12, code: 1012, reason: "room moved | reconnect" },
+  { kind: "tick" },
 ];
 
 Deno.test("every wire message decodes to what was encoded", () => {
