@@ -6,11 +6,13 @@
  * `ended` (shows why) → `idle` (after {@link CallController.dismiss} or the
  * next call).
  *
- * Speed without leaking SDP: the caller opens its media at `call` and builds
- * the peer connection (offer + candidates) while ringing, but every `signal`
- * waits in an outbox until `accepted`; the callee opens media while the
- * prompt shows and adds its tracks to the offered transceivers just before
- * answering, so there is exactly one offer/answer round.
+ * Speed without leaking SDP: the callee makes the first offer. While the
+ * prompt shows it opens its media and builds the peer connection (offer +
+ * candidates), but every `signal` waits in an outbox until the person
+ * clicks Accept; then `accept` and, right behind it on the same socket, the
+ * offer and candidates leave at once. The caller opens its media and its
+ * connection while ringing and adds its tracks to the offered transceivers
+ * just before answering, so there is exactly one offer/answer round.
  *
  * Surviving the signaling socket: media is peer-to-peer, so a call is never
  * torn down because the socket blinked. Signals made meanwhile wait in the
@@ -19,12 +21,7 @@
  * ({@link CallController.claim}) and signals wait until `call-restored`.
  */
 import { watchIce } from "./ice_watch.ts";
-import {
-  LocalMediaError,
-  openLocalMedia,
-  toMediaError,
-  trackConstraints,
-} from "./media.ts";
+import { openLocalMedia, toMediaError, trackConstraints } from "./media.ts";
 import { Negotiator } from "./negotiation.ts";
 import {
   type GetDisplayMedia,
@@ -133,36 +130,40 @@ interface ActiveCall {
   direction: "outgoing" | "incoming";
   audioOnly: boolean;
   phase: CallPhase;
-  /** The server said `accepted`: signals may flow. */
-  accepted: boolean;
+  /** The server said `accepted`. */
+  accepted?: boolean;
   /**
    * The server lost the call (restart) and we claimed it back in our login:
    * signals wait until `call-restored`, since it would refuse them.
    */
-  restoring: boolean;
-  acceptSent: boolean;
+  restoring?: boolean;
+  /** We sent `accept`: our signals may follow it. */
+  acceptSent?: boolean;
+  /** The callee is polite and makes the first offer. */
   polite: boolean;
-  pc: PeerConnectionLike | null;
-  negotiator: Negotiator | null;
-  stopIce: (() => void) | null;
+  pc?: PeerConnectionLike | null;
+  negotiator?: Negotiator | null;
+  stopIce?: (() => void) | null;
   media: Promise<StreamLike | null>;
-  stream: StreamLike | null;
-  screen: TrackLike | null;
-  screenStream: StreamLike | null;
+  stream?: StreamLike | null;
+  screen?: TrackLike | null;
+  screenStream?: StreamLike | null;
   senders: Map<Kind, SenderLike>;
-  tracksAdded: boolean;
-  /** Signals made before `accepted`, or while the socket was down. */
+  tracksAdded?: boolean;
+  /** Signals made before accepting, or while the socket was down. */
   outbox: SignalPayload[];
   /** Signals received before the peer connection existed. */
   early: SignalPayload[];
-  remote: StreamLike | null;
+  remote?: StreamLike | null;
   /** The peer's own call to us while we ring them (simultaneous calls). */
-  glareIncoming: string | null;
+  glareIncoming?: string | null;
   connectedAt: number | null;
   iceState: string;
   /** Gives the video sender its full size back (see `video_start.ts`). */
-  restoreVideo: Promise<(() => Promise<void>) | null> | null;
-  restoreTimer: number | undefined;
+  restoreVideo?: Promise<(() => Promise<void>) | null> | null;
+  restoreTimer?: number | undefined;
+  /** The caller's fallback offer when the callee's does not come. */
+  offerTimer?: number | undefined;
 }
 
 interface EndedCall {
@@ -173,6 +174,9 @@ interface EndedCall {
   byMe: boolean;
 }
 
+/** How long the caller waits for the callee's offer before offering. */
+const OFFER_WAIT_MS = 3_000;
+
 const CALL_ERRORS = new Set([
   "unknown-user",
   "self-call",
@@ -181,7 +185,46 @@ const CALL_ERRORS = new Set([
   "incompatible",
 ]);
 
-function stopAll(stream: StreamLike | null): void {
+/**
+ * What a view needs to draw: the call under way (`c`), else the one that
+ * ended (`e`), else no call at all (both null).
+ */
+export function snapshotOf(
+  c: ActiveCall | null,
+  e: EndedCall | null,
+  micMuted = false,
+  cameraOff = false,
+): CallSnapshot {
+  const remoteVideo = c?.remote?.getVideoTracks()[0];
+  return {
+    phase: c ? c.phase : e ? "ended" : "idle",
+    callId: c?.callId ?? null,
+    peer: (c ?? e)?.peer ?? null,
+    direction: (c ?? e)?.direction ?? null,
+    audioOnly: (c ?? e)?.audioOnly ?? false,
+    endReason: e?.reason ?? null,
+    endedByMe: e?.byMe ?? false,
+    connectedAt: c?.connectedAt ?? null,
+    localStream: c?.stream ?? null,
+    remoteStream: c?.remote ?? null,
+    remoteVideoActive: !!remoteVideo && remoteVideo.muted !== true,
+    hasCamera: tracksOf(c?.stream, "video").length > 0,
+    micMuted,
+    cameraOff,
+    screenSharing: !!c?.screen,
+    screenStream: c?.screenStream ?? null,
+    iceState: c?.iceState ?? "new",
+  };
+}
+
+/** The tracks of one kind in `stream` (none without a stream). */
+function tracksOf(stream: StreamLike | null | undefined, kind: Kind) {
+  return (kind === "audio"
+    ? stream?.getAudioTracks()
+    : stream?.getVideoTracks()) ?? [];
+}
+
+function stopAll(stream?: StreamLike | null): void {
   if (!stream) return;
   for (const track of stream.getTracks()) {
     track.onended = null;
@@ -291,27 +334,12 @@ export class CallController {
   /** The current state as a fresh object. */
   get snapshot(): CallSnapshot {
     const c = this.#c;
-    const e = c ? null : this.#ended;
-    const remoteVideo = c?.remote?.getVideoTracks()[0];
-    return {
-      phase: c ? c.phase : e ? "ended" : "idle",
-      callId: c?.callId ?? null,
-      peer: (c ?? e)?.peer ?? null,
-      direction: (c ?? e)?.direction ?? null,
-      audioOnly: (c ?? e)?.audioOnly ?? false,
-      endReason: e?.reason ?? null,
-      endedByMe: e?.byMe ?? false,
-      connectedAt: c?.connectedAt ?? null,
-      localStream: c?.stream ?? null,
-      remoteStream: c?.remote ?? null,
-      remoteVideoActive: !!remoteVideo && remoteVideo.muted !== true,
-      hasCamera: (c?.stream?.getVideoTracks().length ?? 0) > 0,
-      micMuted: this.#micMuted,
-      cameraOff: this.#cameraOff,
-      screenSharing: !!c?.screen,
-      screenStream: c?.screenStream ?? null,
-      iceState: c?.iceState ?? "new",
-    };
+    return snapshotOf(
+      c,
+      c ? null : this.#ended,
+      this.#micMuted,
+      this.#cameraOff,
+    );
   }
 
   /**
@@ -329,11 +357,9 @@ export class CallController {
       return false;
     }
     const c = this.#newCall(peer, "outgoing", audioOnly, null);
+    // Ready to answer the callee's offer the moment it comes.
     c.media.then((stream) => {
-      // Build the offer while it rings; the outbox holds it until accepted.
-      if (this.#c !== c || c.accepted || stream === null) return;
-      this.#ensurePc(c, false);
-      this.#addLocalTracks(c);
+      if (this.#c === c && stream) this.#ensurePc(c);
     });
     return true;
   }
@@ -342,12 +368,14 @@ export class CallController {
   accept(): void {
     const c = this.#c;
     if (!c || c.phase !== "incoming" || !c.callId) return;
-    c.acceptSent = true;
     if (!this.#deps.send({ type: "accept", callId: c.callId })) {
-      c.acceptSent = false;
       this.#notice("error", "Not connected to the server; try again shortly.");
       return;
     }
+    // The offer prepared while ringing follows on the same socket before
+    // anything re-renders; the server has made the call active by then.
+    c.acceptSent = true;
+    this.#flushOutbox(c);
     c.phase = "connecting";
     this.#emit();
   }
@@ -419,13 +447,13 @@ export class CallController {
    */
   flushSignals(): void {
     const c = this.#c;
-    if (c?.accepted) this.#flushOutbox(c);
+    if (c && (c.accepted || c.acceptSent)) this.#flushOutbox(c);
   }
 
   /** Mutes or unmutes the microphone (the track keeps running). */
   setMicMuted(muted: boolean): void {
     this.#micMuted = muted;
-    for (const t of this.#c?.stream?.getAudioTracks() ?? []) t.enabled = !muted;
+    this.#enableTracks(this.#c?.stream);
     this.#emit();
   }
 
@@ -435,8 +463,14 @@ export class CallController {
    */
   setCameraOff(off: boolean): void {
     this.#cameraOff = off;
-    for (const t of this.#c?.stream?.getVideoTracks() ?? []) t.enabled = !off;
+    this.#enableTracks(this.#c?.stream);
     this.#emit();
+  }
+
+  /** Applies mute and camera-off to a stream's tracks. */
+  #enableTracks(stream?: StreamLike | null): void {
+    for (const t of tracksOf(stream, "audio")) t.enabled = !this.#micMuted;
+    for (const t of tracksOf(stream, "video")) t.enabled = !this.#cameraOff;
   }
 
   /**
@@ -448,18 +482,14 @@ export class CallController {
     const c = this.#c;
     const stream = c?.stream;
     if (!c || !stream) return;
-    const old = kind === "audio"
-      ? stream.getAudioTracks()[0]
-      : stream.getVideoTracks()[0];
+    const old = tracksOf(stream, kind)[0];
     if (kind === "video" && c.audioOnly) return;
     let fresh: TrackLike | undefined;
     try {
       const got = await this.#deps.getUserMedia({
         [kind]: trackConstraints(kind, deviceId),
       });
-      fresh = kind === "audio"
-        ? got.getAudioTracks()[0]
-        : got.getVideoTracks()[0];
+      fresh = tracksOf(got, kind)[0];
       for (const t of got.getTracks()) if (t !== fresh) t.stop();
     } catch (err) {
       this.#notice("error", toMediaError(err).message);
@@ -575,7 +605,7 @@ export class CallController {
   #onIncoming(callId: string, from: string, audioOnly: boolean): void {
     const c = this.#c;
     if (!c) {
-      this.#newCall(from, "incoming", audioOnly, callId);
+      this.#prepareOffer(this.#newCall(from, "incoming", audioOnly, callId));
       return;
     }
     if (c.peer === from && c.direction === "outgoing" && !c.accepted) {
@@ -603,14 +633,19 @@ export class CallController {
     this.#deps.send({ type: "cancel", callId: mine });
   }
 
-  /** Takes the peer's ringing call instead of ours, accepting it. */
+  /**
+   * Takes the peer's ringing call instead of ours, accepting it: as its
+   * callee we make the offer.
+   */
   #switchToIncoming(c: ActiveCall): void {
-    c.callId = c.glareIncoming;
+    c.callId = c.glareIncoming!;
     c.glareIncoming = null;
     c.direction = "incoming";
     c.acceptSent = true;
     c.phase = "connecting";
+    this.#setPolite(c, true);
     this.#deps.send({ type: "accept", callId: c.callId! });
+    this.#prepareOffer(c);
     this.#emit();
   }
 
@@ -628,25 +663,24 @@ export class CallController {
     c.accepted = true;
     c.callId = callId;
     c.glareIncoming = null;
-    c.polite = polite;
     c.phase = "connecting";
-    if (c.negotiator && c.negotiator.polite !== polite) {
-      if (polite) {
-        // We prepared an offer as the caller, but must answer: start over
-        // so that no second offer crosses the peer's.
-        this.#closePc(c);
-        c.outbox = [];
-      } else {
-        c.negotiator.polite = false;
-      }
+    this.#setPolite(c, polite);
+    if (polite) {
+      // Normally prepared while ringing; a server that merged crossing
+      // calls may make either side the callee.
+      this.#prepareOffer(c);
+    } else {
+      this.#ensurePc(c);
+      // The callee's offer follows `accepted`. Should it never come (a
+      // page from before callees offered, or an offer lost with a socket),
+      // offer ourselves: perfect negotiation settles any crossing.
+      c.offerTimer = this.#timers.setTimeout(() => {
+        if (this.#c === c && !c.pc?.remoteDescription) {
+          this.#addLocalTracks(c);
+        }
+      }, OFFER_WAIT_MS);
     }
-    this.#ensurePc(c, polite);
     this.#flushOutbox(c);
-    if (!polite) {
-      c.media.then(() => {
-        if (this.#c === c) this.#addLocalTracks(c);
-      });
-    }
     this.#emit();
   }
 
@@ -727,27 +761,13 @@ export class CallController {
       direction,
       audioOnly,
       phase: direction,
-      accepted: false,
-      restoring: false,
-      acceptSent: false,
       polite: direction === "incoming",
-      pc: null,
-      negotiator: null,
-      stopIce: null,
       media: Promise.resolve(null),
-      stream: null,
-      screen: null,
-      screenStream: null,
       senders: new Map(),
-      tracksAdded: false,
       outbox: [],
       early: [],
-      remote: null,
-      glareIncoming: null,
       connectedAt: null,
       iceState: "new",
-      restoreVideo: null,
-      restoreTimer: undefined,
     };
     this.#c = c;
     c.media = this.#openMedia(c);
@@ -769,8 +789,7 @@ export class CallController {
         stopAll(stream);
         return null;
       }
-      for (const t of stream.getAudioTracks()) t.enabled = !this.#micMuted;
-      for (const t of stream.getVideoTracks()) t.enabled = !this.#cameraOff;
+      this.#enableTracks(stream);
       c.stream = stream;
       if (videoMissing) {
         this.#notice("info", "No camera was found: you are on audio only.");
@@ -779,8 +798,7 @@ export class CallController {
       return stream;
     } catch (err) {
       if (this.#c !== c) return null;
-      const error = err instanceof LocalMediaError ? err : toMediaError(err);
-      this.#notice("error", error.message);
+      this.#notice("error", toMediaError(err).message);
       if (c.direction === "outgoing" && !c.accepted) {
         // Nothing to call with: stop ringing rather than ring silently.
         if (c.callId) this.#deps.send({ type: "cancel", callId: c.callId });
@@ -792,7 +810,21 @@ export class CallController {
     }
   }
 
-  #ensurePc(c: ActiveCall, polite: boolean): void {
+  /** The callee's side: media, connection, tracks; the offer follows. */
+  #prepareOffer(c: ActiveCall): void {
+    c.media.then(() => {
+      if (this.#c !== c) return;
+      this.#ensurePc(c);
+      this.#addLocalTracks(c);
+    });
+  }
+
+  #setPolite(c: ActiveCall, polite: boolean): void {
+    c.polite = polite;
+    if (c.negotiator) c.negotiator.polite = polite;
+  }
+
+  #ensurePc(c: ActiveCall): void {
     if (c.pc) return;
     const pc = this.#deps.createPeerConnection({
       iceServers: this.#iceServers,
@@ -801,9 +833,8 @@ export class CallController {
         : {}),
     });
     c.pc = pc;
-    c.polite = polite;
     c.negotiator = new Negotiator(pc, {
-      polite,
+      polite: c.polite,
       send: (payload) => this.#sendSignal(c, payload),
       beforeAnswer: async () => {
         await c.media;
@@ -855,9 +886,9 @@ export class CallController {
   }
 
   /**
-   * Attaches local media to the connection once. The offering side also adds
-   * transceivers for what it lacks, so it can still receive (and later send
-   * a screen) without renegotiating.
+   * Attaches local media to the connection once. Before an offer came in we
+   * are the one offering, so we also add transceivers for what we lack, to
+   * still receive (and later send a screen) without renegotiating.
    */
   #addLocalTracks(c: ActiveCall): void {
     const pc = c.pc;
@@ -866,16 +897,14 @@ export class CallController {
     const stream = c.stream;
     const kinds: Kind[] = c.audioOnly ? ["audio"] : ["audio", "video"];
     for (const kind of kinds) {
-      const track = kind === "audio"
-        ? stream?.getAudioTracks()[0]
-        : stream?.getVideoTracks()[0];
+      const track = tracksOf(stream, kind)[0];
       if (track && stream) {
         const sender = pc.addTrack(track, stream);
         c.senders.set(kind, sender);
         // Not awaited: the parameters apply before the first frame is
         // encoded, which waits for the connection anyway.
         if (kind === "video") c.restoreVideo = startSmall(sender, track);
-      } else if (!c.polite) {
+      } else if (!pc.remoteDescription) {
         const transceiver = pc.addTransceiver(kind, {
           direction: "sendrecv",
           streams: stream ? [stream] : [],
@@ -899,9 +928,10 @@ export class CallController {
 
   #sendSignal(c: ActiveCall, payload: SignalPayload): void {
     if (this.#c !== c) return;
-    if (!c.accepted || !c.callId || c.restoring || c.outbox.length > 0) {
+    const open = c.accepted || c.acceptSent;
+    if (!open || !c.callId || c.restoring || c.outbox.length > 0) {
       c.outbox.push(payload);
-      if (c.accepted) this.#flushOutbox(c);
+      if (open) this.#flushOutbox(c);
       return;
     }
     if (!this.#deps.send({ type: "signal", callId: c.callId, ...payload })) {
@@ -934,36 +964,27 @@ export class CallController {
     this.#emit();
   }
 
-  #closePc(c: ActiveCall): void {
-    c.negotiator?.detach();
-    c.negotiator = null;
-    c.stopIce?.();
-    c.stopIce = null;
-    const pc = c.pc;
-    c.pc = null;
-    c.senders.clear();
-    c.tracksAdded = false;
-    c.restoreVideo = null;
-    this.#timers.clearTimeout(c.restoreTimer);
-    c.restoreTimer = undefined;
-    if (!pc) return;
-    // Detach first so that close() cannot call back into a finished call.
-    for (const handler of PC_HANDLERS) pc[handler] = null;
-    try {
-      pc.close();
-    } catch {
-      // Already closed.
-    }
-    this.#deps.onPeerConnection?.(null);
-  }
-
-  /** Releases everything the call holds: connection, tracks, timers. */
+  /**
+   * Releases everything the call holds: connection, tracks, timers. Late
+   * callbacks of the call find it is no longer `#c` and do nothing.
+   */
   #cleanup(c: ActiveCall): void {
-    this.#closePc(c);
-    if (c.screen) {
-      c.screen.onended = null;
-      c.screen.stop();
+    c.negotiator?.detach();
+    c.stopIce?.();
+    this.#timers.clearTimeout(c.restoreTimer);
+    this.#timers.clearTimeout(c.offerTimer);
+    const pc = c.pc;
+    if (pc) {
+      // Detach first so that close() cannot call back into a finished call.
+      for (const handler of PC_HANDLERS) pc[handler] = null;
+      try {
+        pc.close();
+      } catch {
+        // Already closed.
+      }
+      this.#deps.onPeerConnection?.(null);
     }
+    // The shared screen's track is in screenStream.
     stopAll(c.screenStream);
     stopAll(c.stream);
     if (c.remote) {
@@ -973,13 +994,6 @@ export class CallController {
       }
       stopAll(c.remote);
     }
-    c.stream =
-      c.remote =
-      c.screen =
-      c.screenStream =
-        null;
-    c.outbox = [];
-    c.early = [];
   }
 
   #notice(tone: CallNotice["tone"], text: string): void {

@@ -78,21 +78,20 @@ function setup(options: SetupOptions = {}) {
   };
 }
 
-/** Drives a caller through ring → accept → answer → connected. */
+/** Drives a caller through ring → accepted → bob's offer → answer → connected. */
 async function connectedCaller(options: SetupOptions = {}) {
   const t = setup(options);
   t.ctl.call("bob");
   t.recv({ type: "ringing", callId: "c1", to: "bob" });
   await settle();
   t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
-  await settle();
   t.recv({
     type: "signal",
     callId: "c1",
     from: "bob",
-    description: { type: "answer", sdp: "bob-answer" },
+    description: { type: "offer", sdp: "bob-offer" },
   });
-  await settle();
+  await settle(40);
   t.pc().remoteTrack(
     new FakeTrack("video"),
     new FakeStream([new FakeTrack("audio"), new FakeTrack("video")]),
@@ -101,39 +100,76 @@ async function connectedCaller(options: SetupOptions = {}) {
   return t;
 }
 
-Deno.test("the caller rings first and no SDP or candidate leaves before accept", async () => {
+Deno.test("the caller rings with media and a connection ready, and makes no offer of its own", async () => {
   const t = setup();
   assert.equal(t.ctl.call("bob"), true);
   assert.deepEqual(t.sent, [{ type: "call", to: "bob", audioOnly: false }]);
   assert.equal(t.ctl.snapshot.phase, "outgoing");
   t.recv({ type: "ringing", callId: "c1", to: "bob" });
   await settle();
-  // Media and the offer were prepared while ringing…
+  // Media and the connection were prepared while ringing…
   assert.equal(t.gum.calls.length, 1);
-  assert.ok(t.pc().log.includes("setLocal:offer"));
-  t.pc().gather("cand-1");
-  // …but nothing was sent.
+  assert.deepEqual(t.pc().log, [], "no tracks yet, so no offer");
+  // …and nothing was sent.
   assert.deepEqual(t.signals(), []);
   assert.equal(t.ctl.snapshot.callId, "c1");
+  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  await settle();
+  assert.deepEqual(t.signals(), [], "the callee offers, not the caller");
+  assert.equal(t.ctl.snapshot.phase, "connecting");
+  assert.equal(FakePeerConnection.instances.length, 1);
 });
 
-Deno.test("after accepted the caller sends one offer then its candidates", async () => {
+Deno.test("the caller answers the callee's offer with its tracks on the offered lines, candidates after", async () => {
   const t = setup();
   t.ctl.call("bob");
   t.recv({ type: "ringing", callId: "c1", to: "bob" });
   await settle();
-  t.pc().gather("cand-1");
   t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
-  await settle();
-  t.pc().gather("cand-2");
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "bob",
+    description: { type: "offer", sdp: "bob-offer" },
+  });
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "bob",
+    candidate: { candidate: "bob-1", sdpMid: "0" },
+  });
+  await settle(40);
+  t.pc().gather("cand-1");
+  assert.deepEqual(t.pc().log, [
+    "setRemote:offer",
+    "addTrack:audio",
+    "addTrack:video",
+    "setLocal:answer",
+    "candidate:bob-1",
+  ]);
   const signals = t.signals();
-  assert.equal(signals.length, 3);
-  assert.equal(signals[0].description?.type, "offer");
+  assert.equal(signals.length, 2);
+  assert.equal(signals[0].description?.type, "answer");
   assert.equal(signals[1].candidate?.candidate, "cand-1");
-  assert.equal(signals[2].candidate?.candidate, "cand-2");
   assert.ok(signals.every((s) => s.callId === "c1"));
-  assert.equal(t.ctl.snapshot.phase, "connecting");
   assert.equal(FakePeerConnection.instances.length, 1);
+  // The fallback offer never fires once an offer came.
+  t.clock.tick(10_000);
+  assert.equal(t.pc().log.filter((l) => l === "setLocal:offer").length, 0);
+});
+
+Deno.test("a caller whose callee never offers (an older page) offers itself after 3 s", async () => {
+  const t = setup();
+  t.ctl.call("bob");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  await settle();
+  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  t.clock.tick(2_900);
+  await settle();
+  assert.deepEqual(t.signals(), []);
+  t.clock.tick(200);
+  await settle();
+  assert.deepEqual(t.signals().map((s) => s.description?.type), ["offer"]);
 });
 
 Deno.test("the peer connection uses the ICE servers from welcome", async () => {
@@ -156,39 +192,63 @@ Deno.test("an answer and a working connection make the call connected with a sta
   assert.equal(t.exposed(), t.pc());
 });
 
-Deno.test("the callee sees the prompt with media opening, and answers exactly once after accept", async () => {
+Deno.test("the callee prepares its offer while the prompt shows and sends none of it before Accept", async () => {
   const t = setup({ me: "bob" });
   t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
   assert.equal(t.ctl.snapshot.phase, "incoming");
   assert.equal(t.ctl.snapshot.peer, "alice");
   await settle();
   assert.equal(t.gum.calls.length, 1, "media opens while ringing");
-  assert.equal(FakePeerConnection.instances.length, 0, "no connection yet");
-  t.ctl.accept();
-  assert.deepEqual(t.sent, [{ type: "accept", callId: "c1" }]);
-  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
-  t.recv({
-    type: "signal",
-    callId: "c1",
-    from: "alice",
-    candidate: { candidate: "early", sdpMid: "0" },
-  });
-  t.recv({
-    type: "signal",
-    callId: "c1",
-    from: "alice",
-    description: { type: "offer", sdp: "alice-offer" },
-  });
-  await settle(40);
   assert.deepEqual(t.pc().log, [
-    "setRemote:offer",
-    "candidate:early",
     "addTrack:audio",
     "addTrack:video",
-    "setLocal:answer",
+    "setLocal:offer",
   ]);
-  const descriptions = t.signals().filter((s) => s.description);
-  assert.deepEqual(descriptions.map((s) => s.description!.type), ["answer"]);
+  t.pc().gather("cand-1");
+  t.pc().gather("cand-2");
+  assert.equal(t.sent.length, 0, "nothing leaves while it rings");
+  t.snaps.length = 0;
+  t.ctl.accept();
+  const rendered = t.snaps.length;
+  // accept, then at once the offer and the candidates, before any render.
+  assert.deepEqual(t.sent.map((m) => m.type), [
+    "accept",
+    "signal",
+    "signal",
+    "signal",
+  ]);
+  assert.equal(rendered, 1);
+  const signals = t.signals();
+  assert.equal(signals[0].description?.type, "offer");
+  assert.deepEqual(signals.slice(1).map((s) => s.candidate?.candidate), [
+    "cand-1",
+    "cand-2",
+  ]);
+  assert.ok(signals.every((s) => s.callId === "c1"));
+  assert.equal(t.ctl.snapshot.phase, "connecting");
+  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
+  t.pc().gather("cand-3");
+  assert.equal(t.signals().at(-1)?.candidate?.candidate, "cand-3");
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "alice",
+    description: { type: "answer", sdp: "alice-answer" },
+  });
+  await settle();
+  assert.equal(t.pc().log.at(-1), "setRemote:answer");
+  assert.equal(t.pc().signalingState, "stable");
+  assert.equal(FakePeerConnection.instances.length, 1);
+  assert.equal(t.signals().filter((s) => s.description).length, 1);
+});
+
+Deno.test("a callee who accepts before its media is ready sends the offer as soon as it is", async () => {
+  const t = setup({ me: "bob" });
+  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
+  t.ctl.accept();
+  assert.deepEqual(t.sent, [{ type: "accept", callId: "c1" }]);
+  await settle();
+  assert.equal(t.signals()[0]?.description?.type, "offer");
 });
 
 Deno.test("an audio-only incoming call opens only the microphone", async () => {
@@ -330,16 +390,24 @@ Deno.test("a refused camera permission cancels the call and says how to allow it
   assert.equal(t.notices[0].tone, "error");
 });
 
-Deno.test("without a camera the caller goes on with audio only and can still receive video", async () => {
+Deno.test("without a camera the caller goes on with audio only", async () => {
   const t = setup({ camera: false });
   t.ctl.call("bob");
   await settle();
   assert.equal(t.ctl.snapshot.phase, "outgoing");
   assert.equal(t.ctl.snapshot.hasCamera, false);
   assert.match(t.notices[0].text, /audio only/);
-  assert.deepEqual(t.pc().log.slice(0, 2), [
+});
+
+Deno.test("a callee without a camera offers a video line anyway, to receive on", async () => {
+  const t = setup({ me: "bob", camera: false });
+  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
+  await settle();
+  assert.match(t.notices[0].text, /audio only/);
+  assert.deepEqual(t.pc().log, [
     "addTrack:audio",
     "addTransceiver:video",
+    "setLocal:offer",
   ]);
 });
 
@@ -350,15 +418,12 @@ Deno.test("a callee whose media fails can still accept and receive", async () =>
   assert.equal(t.ctl.snapshot.phase, "incoming");
   assert.match(t.notices[0].text, /in use/);
   t.ctl.accept();
-  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
-  t.recv({
-    type: "signal",
-    callId: "c1",
-    from: "alice",
-    description: { type: "offer", sdp: "o" },
-  });
-  await settle(40);
-  assert.equal(t.signals()[0].description?.type, "answer");
+  assert.deepEqual(t.pc().log, [
+    "addTransceiver:audio",
+    "addTransceiver:video",
+    "setLocal:offer",
+  ]);
+  assert.equal(t.signals()[0].description?.type, "offer");
 });
 
 Deno.test("signals for another call id are ignored", async () => {
@@ -389,7 +454,10 @@ Deno.test("calls that cross: the earlier name accepts the other's call and withd
   t.recv({ type: "accepted", callId: "b->a", peer: "bob", polite: true });
   await settle();
   assert.equal(t.ctl.snapshot.callId, "b->a");
-  assert.deepEqual(t.signals(), [], "the answering side does not offer");
+  // Now the callee, it makes the one offer, on the connection it had.
+  assert.deepEqual(t.signals().map((s) => s.description?.type), ["offer"]);
+  assert.ok(t.signals().every((s) => s.callId === "b->a"));
+  assert.equal(FakePeerConnection.instances.length, 1);
 });
 
 Deno.test("calls that cross: the later name keeps ringing and gets accepted", async () => {
@@ -404,7 +472,7 @@ Deno.test("calls that cross: the later name keeps ringing and gets accepted", as
   t.recv({ type: "accepted", callId: "b->a", peer: "alice", polite: false });
   await settle();
   assert.equal(t.ctl.snapshot.phase, "connecting");
-  assert.equal(t.signals()[0].description?.type, "offer");
+  assert.deepEqual(t.signals(), [], "it answers alice's offer");
 });
 
 Deno.test("calls that cross: when the server answers ours with busy, we take theirs", () => {
@@ -431,13 +499,14 @@ Deno.test("calls that cross: a server that merges them is followed, whatever the
   t.ctl.call("alice");
   await settle();
   const prepared = t.pc();
-  assert.ok(prepared.log.includes("setLocal:offer"));
-  // The server turned both rings into its own call and made us the polite one.
+  // The server turned both rings into its own call and made us the polite
+  // one, the callee's role: we offer, on the connection prepared for it.
   t.recv({ type: "accepted", callId: "merged", peer: "alice", polite: true });
   await settle();
-  assert.ok(prepared.closed, "the prepared offer is dropped");
-  assert.equal(FakePeerConnection.instances.length, 2);
-  assert.deepEqual(t.signals(), [], "no offer crosses the peer's");
+  assert.equal(FakePeerConnection.instances.length, 1);
+  assert.deepEqual(t.signals().map((s) => s.description?.type), ["offer"]);
+  assert.ok(t.signals().every((s) => s.callId === "merged"));
+  // Should alice offer too, the polite side yields and answers hers.
   t.recv({
     type: "signal",
     callId: "merged",
@@ -445,7 +514,11 @@ Deno.test("calls that cross: a server that merges them is followed, whatever the
     description: { type: "offer", sdp: "o" },
   });
   await settle(40);
-  assert.deepEqual(t.signals().map((s) => s.description?.type), ["answer"]);
+  assert.equal(prepared.signalingState, "stable");
+  assert.deepEqual(t.signals().map((s) => s.description?.type), [
+    "offer",
+    "answer",
+  ]);
 });
 
 Deno.test("a second call while busy is refused without touching the first", async () => {
@@ -506,7 +579,7 @@ Deno.test("switching camera replaces the sent track and stops the old one", asyn
   const constraints = t.gum.calls.at(-1)!.video as MediaTrackConstraints;
   assert.deepEqual(constraints.deviceId, { exact: "cam-2" });
   assert.equal(t.ctl.selectedDevice("video"), "cam-2");
-  assert.equal(t.pc().log.filter((l) => l === "setLocal:offer").length, 1);
+  assert.equal(t.pc().log.filter((l) => l.startsWith("setLocal")).length, 1);
 });
 
 Deno.test("screen sharing replaces the camera and stopping it brings the camera back", async () => {
@@ -523,7 +596,7 @@ Deno.test("screen sharing replaces the camera and stopping it brings the camera 
   assert.equal(sender.track, camera);
   assert.ok(screen.stopped);
   assert.equal(t.ctl.snapshot.screenSharing, false);
-  assert.equal(t.pc().log.filter((l) => l === "setLocal:offer").length, 1);
+  assert.equal(t.pc().log.filter((l) => l.startsWith("setLocal")).length, 1);
 });
 
 Deno.test("hanging up while sharing the screen stops the screen too", async () => {

@@ -57,14 +57,14 @@ async function inCall(t = setup(), welcomeExtra = {}) {
     peer: "bob",
     polite: false,
   });
-  await settle();
   t.socket().receive({
     type: "signal",
     callId: "c1",
     from: "bob",
-    description: { type: "answer", sdp: "answer-1" },
+    description: { type: "offer", sdp: "offer-1" },
   });
-  await settle();
+  await settle(40);
+  assert.equal(t.pc().signalingState, "stable");
   t.pc().setIceState("connected");
   assert.equal(call.value.phase, "connected");
   return t;
@@ -241,7 +241,13 @@ Deno.test("a call the server says is active although our 'accepted' was lost wit
     audioOnly: false,
   });
   await settle();
+  // Accept and, behind it, the offer prepared while ringing.
   t.session.calls.accept();
+  assert.ok(
+    t.sent().some((m) =>
+      m.type === "signal" && m.description?.type === "offer"
+    ),
+  );
   t.socket().drop(1006);
   t.clock.tick(1000);
   t.socket().open();
@@ -254,19 +260,15 @@ Deno.test("a call the server says is active although our 'accepted' was lost wit
   }));
   assert.equal(FakePeerConnection.instances.length, 1);
   assert.equal(t.session.calls.claim?.callId, "c9");
-  // The caller's offer, queued by the server, is answered.
+  // The caller's answer, queued by the server, is applied.
   t.socket().receive({
     type: "signal",
     callId: "c9",
     from: "ann",
-    description: { type: "offer", sdp: "offer-1" },
+    description: { type: "answer", sdp: "answer-1" },
   });
   await settle();
-  assert.ok(
-    t.sent().some((m) =>
-      m.type === "signal" && m.description?.type === "answer"
-    ),
-  );
+  assert.equal(FakePeerConnection.instances[0].signalingState, "stable");
   t.session.close();
 });
 

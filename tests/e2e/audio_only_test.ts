@@ -69,7 +69,7 @@ Deno.test({
             );
             assert.deepEqual((await sending(nina)).tracks, ["audio"]);
             await waitForMediaFlow(carl, { audio: true, video: false });
-            // Nina still receives carl's camera on the video line she offered.
+            // Nina still receives carl's camera on the video line he offered.
             await waitForMediaFlow(nina, { audio: true, video: true });
             assert.equal((await inboundStats(carl)).video.framesDecoded, 0);
             await hangUp(nina, carl);

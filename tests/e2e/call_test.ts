@@ -21,10 +21,12 @@ import {
   receivedAudioPower,
   remoteBrightness,
   remoteVideoWidth,
+  ring,
   type User,
   waitForCallState,
   waitForMediaFlow,
   waitForPerson,
+  waitForPrepared,
 } from "./helpers.ts";
 
 /** Tracks and connection captured before hang-up, checked after it. */
@@ -69,6 +71,35 @@ function leftovers(user: User) {
   });
 }
 
+/**
+ * Records the call frames (`accept`, `signal`) the page sends from now on,
+ * by wrapping `WebSocket.prototype.send`.
+ */
+function spyCallFrames(user: User): Promise<void> {
+  return user.page.evaluate(() => {
+    const g = globalThis as { __e2eFrames?: string[] };
+    const frames: string[] = g.__e2eFrames = [];
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data) {
+      const msg = typeof data === "string" ? JSON.parse(data) : {};
+      if (msg.type === "accept") frames.push("accept");
+      if (msg.type === "signal") {
+        frames.push(
+          `signal ${msg.description ? msg.description.type : "candidate"}`,
+        );
+      }
+      return send.call(this, data);
+    };
+  });
+}
+
+/** What {@link spyCallFrames} recorded, in order. */
+function callFramesSent(user: User): Promise<string[]> {
+  return user.page.evaluate(() =>
+    (globalThis as { __e2eFrames?: string[] }).__e2eFrames ?? []
+  );
+}
+
 /** The local track of `kind` that the page is sending, `enabled` and all. */
 function localTrackEnabled(user: User, kind: "audio" | "video") {
   return user.page.evaluate((k) => {
@@ -98,7 +129,28 @@ Deno.test({
             // Focus was in the chat box when the call came in; accepting
             // must move it to the call, not back to the chat (phones scroll).
             await bob.page.focus("#chat-input");
-            await connect(alice, bob);
+            await spyCallFrames(bob);
+            await ring(alice, bob);
+            await waitForPrepared(alice, bob, true);
+            // Bob's offer and candidates are ready, yet none has left.
+            assert.deepEqual(await callFramesSent(bob), []);
+            await bob.page.click("[data-testid=accept-call]");
+            await Promise.all([
+              waitForCallState(alice, "connected"),
+              waitForCallState(bob, "connected"),
+            ]);
+            // Accepting sent them, right behind `accept`.
+            const frames = await callFramesSent(bob);
+            assert.deepEqual(frames.slice(0, 3), [
+              "accept",
+              "signal offer",
+              "signal candidate",
+            ]);
+            assert.equal(
+              frames.filter((f) => f === "signal offer").length,
+              1,
+              frames.join(", "),
+            );
             await bob.page.waitForFunction(() =>
               (document.activeElement as HTMLElement | null)?.dataset
                 .testid === "hangup"

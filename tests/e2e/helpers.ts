@@ -387,26 +387,42 @@ export function remoteVideoWidth(user: User): Promise<number> {
 export { median } from "../../bench/figures.ts";
 
 /**
- * Rings `callee`, waits for what ringing prepares (the caller's offer, the
- * callee's camera), clicks Accept and returns the milliseconds until the
- * caller's remote video presents its first frame. The call is left up.
+ * Waits for what ringing prepares: the callee's camera and its offer (with
+ * `gathered`, its candidates too), which wait for Accept, and the caller's
+ * camera and connection, ready to answer.
+ */
+export async function waitForPrepared(
+  caller: User,
+  callee: User,
+  gathered = false,
+): Promise<void> {
+  await callee.page.waitForFunction((all) => {
+    const pc = (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc;
+    return pc?.localDescription?.type === "offer" &&
+      (!all || pc.iceGatheringState === "complete");
+  }, gathered);
+  for (const user of [caller, callee]) {
+    await user.page.waitForFunction(() =>
+      "__parleyPc" in globalThis &&
+      document.querySelector<HTMLVideoElement>("#local-video")!.videoWidth > 0
+    );
+  }
+}
+
+/**
+ * Rings `callee`, waits for what ringing prepares (the callee's camera and
+ * offer, the caller's camera and connection), clicks Accept and returns the
+ * milliseconds until the caller's remote video presents its first frame.
+ * The call is left up.
  */
 export async function acceptToFirstFrameMs(
   caller: User,
   callee: User,
 ): Promise<number> {
   await ring(caller, callee);
-  // A person takes far longer than this to reach Accept, so wait
-  // for what ringing prepares: the caller's offer and the callee's
-  // camera. Otherwise the first calls would time camera start-up.
-  await caller.page.waitForFunction(() =>
-    (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc
-      ?.localDescription?.type === "offer"
-  );
-  await callee.page.waitForFunction(() =>
-    document.querySelector<HTMLVideoElement>("#local-video")!
-      .videoWidth > 0
-  );
+  // A person takes far longer than this to reach Accept, so wait for what
+  // ringing prepares. Otherwise the first calls would time camera start-up.
+  await waitForPrepared(caller, callee);
   // Timestamp the first frame the caller's remote video presents.
   // Both pages run on this machine, so wall-clock times compare.
   await caller.page.evaluate(() => {

@@ -34,6 +34,7 @@ import {
   type User,
   waitForCallState,
   waitForMediaFlow,
+  waitForPrepared,
 } from "./helpers.ts";
 import { CutProxy } from "./resilience_proxy.ts";
 
@@ -555,21 +556,14 @@ function iceServersSeen(user: User) {
 }
 
 /**
- * Rings, waits for what ringing prepares (the caller's offer with its
- * candidates gathered, the callee's camera: a person takes longer than
- * that to reach Accept), clicks Accept inside the page and returns the ms
- * from that click until both views say connected.
+ * Rings, waits for what ringing prepares (the callee's offer with its
+ * candidates gathered, both cameras: a person takes longer than that to
+ * reach Accept), clicks Accept inside the page and returns the ms from that
+ * click until both views say connected.
  */
 async function timedConnect(caller: User, callee: User): Promise<number> {
   await ring(caller, callee);
-  await caller.page.waitForFunction(() => {
-    const pc = (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc;
-    return pc?.localDescription?.type === "offer" &&
-      pc.iceGatheringState === "complete";
-  });
-  await callee.page.waitForFunction(() =>
-    document.querySelector<HTMLVideoElement>("#local-video")!.videoWidth > 0
-  );
+  await waitForPrepared(caller, callee, true);
   await logStateChanges(caller);
   await logStateChanges(callee);
   const acceptedAt = await callee.page.evaluate(() => {
