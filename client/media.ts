@@ -6,7 +6,6 @@ import type { GetUserMedia, StreamLike } from "./peer.ts";
 
 /** What went wrong when opening media, in terms a person can act on. */
 export type MediaErrorKind =
-  | "no-camera"
   | "no-device"
   | "denied"
   | "in-use"
@@ -16,65 +15,49 @@ export type MediaErrorKind =
 
 /** A media failure with a message written for the person. */
 export class LocalMediaError extends Error {
-  /** The category, for code that reacts differently per cause. */
-  readonly kind: MediaErrorKind;
-  /** The browser's error. */
-  override readonly cause: unknown;
-
-  constructor(kind: MediaErrorKind, message: string, cause?: unknown) {
+  constructor(
+    /** The category, for code that reacts differently per cause. */
+    readonly kind: MediaErrorKind,
+    message: string,
+    /** The browser's error. */
+    override readonly cause?: unknown,
+  ) {
     super(message);
-    this.name = "LocalMediaError";
-    this.kind = kind;
-    this.cause = cause;
   }
 }
 
 const MESSAGES: Record<MediaErrorKind, string> = {
-  "no-camera": "No camera was found, so this is an audio-only call.",
   "no-device": "No microphone or camera was found. Plug one in and try again.",
   "denied":
-    "Camera and microphone access is blocked. Click the camera icon in the address bar (or the lock icon, then Site settings), allow the camera and microphone, and try again.",
+    "Camera and microphone access is blocked: allow it for this site (the camera or lock icon in the address bar) and try again.",
   "in-use":
-    "Your camera or microphone is in use by another app, or could not be started. Close the other app and try again.",
+    "Your camera or microphone is in use by another app or could not start. Close the other app and try again.",
   "insecure": "Camera and microphone only work on a secure (https) page.",
   "unsupported": "This browser cannot open a camera or microphone.",
   "unknown": "Your camera or microphone could not be opened.",
 };
 
-/** The person-facing message for a media error kind. */
-export function mediaErrorMessage(kind: MediaErrorKind): string {
-  return MESSAGES[kind];
-}
+/** The kind of each `DOMException` name `getUserMedia` rejects with. */
+const KINDS: Record<string, MediaErrorKind> = {
+  NotFoundError: "no-device",
+  DevicesNotFoundError: "no-device",
+  OverconstrainedError: "no-device",
+  NotAllowedError: "denied",
+  PermissionDeniedError: "denied",
+  NotReadableError: "in-use",
+  TrackStartError: "in-use",
+  AbortError: "in-use",
+  SecurityError: "insecure",
+  TypeError: "unsupported",
+};
+
+const errorName = (err: unknown) =>
+  (err as { name?: string } | null)?.name ?? "";
 
 /** Maps a `getUserMedia`/`getDisplayMedia` rejection to a named error. */
 export function toMediaError(err: unknown): LocalMediaError {
   if (err instanceof LocalMediaError) return err;
-  const name = (err as { name?: string } | null)?.name ?? "";
-  let kind: MediaErrorKind;
-  switch (name) {
-    case "NotFoundError":
-    case "DevicesNotFoundError":
-    case "OverconstrainedError":
-      kind = "no-device";
-      break;
-    case "NotAllowedError":
-    case "PermissionDeniedError":
-      kind = "denied";
-      break;
-    case "NotReadableError":
-    case "TrackStartError":
-    case "AbortError":
-      kind = "in-use";
-      break;
-    case "SecurityError":
-      kind = "insecure";
-      break;
-    case "TypeError":
-      kind = "unsupported";
-      break;
-    default:
-      kind = "unknown";
-  }
+  const kind = KINDS[errorName(err)] ?? "unknown";
   return new LocalMediaError(kind, MESSAGES[kind], err);
 }
 
@@ -104,9 +87,7 @@ export function trackConstraints(
 }
 
 function isMissing(err: unknown): boolean {
-  const name = (err as { name?: string } | null)?.name;
-  return name === "NotFoundError" || name === "OverconstrainedError" ||
-    name === "DevicesNotFoundError";
+  return KINDS[errorName(err)] === "no-device";
 }
 
 /**

@@ -438,17 +438,6 @@ export function socketUrl(location: Location, room: string): string {
   return `${scheme}//${location.host}/ws${query}`;
 }
 
-/** Room name from a `/r/<room>` path, else the lobby. */
-export function roomFromPath(pathname: string): string {
-  const match = /^\/r\/([^/]+)\/?$/.exec(pathname);
-  if (!match) return "";
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return "";
-  }
-}
-
 // The DOM's handler types are narrower than StreamLike's on purpose (fakes
 // fire plain Events); the shapes match at run time.
 function asStream(p: Promise<MediaStream>): Promise<StreamLike> {
@@ -488,20 +477,20 @@ function sessionStore(): KeyValueStore | null {
 }
 
 /**
- * Starts (once) the browser session for this page. Safe to call from every
- * island's effect; does nothing outside a browser. A name saved by an earlier
- * visit in this tab joins again at once.
+ * Starts (once) the browser session for this page, in `room` ("" for the
+ * lobby; the page's route knows it). Safe to call from every island's
+ * effect; does nothing outside a browser. A name saved by an earlier visit
+ * in this tab joins again at once.
  */
-export function browserSession(room?: string): Session | null {
+export function browserSession(room = ""): Session | null {
   if (current) return current;
   if (typeof document === "undefined" || typeof WebSocket === "undefined") {
     return null;
   }
-  const theRoom = room ?? roomFromPath(location.pathname);
   const media = navigator.mediaDevices;
   current = new Session({
-    room: theRoom,
-    signaling: { url: socketUrl(location, theRoom) },
+    room,
+    signaling: { url: socketUrl(location, room) },
     call: {
       createPeerConnection: (config) =>
         new RTCPeerConnection(config) as unknown as PeerConnectionLike,

@@ -3,7 +3,7 @@
  * ~2.7 KB gzip: a value with `.value` (read and write) and `.peek()`, whose
  * readers are told when it changes. Reading `.value` while a reader is
  * being tracked ({@link track}) subscribes that reader; the islands'
- * binding (`islands/_parts/signals.ts`) tracks each component's render, so
+ * binding (`islands/_parts/hooks.ts`) tracks each component's render, so
  * a component re-renders when a signal it read changes. Writes notify at
  * once; Preact batches the re-renders they cause into one.
  */

@@ -4,7 +4,7 @@
  * module-level values are shared by every request and must stay untouched.
  */
 import { signal } from "./signal.ts";
-import type { CallSnapshot } from "./call.ts";
+import { type CallSnapshot, snapshotOf } from "./call.ts";
 import type { DeviceList } from "./media.ts";
 import type { UserInfo } from "./protocol.ts";
 import type { Quality } from "./quality.ts";
@@ -33,25 +33,7 @@ export interface Notice {
 }
 
 /** The snapshot of a call that is not there. */
-export const IDLE_CALL: CallSnapshot = {
-  phase: "idle",
-  callId: null,
-  peer: null,
-  direction: null,
-  audioOnly: false,
-  endReason: null,
-  endedByMe: false,
-  connectedAt: null,
-  localStream: null,
-  remoteStream: null,
-  remoteVideoActive: false,
-  hasCamera: false,
-  micMuted: false,
-  cameraOff: false,
-  screenSharing: false,
-  screenStream: null,
-  iceState: "new",
-};
+export const IDLE_CALL: CallSnapshot = snapshotOf(null, null);
 
 /** Signaling connection status. */
 export const connection = signal<Connection>("offline");

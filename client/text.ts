@@ -54,7 +54,7 @@ export function endReasonText(
     case "unavailable":
       return `${who} cannot be called right now.`;
     case "interrupted":
-      return `The call with ${who} was interrupted: the connection to the server dropped while it was ringing. Please call again.`;
+      return `The connection to the server dropped while the call with ${who} was ringing. Please call again.`;
     case "not-restored":
       return `The connection to the server was lost and ${who} did not reconnect, so the call ended.`;
     default:

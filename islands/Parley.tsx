@@ -4,7 +4,10 @@
  * components, not islands, so the page loads one island file; they share
  * state through `client/state.ts`.
  */
-import "./_parts/signals.ts";
+/** @jsxRuntime classic */
+/** @jsx h */
+import { h } from "preact";
+import "./_parts/hooks.ts";
 import CallView from "./_parts/CallView.tsx";
 import Chat from "./_parts/Chat.tsx";
 import IncomingCall from "./_parts/IncomingCall.tsx";

@@ -4,8 +4,8 @@
  * island in place. It ships to every page with islands, so it stays as
  * small as it can.
  */
-import { type ComponentType, hydrate } from "preact";
-import { jsx } from "preact/jsx-runtime";
+import { type ComponentType, h, hydrate } from "preact";
+
 import { parseIslandData, type SignalFactory } from "./deserialize.ts";
 import { fakeParent, findEnd } from "./fake_parent.ts";
 
@@ -38,7 +38,7 @@ async function boot(text: string, makeSignal?: SignalFactory): Promise<void> {
     const [name, index] = start.data.slice(PREFIX.length).split(":");
     try {
       const component: ComponentType = modules[names.indexOf(name)].default;
-      const island = jsx(component, props[+index] as Record<string, unknown>);
+      const island = h(component, props[+index] as Record<string, unknown>);
       hydrate(island, fakeParent(start, findEnd(start)!));
     } catch (error) {
       // One broken island must not keep the others from hydrating.

@@ -3,8 +3,10 @@
  * two video elements always exist (empty when there is no call) so their
  * streams can be cleared, and so tests can find them.
  */
-import "./signals.ts";
-import { useEffect, useRef, useState } from "preact/hooks";
+/** @jsxRuntime classic */
+/** @jsx h */
+import { h } from "preact";
+import { useEffect, useRef, useState } from "./hooks.ts";
 import { Icon } from "./Icon.tsx";
 import type { CallSnapshot } from "../../client/call.ts";
 import type { StreamLike } from "../../client/peer.ts";

@@ -2,8 +2,10 @@
  * Room chat. Text is rendered as text nodes only, so a message like
  * `<img src=x onerror=…>` shows those characters and runs nothing.
  */
-import "./signals.ts";
-import { useLayoutEffect, useRef, useState } from "preact/hooks";
+/** @jsxRuntime classic */
+/** @jsx h */
+import { h } from "preact";
+import { useEffect, useRef, useState } from "./hooks.ts";
 import { getSession } from "../../client/session.ts";
 import { chat, me } from "../../client/state.ts";
 import { formatTimeOfDay, isoTime, MAX_CHAT } from "../../client/text.ts";
@@ -17,7 +19,7 @@ export default function Chat() {
   const loggedIn = me.value !== null;
 
   // Follow new messages unless the person scrolled up to read older ones.
-  useLayoutEffect(() => {
+  useEffect(() => {
     const log = logRef.current;
     if (log && stickToBottom.current) log.scrollTop = log.scrollHeight;
   }, [lines]);

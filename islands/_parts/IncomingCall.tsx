@@ -1,9 +1,11 @@
 /**
  * The incoming-call prompt: a modal alert dialog with Accept and Decline.
- * Focus lands on Accept; Escape declines; Tab stays inside the dialog.
+ * Focus lands on Accept; Escape declines; Tab moves between its two buttons.
  */
-import "./signals.ts";
-import { useEffect, useRef } from "preact/hooks";
+/** @jsxRuntime classic */
+/** @jsx h */
+import { h } from "preact";
+import { useEffect, useRef } from "./hooks.ts";
 import { getSession } from "../../client/session.ts";
 import { call } from "../../client/state.ts";
 import { initial } from "../../client/text.ts";
@@ -42,17 +44,10 @@ export default function IncomingCall() {
       ev.preventDefault();
       getSession()?.calls.decline();
     } else if (ev.key === "Tab") {
-      const buttons = dialogRef.current?.querySelectorAll("button");
-      if (!buttons || buttons.length === 0) return;
-      const first = buttons[0];
-      const last = buttons[buttons.length - 1];
-      if (ev.shiftKey && document.activeElement === first) {
-        ev.preventDefault();
-        last.focus();
-      } else if (!ev.shiftKey && document.activeElement === last) {
-        ev.preventDefault();
-        first.focus();
-      }
+      // Two buttons: either way, Tab goes to the other one.
+      const [decline, accept] = dialogRef.current!.querySelectorAll("button");
+      ev.preventDefault();
+      (document.activeElement === decline ? accept : decline).focus();
     }
   };
 

@@ -2,8 +2,10 @@
  * Who I am and how the connection is: the name form before joining, then the
  * name, the connection status, and the live region for notices.
  */
-import "./signals.ts";
-import { useEffect, useState } from "preact/hooks";
+/** @jsxRuntime classic */
+/** @jsx h */
+import { h } from "preact";
+import { useEffect, useState } from "./hooks.ts";
 import { browserSession, getSession } from "../../client/session.ts";
 import {
   connection,

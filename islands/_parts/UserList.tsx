@@ -1,5 +1,8 @@
 /** The people in the room, each with a state and call buttons. */
-import "./signals.ts";
+/** @jsxRuntime classic */
+/** @jsx h */
+import { h } from "preact";
+import "./hooks.ts";
 import { Icon } from "./Icon.tsx";
 import { getSession } from "../../client/session.ts";
 import { call, me, users } from "../../client/state.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { roomFromPath, socketUrl } from "../../client/session.ts";
+import { socketUrl } from "../../client/session.ts";
 import {
   call,
   chat,
@@ -130,7 +130,4 @@ Deno.test("socket URLs follow the page's scheme and carry the room", () => {
     "ws://example.com:8000/ws?room=a%20b",
   );
   assert.equal(socketUrl(loc("https:"), ""), "wss://example.com:8000/ws");
-  assert.equal(roomFromPath("/r/team%201"), "team 1");
-  assert.equal(roomFromPath("/"), "");
-  assert.equal(roomFromPath("/r/%E0%A4%A"), "");
 });
