@@ -81,7 +81,7 @@ export interface RelayRun {
   cpu: CpuUse;
   /** Server-side CPU (A + B + Redis) per delivered message, in µs. */
   serverUsPerMsg: number;
-  /** Redis PUBLISH commands per delivered message (cluster only). */
+  /** Redis XADD commands (inbox entries) per delivered message (cluster only). */
   publishesPerMsg: number | null;
   /** Rooms run by each instance, by lease (cluster only), e.g. [25, 25]. */
   roomsPerOwner: number[] | null;
@@ -234,7 +234,7 @@ export function clusterFigures(result: ClusterBenchResult): Figure[] {
         single.cpu.generator,
         "cores",
       ],
-      ["Redis PUBLISH per msg", cluster.publishesPerMsg ?? 0, null, "calls"],
+      ["Redis XADD per msg", cluster.publishesPerMsg ?? 0, null, "calls"],
     ];
     for (const [name, value, baseline, unit] of rows) {
       figures.push(figure(`${head}: ${name}`, value, unit, { baseline }));
@@ -266,7 +266,7 @@ function stormFigures(storms: StormRun[], users: number): Figure[] {
       baseline: single.settled,
     }),
     figure(
-      `${head}: Redis peak subscriber backlog`,
+      `${head}: Redis peak client output backlog`,
       cluster.peakSubscriberBacklogMB ?? 0,
       "MB",
     ),
@@ -447,10 +447,10 @@ class RedisProbe {
     return infoNumber(info, "used_cpu_user") + infoNumber(info, "used_cpu_sys");
   }
 
-  /** PUBLISH commands served since Redis started. */
+  /** XADD commands (one per inbox entry) served since Redis started. */
   async publishes(): Promise<number> {
     const info = await this.client.info("commandstats");
-    return Number(/cmdstat_publish:calls=(\d+)/.exec(info)?.[1] ?? 0);
+    return Number(/cmdstat_xadd:calls=(\d+)/.exec(info)?.[1] ?? 0);
   }
 
   /** The instance holding each room's lease (null: none). */
@@ -459,11 +459,10 @@ class RedisProbe {
     return this.client.mGet(rooms.map((room) => `parley:room:${room}`));
   }
 
-  /** The largest unsent output (`omem`) Redis holds for a subscriber now. */
+  /** The largest unsent output (`omem`) Redis holds for any client now. */
   async subscriberBacklogBytes(): Promise<number> {
     const list = await this.client.clientList();
-    return list.filter((c) => c.flags.includes("P"))
-      .reduce((most, c) => Math.max(most, Number(c.omem ?? 0)), 0);
+    return list.reduce((most, c) => Math.max(most, Number(c.omem ?? 0)), 0);
   }
 
   /** The current `client-output-buffer-limit` setting, to restore it later. */
@@ -976,7 +975,7 @@ function formatRelayRun(r: RelayRun): string {
     : "";
   const publishes = r.publishesPerMsg === null
     ? ""
-    : `, ${r.publishesPerMsg.toFixed(3)} PUBLISH/msg`;
+    : `, ${r.publishesPerMsg.toFixed(3)} XADD/msg`;
   return `cluster bench ${r.setup.padEnd(7)} ${
     String(r.pairs).padStart(3)
   } pairs (run ${r.round}): ${
@@ -995,9 +994,7 @@ function formatStormRun(s: StormRun): string {
     : `only ${s.settled} settled (stalled)`;
   const backlog = s.peakSubscriberBacklogMB === null
     ? ""
-    : `, Redis subscriber backlog peak ${
-      s.peakSubscriberBacklogMB.toFixed(1)
-    } MB`;
+    : `, Redis client backlog peak ${s.peakSubscriberBacklogMB.toFixed(1)} MB`;
   const closes = Object.entries(s.closedByServer)
     .map(([code, n]) => `${n}× ${code}`).join(", ");
   const closedBy = closes ? `, closed by the server: ${closes}` : "";

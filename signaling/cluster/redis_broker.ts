@@ -1,18 +1,25 @@
 /**
  * The {@linkcode Broker} for self-hosting: Redis.
  *
- * - Inbox: the pub/sub channel `parley:inbox:<instance>`. One payload is
- *   `<sender>\n<JSON array of messages>`: messages queued to one receiver in
- *   the same tick travel in one `PUBLISH`, and every `PUBLISH` goes through
- *   one connection, so Redis keeps them in the order sent.
+ * - Inbox: the stream `parley:inbox:<instance>`, read by its instance with
+ *   blocking `XREAD` on a connection of its own and trimmed as it goes. One
+ *   entry is `<sender>\n<first number>\n<JSON array of messages>`: messages
+ *   queued to one receiver in the same tick travel in one `XADD`, and every
+ *   `XADD` goes through one connection, so Redis keeps them in the order
+ *   sent. A stream, not pub/sub: an instance busy with a burst reads when it
+ *   can (pub/sub would drop it past Redis's output buffer limit, 32 MB by
+ *   default, which a 2,000-user join storm exceeds), and entries added while
+ *   it reconnects wait for it. The numbers let the receiver notice entries
+ *   that never arrived (trimmed past `inboxMaxLength`, or an `XADD` lost with
+ *   its connection) and report the gap.
  * - Liveness: `parley:alive:<instance>`, set with `PX leaseMs`.
  * - Room leases: `parley:room:<room>` holding the owner's id, `PX leaseMs`;
  *   claims and renewals are Lua scripts, so they are atomic.
  *
  * The client is `@redis/client` (node-redis v5): the official Redis client,
  * maintained by Redis; it runs on Deno's Node compatibility layer, pipelines
- * every command issued in one event-loop turn into one socket write,
- * reconnects by itself and resubscribes its channels after a reconnect.
+ * every command issued in one event-loop turn into one socket write, and
+ * reconnects by itself.
  *
  * The Lua scripts read the owner's liveness key, which they compute from a
  * value rather than receive in `KEYS`: fine on one Redis (or a replicated
@@ -40,6 +47,11 @@ export interface RedisBrokerOptions {
   logger?: Logger;
   /** Messages `send` holds while Redis is unreachable; more are dropped. Default 10,000. */
   sendBufferLimit?: number;
+  /**
+   * Entries (batches of messages) an inbox keeps unread before the oldest
+   * are dropped, which the receiver sees as a gap. Default 10,000.
+   */
+  inboxMaxLength?: number;
   /** A command that has not answered after this long rejects. Default 1500 ms. */
   commandTimeoutMs?: number;
   /** How long {@linkcode RedisBroker.connect} waits for Redis. Default 10 s. */
@@ -58,13 +70,16 @@ const BACKOFF_MAX_MS = 2000;
 /** While Redis stays down, say so again at most this often. */
 const DOWN_LOG_EVERY_MS = 60_000;
 /**
- * Characters of messages packed into one PUBLISH. Bounded so that one
- * payload never stalls the connection for long, and a slow subscriber's
- * output buffer on the Redis side grows in small steps.
+ * Characters of messages packed into one stream entry. Bounded so that one
+ * entry never stalls a connection for long.
  */
-const PUBLISH_CHARS = 64 * 1024;
-/** How often messages nobody heard are published again. */
-const UNHEARD_RETRY_MS = 50;
+const ENTRY_CHARS = 64 * 1024;
+/** Pause before reading again after a failed read (Redis away). */
+const READ_RETRY_MS = 100;
+/** How long one blocking read waits before asking again. */
+const READ_BLOCK_MS = 1000;
+/** An inbox nobody writes to for this long (its reader died) expires. */
+const INBOX_TTL_MS = 60_000;
 /** Rooms per renewal script call; keeps one script call short. */
 const RENEW_CHUNK = 1000;
 
@@ -110,7 +125,7 @@ export class RedisBroker implements Broker {
   readonly #log: Logger;
   readonly #bufferLimit: number;
   readonly #timeoutMs: number;
-  /** PUBLISH only: frames, in bursts. */
+  /** XADD only: frames, in bursts. */
   readonly #cmd: Client;
   readonly #sub: Client;
   /**
@@ -123,18 +138,18 @@ export class RedisBroker implements Broker {
   #pending = new Map<InstanceId, string[]>();
   #pendingCount = 0;
   #flushScheduled = false;
-  /** Resolves after the last PUBLISH issued has been answered. */
+  /** Resolves after the last XADD issued has been answered. */
   #lastPublish: Promise<unknown> = Promise.resolve();
   /** Rooms whose lease this instance believes it holds. */
   #held = new Set<string>();
-  /** Messages whose PUBLISH reached no subscriber, per receiver, to retry. */
-  #unheard = new Map<InstanceId, { since: number; messages: Numbered[] }>();
+  readonly #inboxMaxLen: number;
+  /** The read loop, running from `start()` to `close()`. */
+  #reading: Promise<void> | null = null;
   /** Next number per receiver. */
   #seqOut = new Map<InstanceId, number>();
   /** Next number expected per sender. */
   #seqIn = new Map<InstanceId, number>();
   #onGap: ((from: InstanceId) => void) | null = null;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #onMessage: MessageHandler | null = null;
   #closed = false;
   /** When Redis became unreachable; null while healthy. */
@@ -152,6 +167,7 @@ export class RedisBroker implements Broker {
     this.leaseMs = options.leaseMs ?? DEFAULT_TIMINGS.leaseMs;
     this.#log = options.logger ?? (() => {});
     this.#bufferLimit = options.sendBufferLimit ?? 10_000;
+    this.#inboxMaxLen = options.inboxMaxLength ?? 10_000;
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
     this.#cmd = cmd;
     this.#sub = sub;
@@ -215,14 +231,9 @@ export class RedisBroker implements Broker {
     this.#onMessage = onMessage;
     this.#onGap = onGap ?? null;
     try {
-      await this.#timed(
-        this.#sub.subscribe(
-          INBOX + this.self,
-          (payload: string) => this.#receive(payload),
-        ),
-        "subscribe",
-      );
       await this.#markAlive();
+      // A fresh id has an empty inbox: reading from its start misses nothing.
+      this.#reading = this.#readLoop();
     } catch (error) {
       this.#onMessage = null; // so that start can be tried again
       throw error;
@@ -306,9 +317,8 @@ export class RedisBroker implements Broker {
     this.#flush();
     this.#closed = true;
     this.#onMessage = null;
-    clearTimeout(this.#retryTimer);
-    this.#unheard.clear();
     await this.#lastPublish;
+    const reading = this.#reading;
     if (this.#ctl.isReady) {
       // Best effort: others can take our rooms now rather than after leaseMs.
       await Promise.allSettled([
@@ -318,9 +328,11 @@ export class RedisBroker implements Broker {
     }
     this.#held.clear();
     await this.#disconnect();
+    // Its pending read was cut off with the connection: let it see that.
+    await reading;
   }
 
-  /** Hands queued messages to the client: one PUBLISH per receiver and chunk. */
+  /** Hands queued messages to the client: one XADD per receiver and chunk. */
   #flush(): void {
     if (this.#pendingCount === 0 || !this.healthy) return;
     const pending = this.#pending;
@@ -331,23 +343,30 @@ export class RedisBroker implements Broker {
       let seq = this.#seqOut.get(to) ?? 1;
       const numbered = messages.map((m): Numbered => [seq++, m]);
       this.#seqOut.set(to, seq);
-      const unheard = this.#unheard.get(to);
-      // Behind messages nobody heard yet, so the receiver gets them in order.
-      if (unheard) unheard.messages.push(...numbered);
-      else this.#publish(to, numbered);
+      this.#publish(to, numbered);
     }
   }
 
   #publish(to: InstanceId, messages: Numbered[]): void {
+    const key = INBOX + to;
     for (const chunk of chunks(messages)) {
       // Not awaited: the client pipelines. A failure (connection lost
       // mid-flight) loses these messages, as the contract allows; the
       // receiver sees the gap in the numbers.
-      this.#lastPublish = this.#cmd.publish(INBOX + to, this.#payload(chunk))
-        .then((receivers) => {
-          if (receivers === 0) this.#notHeard(to, chunk);
-        }, () => {});
+      this.#lastPublish = this.#cmd.sendCommand([
+        "XADD",
+        key,
+        "MAXLEN",
+        String(this.#inboxMaxLen),
+        "*",
+        "d",
+        this.#payload(chunk),
+      ]).catch(() => {});
     }
+    // A dead receiver's inbox goes away by itself.
+    this.#cmd.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
+      () => {},
+    );
   }
 
   /** `<sender>\n<first number>\n<JSON array of messages>`. */
@@ -358,63 +377,43 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Nobody was subscribed to `to`'s inbox: after Redis restarts, each
-   * subscriber needs a moment to resubscribe, and pub/sub keeps nothing for
-   * it. Held and retried (with what is sent to `to` meanwhile queued behind)
-   * until heard, or dropped once `to` stayed deaf for two leases: then it is
-   * dead, which the router notices on its own.
+   * Reads this instance's inbox stream in order, and trims what was read.
+   * One blocking read at a time on its own connection; while Redis is
+   * away it retries every {@linkcode READ_RETRY_MS}, from where it was (a
+   * Redis that came back empty numbers new entries after the old ones).
    */
-  #notHeard(to: InstanceId, chunk: Numbered[]): void {
-    if (this.#closed) return;
-    let entry = this.#unheard.get(to);
-    if (!entry) {
-      entry = { since: Date.now(), messages: [] };
-      this.#unheard.set(to, entry);
-    }
-    entry.messages.push(...chunk);
-    entry.messages.sort((x, y) => x[0] - y[0]);
-    this.#retryTimer ??= setTimeout(() => {
-      this.#retryTimer = undefined;
-      void this.#retryUnheard();
-    }, UNHEARD_RETRY_MS);
-  }
-
-  async #retryUnheard(): Promise<void> {
-    for (const [to, entry] of [...this.#unheard]) {
-      if (this.#closed) return;
-      if (Date.now() - entry.since > this.leaseMs * 2) {
-        this.#unheard.delete(to);
-        this.#record({
-          event: "store-dropped",
-          to,
-          messages: entry.messages.length,
-        });
+  async #readLoop(): Promise<void> {
+    const key = INBOX + this.self;
+    let last = "0-0";
+    while (!this.#closed) {
+      let reply: unknown;
+      try {
+        reply = await this.#sub.sendCommand([
+          "XREAD",
+          "COUNT",
+          "100",
+          "BLOCK",
+          String(READ_BLOCK_MS),
+          "STREAMS",
+          key,
+          last,
+        ]);
+      } catch {
+        if (this.#closed) return;
+        await new Promise((r) => setTimeout(r, READ_RETRY_MS));
         continue;
       }
-      if (!this.healthy) continue;
-      const messages = entry.messages;
-      entry.messages = [];
-      let sent = 0;
-      try {
-        for (const chunk of chunks(messages)) {
-          const receivers = await this.#timed(
-            this.#cmd.publish(INBOX + to, this.#payload(chunk)),
-            "PUBLISH",
-          );
-          if (receivers === 0) break;
-          sent += chunk.length;
+      if (!Array.isArray(reply)) continue; // the block timed out
+      for (const [, entries] of reply as [string, [string, string[]][]][]) {
+        for (const [id, fields] of entries) {
+          last = id;
+          const at = fields.indexOf("d");
+          if (at >= 0) this.#receive(fields[at + 1]);
         }
-      } catch {
-        // Redis went away again: keep them for the next round.
       }
-      entry.messages = [...messages.slice(sent), ...entry.messages];
-      if (entry.messages.length === 0) this.#unheard.delete(to);
-    }
-    if (this.#unheard.size > 0 && !this.#closed) {
-      this.#retryTimer ??= setTimeout(() => {
-        this.#retryTimer = undefined;
-        void this.#retryUnheard();
-      }, UNHEARD_RETRY_MS);
+      const [ms, seq] = last.split("-");
+      this.#sub.sendCommand(["XTRIM", key, "MINID", `${ms}-${Number(seq) + 1}`])
+        .catch(() => {});
     }
   }
 
@@ -538,7 +537,8 @@ export class RedisBroker implements Broker {
         ? reconnectLoopEnded(client)
         : null;
       try {
-        if (client.isReady) await client.close();
+        // The reader's connection is always mid-read: no point waiting it out.
+        if (client.isReady && client !== this.#sub) await client.close();
         else client.destroy();
       } catch { /* was not open */ }
       await settled;
@@ -551,7 +551,7 @@ type Numbered = [seq: number, message: string];
 
 /**
  * `messages` in runs of consecutive numbers of at most
- * {@linkcode PUBLISH_CHARS} characters.
+ * {@linkcode ENTRY_CHARS} characters.
  */
 function* chunks(messages: Numbered[]): Generator<Numbered[]> {
   let start = 0;
@@ -561,7 +561,7 @@ function* chunks(messages: Numbered[]): Generator<Numbered[]> {
     do chars += messages[end++][1].length; while (
       end < messages.length &&
       messages[end][0] === messages[end - 1][0] + 1 &&
-      chars + messages[end][1].length <= PUBLISH_CHARS
+      chars + messages[end][1].length <= ENTRY_CHARS
     );
     yield messages.slice(start, end);
     start = end;

@@ -124,6 +124,12 @@ export class ClusterRouter implements SocketEvents {
   >();
   /** Peers seen unmarked, and since when. */
   readonly #missing = new Map<InstanceId, number>();
+  /** Per instance, the frame being sent to a run of its sockets. */
+  readonly #runs = new Map<
+    InstanceId,
+    { frame: string; conns: Set<number> }
+  >();
+  #runsScheduled = false;
   #nextRemoteId = FIRST_REMOTE_ID;
   #timer: TimerHandle | null = null;
   #ticking = false;
@@ -376,6 +382,13 @@ export class ClusterRouter implements SocketEvents {
           this.#bus.send(message.conn, message.frame);
         }
         return;
+      case "sendMany":
+        for (const conn of message.conns) {
+          if (this.#routes.get(conn)?.owner === from) {
+            this.#bus.send(conn, message.frame);
+          }
+        }
+        return;
       case "close": {
         const route = this.#routes.get(message.conn);
         if (route?.owner !== from) return;
@@ -467,7 +480,7 @@ export class ClusterRouter implements SocketEvents {
   }
 
   #refuseRemote(to: InstanceId, edgeConn: number): void {
-    this.#broker.send(
+    this.#toInstance(
       to,
       encodeWire({
         kind: "close",
@@ -479,11 +492,10 @@ export class ClusterRouter implements SocketEvents {
   }
 
   #remoteSink(id: ConnectionId, to: InstanceId, edgeConn: number): Sink {
-    const broker = this.#broker;
     return {
-      send: (frame) => broker.send(to, sendWire(edgeConn, frame)),
+      send: (frame) => this.#sendFrame(to, edgeConn, frame),
       close: (code, reason) => {
-        broker.send(
+        this.#toInstance(
           to,
           encodeWire({ kind: "close", conn: edgeConn, code, reason }),
         );
@@ -491,6 +503,50 @@ export class ClusterRouter implements SocketEvents {
         this.#dropRemote(id);
       },
     };
+  }
+
+  /**
+   * Queues `frame` for socket `edgeConn` on instance `to`. The relay sends
+   * one frame object to a whole room in a row (a presence delta, a chat
+   * line): such a run goes to each instance as one message naming all its
+   * sockets, so a room of 1,000 costs one message per instance, not 1,000.
+   */
+  #sendFrame(to: InstanceId, edgeConn: number, frame: string): void {
+    const run = this.#runs.get(to);
+    if (run && run.frame === frame && !run.conns.has(edgeConn)) {
+      run.conns.add(edgeConn);
+      return;
+    }
+    if (run) this.#flushRun(to, run);
+    this.#runs.set(to, { frame, conns: new Set([edgeConn]) });
+    if (!this.#runsScheduled) {
+      this.#runsScheduled = true;
+      queueMicrotask(() => {
+        this.#runsScheduled = false;
+        for (const [peer, pending] of this.#runs) this.#flushRun(peer, pending);
+      });
+    }
+  }
+
+  /** Sends any other message to `to`, behind the frames queued for it. */
+  #toInstance(to: InstanceId, message: string): void {
+    const run = this.#runs.get(to);
+    if (run) this.#flushRun(to, run);
+    this.#broker.send(to, message);
+  }
+
+  #flushRun(to: InstanceId, run: { frame: string; conns: Set<number> }): void {
+    this.#runs.delete(to);
+    this.#broker.send(
+      to,
+      run.conns.size === 1
+        ? sendWire(run.conns.values().next().value!, run.frame)
+        : encodeWire({
+          kind: "sendMany",
+          conns: [...run.conns],
+          frame: run.frame,
+        }),
+    );
   }
 
   #dropRemote(id: ConnectionId): void {

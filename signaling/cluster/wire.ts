@@ -22,6 +22,8 @@ export type WireMessage =
   | { kind: "closed"; conn: number; code: number; wasClean: boolean }
   /** Owner → edge: send this frame on the socket. */
   | { kind: "send"; conn: number; frame: string }
+  /** Owner → edge: send this frame on each of these sockets. */
+  | { kind: "sendMany"; conns: number[]; frame: string }
   /** Owner → edge: close the socket. */
   | { kind: "close"; conn: number; code: number; reason: string }
   /** Either way, once a heartbeat: carries nothing but its place in order. */
@@ -42,6 +44,9 @@ const KIND_TO_TAG = {
 /** Encodes `message` for {@linkcode Broker.send}. */
 export function encodeWire(message: WireMessage): string {
   if (message.kind === "tick") return TICK;
+  if (message.kind === "sendMany") {
+    return `S|${message.conns.join(",")}|${message.frame}`;
+  }
   const head = `${KIND_TO_TAG[message.kind]}|${message.conn}|`;
   switch (message.kind) {
     case "open":
@@ -76,6 +81,7 @@ export function frameWire(conn: number, data: string): string {
  */
 export function decodeWire(text: string): WireMessage | null {
   if (text === TICK) return { kind: "tick" };
+  if (text.startsWith("S|")) return decodeSendMany(text);
   const first = text.indexOf("|");
   const second = first < 0 ? -1 : text.indexOf("|", first + 1);
   if (first !== 1 || second < 0) return null;
@@ -116,4 +122,12 @@ export function decodeWire(text: string): WireMessage | null {
     }
   }
   return null;
+}
+
+function decodeSendMany(text: string): WireMessage | null {
+  const bar = text.indexOf("|", 2);
+  if (bar < 0) return null;
+  const conns = text.slice(2, bar).split(",").map(Number);
+  if (!conns.every((c) => Number.isSafeInteger(c) && c > 0)) return null;
+  return { kind: "sendMany", conns, frame: text.slice(bar + 1) };
 }

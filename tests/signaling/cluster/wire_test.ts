@@ -18,6 +18,7 @@ const samples: WireMessage[] = [
   { kind: "send", conn: 2 ** 40 + 3, frame: '{"type":"x","s":"|"}' },
   { kind: "close", conn: 12, code: 1012, reason: "room moved | reconnect" },
   { kind: "tick" },
+  { kind: "sendMany", conns: [3, 2 ** 40, 7], frame: '{"t":"a|b"}' },
 ];
 
 Deno.test("every wire message decodes to what was encoded", () => {
@@ -57,6 +58,10 @@ Deno.test("text that is not a wire message decodes to null", () => {
       "c|1|x|1",
       "x|1|nocode",
       "x|1|abc|reason",
+      "S|",
+      "S|1,x|{}",
+      "S|1,,2|{}",
+      "S|0|{}",
     ]
   ) {
     assert.equal(decodeWire(text), null, JSON.stringify(text));
