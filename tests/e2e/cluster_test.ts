@@ -17,12 +17,16 @@ import { FailoverProxy } from "../helpers/failover_proxy.ts";
 import { freePort } from "../helpers/ports.ts";
 import { type Redis, startRedis } from "../helpers/redis.ts";
 import {
+  chatAcross,
   closeUsers,
   connect,
   eventually,
   hangUp,
   inboundStats,
+  listedNames,
   openUser,
+  peerConnectionTag,
+  tagPeerConnection,
   type User,
   waitForCallState,
   waitForMediaFlow,
@@ -71,43 +75,6 @@ async function stopCluster(setup: Setup | undefined): Promise<void> {
   setup.toTwo.close();
   await Promise.all([setup.one.kill(), setup.two.kill()]);
   await setup.redis.stop();
-}
-
-/** Names in `user`'s people list. */
-function listedNames(user: User): Promise<string[]> {
-  return user.page.$$eval(
-    "li[data-user]",
-    (items) => items.map((li) => li.getAttribute("data-user") ?? ""),
-  );
-}
-
-/** Sends a chat line from `from` and waits until `to` shows it. */
-async function chatAcross(from: User, to: User, text: string) {
-  await from.page.fill("#chat-input", text);
-  await from.page.click("[data-testid=chat-send]");
-  await to.page.waitForFunction(
-    (t) =>
-      [...document.querySelectorAll("[data-testid=chat-message]")].some((m) =>
-        m.querySelector("[data-testid=chat-text]")?.textContent === t
-      ),
-    text,
-  );
-}
-
-/** Tags the page's peer connection, to tell later whether it is the same one. */
-function tagPeerConnection(user: User, tag: string): Promise<void> {
-  return user.page.evaluate((t) => {
-    const pc = (globalThis as { __parleyPc?: { __e2eTag?: string } })
-      .__parleyPc;
-    if (pc) pc.__e2eTag = t;
-  }, tag);
-}
-
-function peerConnectionTag(user: User): Promise<string | null> {
-  return user.page.evaluate(() =>
-    (globalThis as { __parleyPc?: { __e2eTag?: string } }).__parleyPc
-      ?.__e2eTag ?? null
-  );
 }
 
 /**

@@ -447,3 +447,40 @@ export async function acceptToFirstFrameMs(
   ).then((h) => h.jsonValue() as Promise<number>);
   return firstFrameAt - acceptedAt;
 }
+
+/** Tags the current peer connection, to tell later whether it is the same one. */
+export function tagPeerConnection(user: User, tag: string): Promise<void> {
+  return user.page.evaluate((t) => {
+    const pc = (globalThis as { __parleyPc?: { __e2eTag?: string } })
+      .__parleyPc;
+    if (pc) pc.__e2eTag = t;
+  }, tag);
+}
+
+export function peerConnectionTag(user: User): Promise<string | null> {
+  return user.page.evaluate(() =>
+    (globalThis as { __parleyPc?: { __e2eTag?: string } }).__parleyPc
+      ?.__e2eTag ?? null
+  );
+}
+
+/** Sends a chat line from `from` and waits until `to` shows it. */
+export async function chatAcross(from: User, to: User, text: string) {
+  await from.page.fill("#chat-input", text);
+  await from.page.click("[data-testid=chat-send]");
+  await to.page.waitForFunction(
+    (t) =>
+      [...document.querySelectorAll("[data-testid=chat-message]")].some((m) =>
+        m.querySelector("[data-testid=chat-text]")?.textContent === t
+      ),
+    text,
+  );
+}
+
+/** Names in `user`'s people list. */
+export function listedNames(user: User): Promise<string[]> {
+  return user.page.$$eval(
+    "li[data-user]",
+    (items) => items.map((li) => li.getAttribute("data-user") ?? ""),
+  );
+}

@@ -23,14 +23,18 @@ import { startCoturn } from "../helpers/coturn.ts";
 import { freePort } from "../helpers/ports.ts";
 import { mintTurnCredential } from "../../signaling/turn_credentials.ts";
 import {
+  chatAcross,
   closeUsers,
   connect,
   eventually,
   hangUp,
   inboundStats,
+  listedNames,
   notices,
   openUser,
+  peerConnectionTag,
   ring,
+  tagPeerConnection,
   type User,
   waitForCallState,
   waitForMediaFlow,
@@ -168,45 +172,8 @@ function iceState(user: User): Promise<string | undefined> {
   );
 }
 
-/** Tags the current peer connection, to tell later whether it is the same one. */
-function tagPeerConnection(user: User, tag: string): Promise<void> {
-  return user.page.evaluate((t) => {
-    const pc = (globalThis as { __parleyPc?: { __e2eTag?: string } })
-      .__parleyPc;
-    if (pc) pc.__e2eTag = t;
-  }, tag);
-}
-
-function peerConnectionTag(user: User): Promise<string | null> {
-  return user.page.evaluate(() =>
-    (globalThis as { __parleyPc?: { __e2eTag?: string } }).__parleyPc
-      ?.__e2eTag ?? null
-  );
-}
-
-/** Sends a chat line from `from` and waits until `to` shows it. */
-async function chatAcross(from: User, to: User, text: string) {
-  await from.page.fill("#chat-input", text);
-  await from.page.click("[data-testid=chat-send]");
-  await to.page.waitForFunction(
-    (t) =>
-      [...document.querySelectorAll("[data-testid=chat-message]")].some((m) =>
-        m.querySelector("[data-testid=chat-text]")?.textContent === t
-      ),
-    text,
-  );
-}
-
 async function myName(user: User): Promise<string | null> {
   return await user.page.textContent("[data-testid=my-name]");
-}
-
-/** Names in `user`'s people list. */
-function listedNames(user: User): Promise<string[]> {
-  return user.page.$$eval(
-    "li[data-user]",
-    (items) => items.map((li) => li.getAttribute("data-user") ?? ""),
-  );
 }
 
 /** `candidateType` of the local and remote candidates of the selected pair. */
