@@ -19,6 +19,12 @@ export interface UserInfo {
   state: UserState;
 }
 
+/** A user list entry on the wire: `state` is left out when `available`. */
+export interface WireUser {
+  name: string;
+  state?: UserState;
+}
+
 /** Why a call ended, as the server reports it. */
 export type EndReason =
   | "declined"
@@ -69,7 +75,7 @@ export interface WelcomeMessage {
   name: string;
   renamed: boolean;
   room: string;
-  users: UserInfo[];
+  users: WireUser[];
   iceServers: RTCIceServer[];
   resume: string;
   /** True when the login's `resume` token restored the detached session. */
@@ -89,9 +95,9 @@ export interface WelcomeMessage {
 /** Presence deltas after the welcome snapshot. */
 export interface PresenceMessage {
   type: "presence";
-  joined?: UserInfo[];
+  joined?: WireUser[];
   left?: string[];
-  changed?: UserInfo[];
+  changed?: WireUser[];
 }
 
 /** A chat line, echoed to its sender too. */

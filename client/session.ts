@@ -15,7 +15,7 @@ import { CallController, type CallDeps, type CallSnapshot } from "./call.ts";
 import { refreshDueAt, staleForNewCall } from "./ice_servers.ts";
 import { groupDevices } from "./media.ts";
 import type { PeerConnectionLike, StreamLike } from "./peer.ts";
-import type { ServerMessage, UserInfo } from "./protocol.ts";
+import type { ServerMessage, UserInfo, WireUser } from "./protocol.ts";
 import { sampleQuality } from "./quality_sampler.ts";
 import {
   forgetSession,
@@ -74,6 +74,11 @@ const ACTIVE_PHASES = new Set([
   "connecting",
   "connected",
 ]);
+
+/** A user list entry as the server sends it (`available` left out). */
+function fromWire(u: WireUser): UserInfo {
+  return { name: u.name, state: u.state ?? "available" };
+}
 
 function byName(a: UserInfo, b: UserInfo): number {
   return a.name.localeCompare(b.name);
@@ -263,7 +268,7 @@ export class Session {
         me.value = msg.name;
         pendingName.value = null;
         nameError.value = null;
-        users.value = [...msg.users].sort(byName);
+        users.value = msg.users.map(fromWire).sort(byName);
         connection.value = "connected";
         if (msg.renamed && was !== msg.name) {
           this.notify("info", `That name was taken, so you are “${msg.name}”.`);
@@ -311,16 +316,14 @@ export class Session {
   }
 
   #onPresence(
-    joined: UserInfo[] = [],
+    joined: WireUser[] = [],
     left: string[] = [],
-    changed: UserInfo[] = [],
+    changed: WireUser[] = [],
   ): void {
     const map = new Map(users.value.map((u) => [u.name, u]));
     for (const name of left) map.delete(name);
     for (const u of [...joined, ...changed]) {
-      if (u.name !== me.value) {
-        map.set(u.name, { name: u.name, state: u.state });
-      }
+      if (u.name !== me.value) map.set(u.name, fromWire(u));
     }
     users.value = [...map.values()].sort(byName);
   }

@@ -63,7 +63,7 @@ Deno.test("a sample-client user and a Parley user see each other and chat", () =
   h.tick();
   assert.deepEqual(parley.one(), {
     type: "presence",
-    joined: [{ name: "Tom", state: "available" }],
+    joined: [{ name: "Tom" }],
   });
   assert.deepEqual(tut.one(), { type: "userlist", users: ["Pat", "Tom"] });
   tut.send({ type: "message", text: "hi <Pat>" });
