@@ -8,7 +8,7 @@ import {
   type SignalingStats,
 } from "../../signaling/mod.ts";
 import { needsNet } from "../helpers/permissions.ts";
-import { parleyUser, WsClient } from "./ws_helpers.ts";
+import { acceptedCall, parleyUser, WsClient } from "./ws_helpers.ts";
 
 // --- a strict parser of the Prometheus text format (0.0.4) -----------------
 
@@ -302,11 +302,7 @@ Deno.test({
       const { client: bob } = await parleyUser(url, "bob");
       ann.send({ type: "chat", text: "hello" });
       await bob.next("chat");
-      ann.send({ type: "call", to: "bob" });
-      const { callId } = await ann.next("ringing");
-      await bob.next("incoming");
-      bob.send({ type: "accept", callId });
-      await ann.next("accepted");
+      const callId = await acceptedCall(ann, bob, "bob");
       ann.send({ type: "signal", callId, candidate: null });
       await bob.next("signal");
       const inCall = await scrape();

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { needsNet } from "../helpers/permissions.ts";
 import {
+  acceptedCall,
   type Frame,
   parleyUser,
   RawClient,
@@ -41,11 +42,7 @@ Deno.test({
     try {
       const { client: ann } = await parleyUser(server.url, "ann");
       const bob = await parleyUser(server.url, "bob");
-      ann.send({ type: "call", to: "bob" });
-      const { callId } = await ann.next("ringing");
-      await bob.client.next("incoming");
-      bob.client.send({ type: "accept", callId });
-      await ann.next("accepted");
+      const callId = await acceptedCall(ann, bob.client, "bob");
 
       await bob.client.close(4000);
       // While bob is away, ann's ICE restart offer waits for him.
@@ -173,12 +170,7 @@ Deno.test({
       first.url,
       "bob",
     );
-    ann.send({ type: "call", to: "bob" });
-    const { callId } = await ann.next("ringing");
-    await bob.next("incoming");
-    bob.send({ type: "accept", callId });
-    await ann.next("accepted");
-    await bob.next("accepted");
+    const callId = await acceptedCall(ann, bob, "bob");
 
     await first.close();
     assert.deepEqual(

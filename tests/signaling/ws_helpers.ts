@@ -171,13 +171,26 @@ export async function parleyPair(
 ): Promise<{ caller: WsClient; callee: WsClient; callId: string }> {
   const caller = (await parleyUser(url, a)).client;
   const callee = (await parleyUser(url, b)).client;
-  caller.send({ type: "call", to: b });
+  const callId = await acceptedCall(caller, callee, b);
+  return { caller, callee, callId };
+}
+
+/**
+ * `caller` calls `to` (logged in as `callee`), who accepts; resolves with the
+ * call id once both have been told `accepted`.
+ */
+export async function acceptedCall(
+  caller: WsClient,
+  callee: WsClient,
+  to: string,
+): Promise<string> {
+  caller.send({ type: "call", to });
   const { callId } = await caller.next("ringing");
   await callee.next("incoming");
   callee.send({ type: "accept", callId });
   await caller.next("accepted");
   await callee.next("accepted");
-  return { caller, callee, callId };
+  return callId;
 }
 
 /**

@@ -11,8 +11,10 @@ import type { Broker } from "../../../signaling/cluster/broker.ts";
 import { KvBroker } from "../../../signaling/cluster/kv_broker.ts";
 import { RedisBroker } from "../../../signaling/cluster/redis_broker.ts";
 import { granted } from "../../helpers/permissions.ts";
+import { wrapBroker } from "./wrap_broker.ts";
 import { startRedis } from "../../helpers/redis.ts";
 import {
+  acceptedCall,
   type Frame,
   parleyUser,
   startServer,
@@ -228,11 +230,7 @@ for (const backend of backends) {
     const bobLogin = await parleyUser(b.url, "Bob");
     const bob = bobLogin.client;
     await seeJoin(ann, "Bob");
-    ann.send({ type: "call", to: "Bob" });
-    const { callId } = await ann.next("ringing");
-    await bob.next("incoming");
-    bob.send({ type: "accept", callId });
-    await ann.next("accepted");
+    const callId = await acceptedCall(ann, bob, "Bob");
 
     await bob.close(4000);
     const again = await WsClient.open(a.url, "parley.v1");
@@ -346,11 +344,7 @@ for (const backend of backends) {
     const ann = (await parleyUser(a.url, "Ann")).client;
     const bob = (await parleyUser(b.url, "Bob")).client;
     await seeJoin(ann, "Bob");
-    ann.send({ type: "call", to: "Bob" });
-    const { callId } = await ann.next("ringing");
-    await bob.next("incoming");
-    bob.send({ type: "accept", callId });
-    await bob.next("accepted");
+    const callId = await acceptedCall(ann, bob, "Bob");
 
     await a.close();
     assert.equal((await bob.closed).code, 1012, "told to reconnect");
@@ -383,26 +377,11 @@ for (const backend of backends) {
 
 /** `broker` whose claims answer `ms` late (after taking effect in the store). */
 function slowClaims(broker: Broker, ms: number): Broker {
-  return {
-    get self() {
-      return broker.self;
-    },
-    get leaseMs() {
-      return broker.leaseMs;
-    },
-    get healthy() {
-      return broker.healthy;
-    },
-    start: (onMessage) => broker.start(onMessage),
-    send: (to, message) => broker.send(to, message),
+  return wrapBroker(broker, {
     async claim(room) {
       const owner = await broker.claim(room);
       await new Promise((r) => setTimeout(r, ms));
       return owner;
     },
-    renew: (rooms) => broker.renew(rooms),
-    release: (room) => broker.release(room),
-    alive: (ids) => broker.alive(ids),
-    close: () => broker.close(),
-  };
+  });
 }

@@ -8,11 +8,13 @@
 
 import assert from "node:assert/strict";
 import { createClient } from "@redis/client";
-import type { Broker, GapHandler } from "../../../signaling/cluster/broker.ts";
+import type { GapHandler } from "../../../signaling/cluster/broker.ts";
 import { RedisBroker } from "../../../signaling/cluster/redis_broker.ts";
 import { needsRun } from "../../helpers/permissions.ts";
 import { startRedis } from "../../helpers/redis.ts";
+import { wrapBroker } from "./wrap_broker.ts";
 import {
+  acceptedCall,
   type Frame,
   parleyUser,
   startServer,
@@ -202,27 +204,12 @@ Deno.test({
       leaseMs: LEASE_MS,
     });
     let reportGap: GapHandler = () => {};
-    const brokerB: Broker = {
-      get self() {
-        return real.self;
-      },
-      get leaseMs() {
-        return real.leaseMs;
-      },
-      get healthy() {
-        return real.healthy;
-      },
+    const brokerB = wrapBroker(real, {
       start(onMessage, onGap) {
         reportGap = onGap ?? reportGap;
         return real.start(onMessage, onGap);
       },
-      send: (to, message) => real.send(to, message),
-      claim: (room) => real.claim(room),
-      renew: (rooms) => real.renew(rooms),
-      release: (room) => real.release(room),
-      alive: (ids) => real.alive(ids),
-      close: () => real.close(),
-    };
+    });
     const b = startServer({ presenceTickMs: 10, broker: brokerB });
     const clients: WsClient[] = [];
     try {
@@ -230,11 +217,7 @@ Deno.test({
       const bobLogin = await parleyUser(b.url, "Bob");
       const bob = bobLogin.client;
       clients.push(ann, bob);
-      ann.send({ type: "call", to: "Bob" });
-      const { callId } = await ann.next("ringing");
-      await bob.next("incoming");
-      bob.send({ type: "accept", callId });
-      await ann.next("accepted");
+      const callId = await acceptedCall(ann, bob, "Bob");
 
       reportGap(brokerA.self);
       const closed = await Promise.race([
