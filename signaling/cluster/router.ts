@@ -653,38 +653,50 @@ export class ClusterRouter implements SocketEvents {
    */
   #gapFrom(peer: InstanceId): void {
     this.#gaps++;
-    let forwarded = 0;
-    let remote = 0;
-    for (const [id, route] of [...this.#routes]) {
-      if (route.owner !== peer) continue;
-      this.#routes.delete(id);
-      this.#bus.close(id, ClusterClose.moved, "signaling resync; reconnect");
+    const forwarded = this.#closeForwarded(peer, "signaling resync; reconnect");
+    // The peer is alive: it detaches these sessions now rather than waiting.
+    for (const id of forwarded) {
       this.#broker.send(
         peer,
         encodeWire({ kind: "closed", conn: id, code: 1006, wasClean: false }),
       );
-      forwarded++;
     }
+    let remote = 0;
     for (const [id, entry] of [...this.#remotes]) {
       if (entry.instance !== peer) continue;
       // Detaches the session (1012 is not a goodbye) and closes the socket.
       this.#relay.kick(id, ClusterClose.moved, "signaling resync; reconnect");
       remote++;
     }
-    this.#log({ event: "cluster-resync", peer, forwarded, remote });
+    this.#log({
+      event: "cluster-resync",
+      peer,
+      forwarded: forwarded.length,
+      remote,
+    });
+  }
+
+  /**
+   * Closes (1012) every local socket forwarded to `peer`, so its client
+   * reconnects and resumes; returns their ids.
+   */
+  #closeForwarded(peer: InstanceId, reason: string): ConnectionId[] {
+    const closed: ConnectionId[] = [];
+    for (const [id, route] of [...this.#routes]) {
+      if (route.owner !== peer) continue;
+      this.#routes.delete(id);
+      this.#bus.close(id, ClusterClose.moved, reason);
+      closed.push(id);
+    }
+    return closed;
   }
 
   #peerDied(peer: InstanceId): void {
     this.#missing.delete(peer);
     this.#peersLost++;
-    let forwarded = 0;
+    const forwarded = this.#closeForwarded(peer, "server restart; reconnect")
+      .length;
     let remote = 0;
-    for (const [id, route] of [...this.#routes]) {
-      if (route.owner !== peer) continue;
-      this.#routes.delete(id);
-      this.#bus.close(id, ClusterClose.moved, "server restart; reconnect");
-      forwarded++;
-    }
     for (const [room, owner] of [...this.#owners]) {
       if (owner === peer) this.#owners.delete(room);
     }
