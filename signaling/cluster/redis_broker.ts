@@ -139,7 +139,7 @@ export class RedisBroker implements Broker {
   #pendingCount = 0;
   #flushScheduled = false;
   /** Resolves after the last XADD issued has been answered. */
-  #lastPublish: Promise<unknown> = Promise.resolve();
+  #lastWrite: Promise<unknown> = Promise.resolve();
   /** Rooms whose lease this instance believes it holds. */
   #held = new Set<string>();
   readonly #inboxMaxLen: number;
@@ -190,31 +190,18 @@ export class RedisBroker implements Broker {
     const ctl = makeClient(options.url);
     const broker = new RedisBroker(cmd, sub, ctl, options);
     const limit = options.connectTimeoutMs ?? 10_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `Redis at ${redactUrl(options.url)} did not answer within ${
-                limit / 1000
-              } s: check the URL and that redis-server is running and reachable.`,
-            ),
-          ),
-        limit,
-      );
-    });
     try {
-      await Promise.race([
+      await withTimeout(
         Promise.all([cmd.connect(), sub.connect(), ctl.connect()]),
-        timeout,
-      ]);
+        limit,
+        `Redis at ${redactUrl(options.url)} did not answer within ${
+          limit / 1000
+        } s: check the URL and that redis-server is running and reachable.`,
+      );
     } catch (error) {
       broker.#closed = true;
       await broker.#disconnect();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
     return broker;
   }
@@ -317,7 +304,7 @@ export class RedisBroker implements Broker {
     this.#flush();
     this.#closed = true;
     this.#onMessage = null;
-    await this.#lastPublish;
+    await this.#lastWrite;
     const reading = this.#reading;
     if (this.#ctl.isReady) {
       // Best effort: others can take our rooms now rather than after leaseMs.
@@ -353,7 +340,7 @@ export class RedisBroker implements Broker {
       // Not awaited: the client pipelines. A failure (connection lost
       // mid-flight) loses these messages, as the contract allows; the
       // receiver sees the gap in the numbers.
-      this.#lastPublish = this.#cmd.sendCommand([
+      this.#lastWrite = this.#cmd.sendCommand([
         "XADD",
         key,
         "MAXLEN",
@@ -510,20 +497,12 @@ export class RedisBroker implements Broker {
    * long as the TCP connection looks open.
    */
   #timed<T>(command: Promise<T>, name: string): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `Redis did not answer ${name} within ${this.#timeoutMs} ms; the broker reconnects by itself.`,
-            ),
-          ),
-        this.#timeoutMs,
-      );
-    });
     command.catch(() => {}); // its late rejection is not unhandled
-    return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(
+      command,
+      this.#timeoutMs,
+      `Redis did not answer ${name} within ${this.#timeoutMs} ms; the broker reconnects by itself.`,
+    );
   }
 
   #record(fields: LogRecord): void {
@@ -598,6 +577,19 @@ function reconnectLoopEnded(client: Client): Promise<void> {
     }
     client.on("reconnecting", done);
   });
+}
+
+/** `promise`, or a rejection with `message` if it has not settled in `ms`. */
+function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  message: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function redactUrl(url: string): string {
