@@ -30,6 +30,7 @@
 import { createClient } from "@redis/client";
 import { startRedis } from "../tests/helpers/redis.ts";
 import { type Figure, figure, formatTable, loadAverage } from "./figures.ts";
+import { closeAll, inBatches } from "./sockets.ts";
 
 /** Where the clients' sockets are: two instances on Redis, or one alone. */
 export type Setup = "cluster" | "single";
@@ -571,44 +572,6 @@ class Client {
     await client.next("welcome");
     return client;
   }
-}
-
-/** Runs `make(i)` for i < n, at most `limit` at a time, in order of i. */
-async function inBatches<T>(
-  n: number,
-  limit: number,
-  make: (i: number) => Promise<T>,
-): Promise<T[]> {
-  const out: T[] = [];
-  for (let start = 0; start < n; start += limit) {
-    const end = Math.min(n, start + limit);
-    const batch = Array.from(
-      { length: end - start },
-      (_, k) => make(start + k),
-    );
-    out.push(...await Promise.all(batch));
-  }
-  return out;
-}
-
-/** Closes every socket; gives each at most 3 s to finish closing. */
-async function closeAll(sockets: WebSocket[]): Promise<void> {
-  await Promise.all(sockets.map((ws) =>
-    new Promise<void>((resolve) => {
-      if (ws.readyState === WebSocket.CLOSED) return resolve();
-      const timer = setTimeout(resolve, 3000);
-      ws.onclose = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      ws.onerror = () => {};
-      try {
-        ws.close();
-      } catch {
-        resolve();
-      }
-    })
-  ));
 }
 
 /** Both ends of one call and the frame prefix they send each other. */

@@ -23,6 +23,8 @@
  * Or import {@linkcode runRelayBench}.
  */
 
+import { closeAll, inBatches } from "./sockets.ts";
+
 /** Which relay a measurement ran against. */
 export type RelayKind = "parley" | "minimal";
 
@@ -387,42 +389,6 @@ class SetupClient {
       });
     }
   }
-}
-
-/** Opens `n` things `limit` at a time. */
-async function inBatches<T>(
-  n: number,
-  limit: number,
-  make: (i: number) => Promise<T>,
-): Promise<T[]> {
-  const out: T[] = new Array(n);
-  for (let start = 0; start < n; start += limit) {
-    const batch = [];
-    for (let i = start; i < Math.min(n, start + limit); i++) {
-      batch.push(make(i).then((v) => (out[i] = v)));
-    }
-    await Promise.all(batch);
-  }
-  return out;
-}
-
-async function closeAll(sockets: WebSocket[]): Promise<void> {
-  await Promise.all(sockets.map((ws) =>
-    new Promise<void>((resolve) => {
-      if (ws.readyState === WebSocket.CLOSED) return resolve();
-      const t = setTimeout(resolve, 3000);
-      ws.onclose = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      ws.onerror = () => {};
-      try {
-        ws.close();
-      } catch {
-        resolve();
-      }
-    })
-  ));
 }
 
 /** One side of a pair: its socket and the frame prefix it sends. */
