@@ -132,7 +132,6 @@ export class ClusterRouter implements SocketEvents {
   #runsScheduled = false;
   #nextRemoteId = FIRST_REMOTE_ID;
   #timer: TimerHandle | null = null;
-  #ticking = false;
   #closed = false;
   #lastUnhealthyAt = -Infinity;
   #failures = 0;
@@ -567,9 +566,9 @@ export class ClusterRouter implements SocketEvents {
     }, this.#options.heartbeatMs);
   }
 
+  /** One at a time: the next is scheduled only once this one has settled. */
   async #heartbeat(): Promise<void> {
-    if (this.#ticking || this.#closed) return;
-    this.#ticking = true;
+    if (this.#closed) return;
     try {
       await this.#ready;
       this.#releaseEmptyRooms();
@@ -589,8 +588,6 @@ export class ClusterRouter implements SocketEvents {
           error: errorText(error),
         });
       }
-    } finally {
-      this.#ticking = false;
     }
   }
 
