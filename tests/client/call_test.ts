@@ -3,6 +3,7 @@ import {
   CallController,
   type CallNotice,
   type CallSnapshot,
+  HOLD_VIEW_MS,
 } from "../../client/call.ts";
 import type { PeerConnectionLike } from "../../client/peer.ts";
 import type { ClientMessage, ServerMessage } from "../../client/protocol.ts";
@@ -158,6 +159,50 @@ Deno.test("the caller answers the callee's offer with its tracks on the offered 
   assert.equal(t.pc().log.filter((l) => l === "setLocal:offer").length, 0);
 });
 
+Deno.test("the caller's view stays as it was from accepted until its answer has left", async () => {
+  const t = setup();
+  t.ctl.call("bob");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  await settle();
+  const before = t.snaps.length;
+  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "bob",
+    description: { type: "offer", sdp: "bob-offer" },
+  });
+  t.pc().remoteTrack(new FakeTrack("video"), new FakeStream());
+  assert.equal(t.snaps.length, before, "no redraw before the answer");
+  await settle(40);
+  const answerAt = t.sent.findIndex((m) =>
+    m.type === "signal" && m.description?.type === "answer"
+  );
+  assert.ok(answerAt >= 0, "answered");
+  assert.equal(t.snaps.length, before + 1, "one redraw, after the answer");
+  assert.equal(t.snaps.at(-1)!.phase, "connecting");
+  assert.ok(t.snaps.at(-1)!.remoteStream, "with what came meanwhile");
+  t.pc().setIceState("connected");
+  assert.equal(t.snaps.at(-1)!.phase, "connected", "then redraws as usual");
+});
+
+Deno.test(`a caller whose callee's offer is late redraws after ${HOLD_VIEW_MS} ms anyway`, async () => {
+  const t = setup();
+  t.ctl.call("bob");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  await settle();
+  const before = t.snaps.length;
+  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  t.clock.tick(HOLD_VIEW_MS - 1);
+  assert.equal(t.snaps.length, before);
+  t.clock.tick(1);
+  assert.equal(t.snaps.length, before + 1);
+  assert.equal(t.snaps.at(-1)!.phase, "connecting");
+  // Hanging up meanwhile is drawn at once.
+  t.ctl.hangup();
+  assert.equal(t.snaps.at(-1)!.phase, "ended");
+});
+
 Deno.test("a caller whose callee never offers (an older page) offers itself after 3 s", async () => {
   const t = setup();
   t.ctl.call("bob");
@@ -172,13 +217,14 @@ Deno.test("a caller whose callee never offers (an older page) offers itself afte
   assert.deepEqual(t.signals().map((s) => s.description?.type), ["offer"]);
 });
 
-Deno.test("the peer connection uses the ICE servers from welcome", async () => {
+Deno.test("the peer connection uses the ICE servers from welcome and bundles all media", async () => {
   const t = setup();
   t.ctl.call("bob");
   await settle();
   assert.deepEqual(t.pc().config.iceServers, [
     { urls: "turn:turn.parley.test", username: "u" },
   ]);
+  assert.equal(t.pc().config.bundlePolicy, "max-bundle");
 });
 
 Deno.test("an answer and a working connection make the call connected with a start time", async () => {

@@ -4,6 +4,7 @@
  * held signals, refreshed TURN credentials and quality sampling.
  */
 import assert from "node:assert/strict";
+import { HOLD_VIEW_MS } from "../../client/call.ts";
 import type { ClientMessage } from "../../client/protocol.ts";
 import { relayForced } from "../../client/session.ts";
 import { REPLACED_CLOSE_CODE } from "../../client/signaling.ts";
@@ -225,6 +226,8 @@ Deno.test("a call ringing when the socket dropped keeps ringing after a resume",
     polite: false,
   });
   await settle();
+  // Drawn once bob's offer is answered, or after HOLD_VIEW_MS without one.
+  t.clock.tick(HOLD_VIEW_MS);
   assert.equal(call.value.phase, "connecting");
   t.session.close();
 });
