@@ -83,16 +83,21 @@ export type TutorialMessage =
 /** Any validated client message. */
 export type ClientMessage = ParleyMessage | TutorialMessage;
 
-/** Why a frame was refused. */
-export interface Rejection {
-  reject: ErrorCode;
-  /** More specific than the generic hint, when there is something to say. */
-  detail?: string;
+/**
+ * Why a frame was refused. A class, so that a client's frame carrying its
+ * own `reject` field can never pass for one.
+ */
+export class Rejection {
+  constructor(
+    readonly reject: ErrorCode,
+    /** More specific than the generic hint, when there is something to say. */
+    readonly detail?: string,
+  ) {}
 }
 
 /** Type guard for validation results. */
 export function isRejection(value: unknown): value is Rejection {
-  return typeof value === "object" && value !== null && "reject" in value;
+  return value instanceof Rejection;
 }
 
 const DESCRIPTION_TYPES = new Set(["offer", "answer", "rollback", "pranswer"]);
@@ -107,13 +112,13 @@ export function parseFrame(text: string): Record<string, unknown> | Rejection {
   try {
     value = JSON.parse(text);
   } catch {
-    return { reject: "bad-json" };
+    return new Rejection("bad-json");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return {
-      reject: "bad-json",
-      detail: "Send a JSON object, not an array or a scalar.",
-    };
+    return new Rejection(
+      "bad-json",
+      "Send a JSON object, not an array or a scalar.",
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -162,7 +167,7 @@ export function validateParley(
       return msg as ParleyMessage;
     default:
       return typeof msg.type === "string"
-        ? { reject: "unknown-type" }
+        ? new Rejection("unknown-type")
         : bad("every message needs a string type");
   }
 }
@@ -210,7 +215,7 @@ export function validateTutorial(
         : bad("target must be a user name or null");
     default:
       return typeof msg.type === "string"
-        ? { reject: "unknown-type" }
+        ? new Rejection("unknown-type")
         : bad("every message needs a string type");
   }
 }
@@ -262,7 +267,7 @@ function isShortString(value: unknown, max: number): value is string {
 }
 
 function bad(detail: string): Rejection {
-  return { reject: "bad-message", detail };
+  return new Rejection("bad-message", detail);
 }
 
 /** C0/C1 controls other than tab and newline, which chat keeps. */
@@ -275,13 +280,13 @@ const CHAT_CONTROLS = /[^\P{Cc}\t\n]/gu;
 export function cleanChatText(text: string, max: number): string | Rejection {
   // Code points never outnumber UTF-16 units, so a cheap pre-check bounds the
   // work on oversized input before any regex runs.
-  if (text.length > max * 2) return { reject: "text-too-long" };
+  if (text.length > max * 2) return new Rejection("text-too-long");
   const clean = text.replace(CHAT_CONTROLS, "").trim();
   if (clean.length === 0) {
     return bad("text is empty");
   }
   if (clean.length > max && countCodePoints(clean) > max) {
-    return { reject: "text-too-long" };
+    return new Rejection("text-too-long");
   }
   return clean;
 }

@@ -437,6 +437,19 @@ Deno.test("unknown or missing types answer unknown-type or bad-message and nothi
   assert.equal(errors["bad-message"], 2);
 });
 
+Deno.test("a client's own reject field is data, not a refusal", () => {
+  const h = new Harness();
+  const [ann, bob] = h.users(["ann", "bob"]);
+  const callId = h.acceptedCall(ann, bob, "bob");
+  ann.send({ reject: "made-up", detail: "x" });
+  assert.equal(ann.one().code, "bad-message");
+  ann.send({ type: "signal", callId, candidate: null, reject: "made-up" });
+  assert.equal(bob.one().reject, "made-up");
+  bob.send({ type: "nope", reject: "made-up" });
+  assert.equal(bob.one().code, "unknown-type");
+  assert.equal(h.relay.stats().errors["made-up"], undefined);
+});
+
 Deno.test("error frames carry a code and a message saying what to do", () => {
   const h = new Harness();
   const c = h.connect();
