@@ -22,7 +22,11 @@
  */
 import { watchIce } from "./ice_watch.ts";
 import { openLocalMedia, toMediaError, trackConstraints } from "./media.ts";
-import { Negotiator } from "./negotiation.ts";
+import {
+  foldCandidates,
+  Negotiator,
+  toWireDescription,
+} from "./negotiation.ts";
 import {
   type GetDisplayMedia,
   type GetUserMedia,
@@ -386,6 +390,8 @@ export class CallController {
     // The offer prepared while ringing follows on the same socket before
     // anything re-renders; the server has made the call active by then.
     c.acceptSent = true;
+    const local = c.pc?.localDescription;
+    if (local) c.outbox = foldCandidates(c.outbox, toWireDescription(local));
     this.#flushOutbox(c);
     c.phase = "connecting";
     this.#emit();

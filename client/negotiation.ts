@@ -28,7 +28,9 @@ export interface NegotiatorOptions {
   onError?(err: unknown): void;
 }
 
-function toWireDescription(desc: RTCSessionDescriptionInit): WireDescription {
+export function toWireDescription(
+  desc: RTCSessionDescriptionInit,
+): WireDescription {
   return { type: desc.type as WireDescription["type"], sdp: desc.sdp ?? "" };
 }
 
@@ -40,6 +42,48 @@ function toWireCandidate(candidate: CandidateLike): RTCIceCandidateInit {
     sdpMLineIndex: candidate.sdpMLineIndex,
     usernameFragment: candidate.usernameFragment,
   };
+}
+
+/**
+ * Folds the candidates gathered while an offer was held back into the offer
+ * itself: `outbox` with its offer replaced by `current` (the connection's
+ * local description now, whose SDP lists every candidate gathered so far)
+ * and the candidates it lists dropped. The peer gets one message instead of
+ * one per candidate and can check them all as soon as it has answered.
+ * Returns `outbox` as it is unless it holds exactly one description, an
+ * offer from the same session version as `current`.
+ */
+export function foldCandidates(
+  outbox: SignalPayload[],
+  current: WireDescription | null,
+): SignalPayload[] {
+  const held = outbox[0]?.description;
+  if (held?.type !== "offer" || current?.type !== "offer") return outbox;
+  if (outbox.slice(1).some((p) => p.description)) return outbox;
+  const lines = current.sdp.split("\r\n");
+  if (originLine(held.sdp.split("\r\n")) !== originLine(lines)) return outbox;
+  const listed = new Set(
+    lines.filter((l) => l.startsWith("a=candidate:")).map((l) =>
+      candidateKey(l.slice(2))
+    ),
+  );
+  const rest = outbox.slice(1).filter((p) =>
+    !p.candidate || !listed.has(candidateKey(p.candidate.candidate ?? ""))
+  );
+  return [{ description: current }, ...rest];
+}
+
+function originLine(lines: string[]): string | undefined {
+  return lines.find((line) => line.startsWith("o="));
+}
+
+/**
+ * What identifies a candidate: foundation, component, protocol, priority,
+ * address, port and type. The SDP line and the trickled string differ in
+ * their trailing extensions (Chromium adds `ufrag` only to the latter).
+ */
+function candidateKey(candidate: string): string {
+  return candidate.split(" ", 8).join(" ");
 }
 
 /** Drives offers and answers for one peer connection; see the module doc. */

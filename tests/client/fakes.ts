@@ -332,6 +332,12 @@ export class FakePeerConnection implements PeerConnectionLike {
 
   /** The local ICE agent found a candidate. */
   gather(candidate: string): void {
+    // As in browsers, the local description lists what has been gathered.
+    const local = this.localDescription;
+    if (local?.sdp !== undefined) {
+      const sdp = local.sdp.endsWith("\r\n") ? local.sdp : `${local.sdp}\r\n`;
+      this.localDescription = { ...local, sdp: `${sdp}a=${candidate}\r\n` };
+    }
     this.onicecandidate?.({
       candidate: { candidate, sdpMid: "0", sdpMLineIndex: 0 },
     });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Negotiator } from "../../client/negotiation.ts";
-import type { SignalPayload } from "../../client/protocol.ts";
+import { foldCandidates, Negotiator } from "../../client/negotiation.ts";
+import type { SignalPayload, WireDescription } from "../../client/protocol.ts";
 import { FakePeerConnection, FakeTrack, settle } from "./fakes.ts";
 
 function setup(polite: boolean, beforeAnswer?: () => void) {
@@ -166,4 +166,48 @@ Deno.test("a detached negotiator sends nothing more", async () => {
   await negotiator.handle({ description: offer });
   assert.deepEqual(sent, []);
   assert.equal(pc.remoteDescription, null);
+});
+
+const HELD_OFFER = "v=0\r\no=- 42 2 IN IP4 127.0.0.1\r\nm=audio 9\r\n";
+const held = (candidate: string): SignalPayload => ({
+  candidate: { candidate, sdpMid: "0", sdpMLineIndex: 0 },
+});
+
+Deno.test("foldCandidates sends the offer as it is now and drops the candidates it lists", () => {
+  const now = {
+    type: "offer" as const,
+    // Chromium lists `ufrag` in a trickled candidate, not in the SDP.
+    sdp:
+      `${HELD_OFFER}a=candidate:1 1 udp 9 10.0.0.1 5000 typ host generation 0\r\n`,
+  };
+  const outbox: SignalPayload[] = [
+    { description: { type: "offer", sdp: HELD_OFFER } },
+    held("candidate:1 1 udp 9 10.0.0.1 5000 typ host generation 0 ufrag x3"),
+    held("candidate:2 1 udp 5 203.0.113.9 6000 typ relay"),
+  ];
+  assert.deepEqual(foldCandidates(outbox, now), [
+    { description: now },
+    held("candidate:2 1 udp 5 203.0.113.9 6000 typ relay"),
+  ]);
+});
+
+Deno.test("foldCandidates leaves the outbox alone unless it holds one offer of the same session version", () => {
+  const offer: SignalPayload = {
+    description: { type: "offer", sdp: HELD_OFFER },
+  };
+  const newer = {
+    type: "offer" as const,
+    sdp: HELD_OFFER.replace("42 2", "42 3") + "a=candidate:1\r\n",
+  };
+  const listed = held("candidate:1");
+  const same = { type: "offer" as const, sdp: HELD_OFFER };
+  const cases: [SignalPayload[], WireDescription | null][] = [
+    [[offer, listed], newer],
+    [[offer, listed, offer], same],
+    [[listed], same],
+    [[offer, listed], null],
+  ];
+  for (const [outbox, now] of cases) {
+    assert.equal(foldCandidates(outbox, now), outbox);
+  }
 });

@@ -421,8 +421,9 @@ export async function acceptToFirstFrameMs(
 ): Promise<number> {
   await ring(caller, callee);
   // A person takes far longer than this to reach Accept, so wait for what
-  // ringing prepares. Otherwise the first calls would time camera start-up.
-  await waitForPrepared(caller, callee);
+  // ringing prepares, candidates included. Otherwise the first calls would
+  // time camera start-up.
+  await waitForPrepared(caller, callee, true);
   // Timestamp the first frame the caller's remote video presents.
   // Both pages run on this machine, so wall-clock times compare.
   await caller.page.evaluate(() => {
