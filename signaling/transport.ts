@@ -191,13 +191,20 @@ export class Transport {
     const maxBuffered = this.#config.maxBufferedBytes;
     const relay = this.#relay;
     let dropping = false;
+    // bufferedAmount is a call into the runtime; the queue can only have
+    // grown by what we sent since we last asked, so ask only once that
+    // bound passes the limit. 3 bytes of UTF-8 per UTF-16 unit at most.
+    let bufferedAtMost = 0;
     return {
       send(frame) {
         if (socket.readyState !== WebSocket.OPEN) return;
         // A peer that stopped reading would otherwise grow our memory without
         // bound. Its close handshake cannot complete either, so the relay
         // forgets it now; deferred, as we may be inside a fan-out loop.
-        if (socket.bufferedAmount > maxBuffered) {
+        if (
+          bufferedAtMost > maxBuffered &&
+          (bufferedAtMost = socket.bufferedAmount) > maxBuffered
+        ) {
           if (!dropping) {
             dropping = true;
             queueMicrotask(() =>
@@ -206,6 +213,7 @@ export class Transport {
           }
           return;
         }
+        bufferedAtMost += frame.length * 3;
         try {
           socket.send(frame);
         } catch {
