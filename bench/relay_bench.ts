@@ -19,7 +19,7 @@
  *
  * Run alone: deno run -A bench/relay_bench.ts [--pairs=50,500] [--rounds=2]
  *   [--measure-ms=5000] [--idle=5000] [--storm=1000,2000]
- *   [--logins=10000] [--room-size=10] [--quick]
+ *   [--logins=10000] [--room-size=10] [--cpu-prof=<dir>] [--quick]
  * Or import {@linkcode runRelayBench}.
  */
 
@@ -56,6 +56,12 @@ export interface RelayBenchOptions {
   roomSize?: number;
   /** Logins in progress at once (connect → login → `welcome`). */
   loginConcurrency?: number;
+  /**
+   * Where to write a V8 CPU profile of each Parley server in the throughput
+   * runs (`parley-<P>pairs-run<k>.cpuprofile`); `null` for none. The minimal
+   * relay gets none: SIGTERM kills it before V8 can write one.
+   */
+  cpuProfDir?: string | null;
   /** Progress lines; silent by default. */
   log?: (line: string) => void;
 }
@@ -160,6 +166,7 @@ const DEFAULTS: Required<Omit<RelayBenchOptions, "log">> = {
   roomLogins: 10_000,
   roomSize: 10,
   loginConcurrency: 200,
+  cpuProfDir: null,
 };
 
 /** Hard caps so a typo cannot open 10^6 sockets. */
@@ -194,6 +201,9 @@ export async function runRelayBench(
         const result = await withServer(
           relay,
           (server) => measureThroughput(server, relay, pairs, round, o),
+          relay === "parley" && o.cpuProfDir
+            ? { dir: o.cpuProfDir, name: `parley-${pairs}pairs-run${round}` }
+            : undefined,
         );
         log(formatThroughput(result));
         throughput.push(result);
@@ -301,13 +311,22 @@ interface ServerProcess {
 async function withServer<T>(
   relay: RelayKind,
   fn: (server: ServerProcess) => Promise<T>,
+  profile?: { dir: string; name: string },
 ): Promise<T> {
   const script = new URL(
     relay === "parley" ? "./parley_server.ts" : "./minimal_relay.ts",
     import.meta.url,
   );
+  const flags = ["--allow-net=127.0.0.1"];
+  if (profile) {
+    flags.push(
+      "--cpu-prof",
+      `--cpu-prof-dir=${profile.dir}`,
+      `--cpu-prof-name=${profile.name}.cpuprofile`,
+    );
+  }
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net=127.0.0.1", script.pathname, "0"],
+    args: ["run", ...flags, script.pathname, "0"],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -780,6 +799,7 @@ if (import.meta.main) {
       ? 2000
       : undefined,
     roomSize: arg("room-size") ? Number(arg("room-size")) : undefined,
+    cpuProfDir: arg("cpu-prof"),
     log: console.log,
   });
   for (const r of result.ratios) {
