@@ -6,13 +6,18 @@
  * `ended` (shows why) → `idle` (after {@link CallController.dismiss} or the
  * next call).
  *
- * Speed without leaking SDP: the callee makes the first offer. While the
- * prompt shows it opens its media and builds the peer connection (offer +
- * candidates), but every `signal` waits in an outbox until the person
- * clicks Accept; then `accept` and, right behind it on the same socket, the
- * offer and candidates leave at once. The caller opens its media and its
- * connection while ringing and adds its tracks to the offered transceivers
- * just before answering, so there is exactly one offer/answer round.
+ * Speed without leaking SDP: the caller makes the offer while it rings
+ * (media, connection, tracks, candidates), but every `signal` waits in an
+ * outbox until `accepted`; then the offer leaves at once, listing the
+ * candidates gathered meanwhile. The callee opens its media and its
+ * connection while the prompt shows, adds its tracks to the offered
+ * transceivers and answers, so there is exactly one offer/answer round, and
+ * nothing of the callee (not even its address) reaches the caller before
+ * Accept. The answerer sets up its video sender when it answers, before
+ * the connection is up, so its first camera frame after that is sent; the
+ * offerer's sender only starts once the answer is applied, which costs a
+ * frame (50 ms at 20 fps). So the callee's picture, the one the caller
+ * waits for, comes first.
  *
  * Surviving the signaling socket: media is peer-to-peer, so a call is never
  * torn down because the socket blinked. Signals made meanwhile wait in the
@@ -143,7 +148,7 @@ interface ActiveCall {
   restoring?: boolean;
   /** We sent `accept`: our signals may follow it. */
   acceptSent?: boolean;
-  /** The callee is polite and makes the first offer. */
+  /** The callee is polite (it yields when offers cross). */
   polite: boolean;
   pc?: PeerConnectionLike | null;
   negotiator?: Negotiator | null;
@@ -166,14 +171,14 @@ interface ActiveCall {
   /** Gives the video sender its full size back (see `video_start.ts`). */
   restoreVideo?: Promise<(() => Promise<void>) | null> | null;
   restoreTimer?: number | undefined;
-  /** The caller's fallback offer when the callee's does not come. */
+  /** The callee's fallback offer when the caller's does not come. */
   offerTimer?: number | undefined;
   /**
-   * Set while the caller keeps its view as it was, from `accepted` until its
-   * answer is sent (or {@link HOLD_VIEW_MS}): the callee's offer is right
-   * behind `accepted` on the socket, and redrawing in between kept
-   * Chromium's main thread from it for about 40 ms, a quarter of the time
-   * from Accept to the first frame.
+   * Set while the callee keeps its view as it was, from Accept until its
+   * answer is sent (or {@link HOLD_VIEW_MS}): the caller's offer comes right
+   * after the server's `accepted`, and redrawing meanwhile kept Chromium's
+   * main thread from it for about 40 ms, a quarter of the time from Accept
+   * to the first frame.
    */
   holdViewTimer?: number | undefined;
 }
@@ -186,10 +191,10 @@ interface EndedCall {
   byMe: boolean;
 }
 
-/** How long the caller waits for the callee's offer before offering. */
-const OFFER_WAIT_MS = 3_000;
+/** How long the callee waits for the caller's offer before offering. */
+export const OFFER_WAIT_MS = 3_000;
 
-/** The longest the caller's view stays still after `accepted`. */
+/** The longest the callee's view stays still after Accept. */
 export const HOLD_VIEW_MS = 250;
 
 const CALL_ERRORS = new Set([
@@ -372,10 +377,8 @@ export class CallController {
       return false;
     }
     const c = this.#newCall(peer, "outgoing", audioOnly, null);
-    // Ready to answer the callee's offer the moment it comes.
-    c.media.then((stream) => {
-      if (this.#c === c && stream) this.#ensurePc(c);
-    });
+    // The outbox holds the offer until the callee accepts.
+    this.#prepareOffer(c);
     return true;
   }
 
@@ -387,13 +390,14 @@ export class CallController {
       this.#notice("error", "Not connected to the server; try again shortly.");
       return;
     }
-    // The offer prepared while ringing follows on the same socket before
-    // anything re-renders; the server has made the call active by then.
     c.acceptSent = true;
-    const local = c.pc?.localDescription;
-    if (local) c.outbox = foldCandidates(c.outbox, toWireDescription(local));
-    this.#flushOutbox(c);
     c.phase = "connecting";
+    c.holdViewTimer = this.#timers.setTimeout(
+      () => this.#releaseView(c),
+      HOLD_VIEW_MS,
+    );
+    this.#waitForOffer(c);
+    this.#flushOutbox(c);
     this.#emit();
   }
 
@@ -622,7 +626,7 @@ export class CallController {
   #onIncoming(callId: string, from: string, audioOnly: boolean): void {
     const c = this.#c;
     if (!c) {
-      this.#prepareOffer(this.#newCall(from, "incoming", audioOnly, callId));
+      this.#prepareAnswer(this.#newCall(from, "incoming", audioOnly, callId));
       return;
     }
     if (c.peer === from && c.direction === "outgoing" && !c.accepted) {
@@ -652,7 +656,8 @@ export class CallController {
 
   /**
    * Takes the peer's ringing call instead of ours, accepting it: as its
-   * callee we make the offer.
+   * callee we answer the peer's offer, and the one we made for our own call
+   * is dropped (being polite, we roll it back when theirs comes).
    */
   #switchToIncoming(c: ActiveCall): void {
     c.callId = c.glareIncoming!;
@@ -660,9 +665,11 @@ export class CallController {
     c.direction = "incoming";
     c.acceptSent = true;
     c.phase = "connecting";
+    c.outbox = [];
     this.#setPolite(c, true);
     this.#deps.send({ type: "accept", callId: c.callId! });
-    this.#prepareOffer(c);
+    this.#prepareAnswer(c);
+    this.#waitForOffer(c);
     this.#emit();
   }
 
@@ -683,23 +690,13 @@ export class CallController {
     c.phase = "connecting";
     this.#setPolite(c, polite);
     if (polite) {
-      // Normally prepared while ringing; a server that merged crossing
-      // calls may make either side the callee.
-      this.#prepareOffer(c);
-    } else {
+      // We answer; the caller's offer follows `accepted`.
       this.#ensurePc(c);
-      c.holdViewTimer = this.#timers.setTimeout(
-        () => this.#releaseView(c),
-        HOLD_VIEW_MS,
-      );
-      // The callee's offer follows `accepted`. Should it never come (a
-      // page from before callees offered, or an offer lost with a socket),
-      // offer ourselves: perfect negotiation settles any crossing.
-      c.offerTimer = this.#timers.setTimeout(() => {
-        if (this.#c === c && !c.pc?.remoteDescription) {
-          this.#addLocalTracks(c);
-        }
-      }, OFFER_WAIT_MS);
+      this.#waitForOffer(c);
+    } else {
+      // Normally made while ringing; a server that merged crossing calls
+      // may make either side the caller.
+      this.#prepareOffer(c);
     }
     this.#flushOutbox(c);
     this.#emit();
@@ -831,13 +828,34 @@ export class CallController {
     }
   }
 
-  /** The callee's side: media, connection, tracks; the offer follows. */
+  /** The caller's side: media, connection, tracks; the offer follows. */
   #prepareOffer(c: ActiveCall): void {
     c.media.then(() => {
       if (this.#c !== c) return;
       this.#ensurePc(c);
       this.#addLocalTracks(c);
     });
+  }
+
+  /** The callee's side while it rings: media and a connection, no offer. */
+  #prepareAnswer(c: ActiveCall): void {
+    c.media.then(() => {
+      if (this.#c === c) this.#ensurePc(c);
+    });
+  }
+
+  /**
+   * Should the caller's offer never come (a page from before callers
+   * offered, or an offer lost with a socket), the callee offers itself:
+   * perfect negotiation settles any crossing.
+   */
+  #waitForOffer(c: ActiveCall): void {
+    if (c.offerTimer !== undefined) return;
+    c.offerTimer = this.#timers.setTimeout(() => {
+      if (this.#c !== c || c.pc?.remoteDescription) return;
+      this.#ensurePc(c);
+      this.#addLocalTracks(c);
+    }, OFFER_WAIT_MS);
   }
 
   #setPolite(c: ActiveCall, polite: boolean): void {
@@ -970,6 +988,10 @@ export class CallController {
 
   #flushOutbox(c: ActiveCall): void {
     if (!c.callId || c.restoring) return;
+    // An offer held back goes as the description is now, with the
+    // candidates gathered meanwhile in it.
+    const local = c.pc?.localDescription;
+    if (local) c.outbox = foldCandidates(c.outbox, toWireDescription(local));
     while (c.outbox.length > 0) {
       const payload = c.outbox[0];
       if (!this.#deps.send({ type: "signal", callId: c.callId, ...payload })) {

@@ -4,6 +4,7 @@ import {
   type CallNotice,
   type CallSnapshot,
   HOLD_VIEW_MS,
+  OFFER_WAIT_MS,
 } from "../../client/call.ts";
 import type { PeerConnectionLike } from "../../client/peer.ts";
 import type { ClientMessage, ServerMessage } from "../../client/protocol.ts";
@@ -79,7 +80,7 @@ function setup(options: SetupOptions = {}) {
   };
 }
 
-/** Drives a caller through ring → accepted → bob's offer → answer → connected. */
+/** Drives a caller through ring → accepted → its offer → bob's answer → connected. */
 async function connectedCaller(options: SetupOptions = {}) {
   const t = setup(options);
   t.ctl.call("bob");
@@ -90,7 +91,7 @@ async function connectedCaller(options: SetupOptions = {}) {
     type: "signal",
     callId: "c1",
     from: "bob",
-    description: { type: "offer", sdp: "bob-offer" },
+    description: { type: "answer", sdp: "bob-answer" },
   });
   await settle(40);
   t.pc().remoteTrack(
@@ -101,43 +102,71 @@ async function connectedCaller(options: SetupOptions = {}) {
   return t;
 }
 
-Deno.test("the caller rings with media and a connection ready, and makes no offer of its own", async () => {
+Deno.test("the caller makes its offer while it rings and sends none of it before accepted", async () => {
   const t = setup();
   assert.equal(t.ctl.call("bob"), true);
   assert.deepEqual(t.sent, [{ type: "call", to: "bob", audioOnly: false }]);
   assert.equal(t.ctl.snapshot.phase, "outgoing");
   t.recv({ type: "ringing", callId: "c1", to: "bob" });
   await settle();
-  // Media and the connection were prepared while ringing…
-  assert.equal(t.gum.calls.length, 1);
-  assert.deepEqual(t.pc().log, [], "no tracks yet, so no offer");
-  // …and nothing was sent.
-  assert.deepEqual(t.signals(), []);
+  assert.equal(t.gum.calls.length, 1, "media opens while ringing");
+  assert.deepEqual(t.pc().log, [
+    "addTrack:audio",
+    "addTrack:video",
+    "setLocal:offer",
+  ]);
+  t.pc().gather("candidate:1 1 udp 9 192.0.2.1 5000 typ host");
+  t.pc().gather("candidate:2 1 udp 9 192.0.2.1 5001 typ host");
+  assert.deepEqual(t.signals(), [], "nothing leaves while it rings");
   assert.equal(t.ctl.snapshot.callId, "c1");
   t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
-  await settle();
-  assert.deepEqual(t.signals(), [], "the callee offers, not the caller");
+  // The offer leaves on accepted as the description is now, listing the
+  // candidates gathered meanwhile, so they are not sent on their own.
+  const signals = t.signals();
+  assert.equal(signals.length, 1);
+  assert.equal(signals[0].description?.type, "offer");
+  assert.match(
+    signals[0].description!.sdp,
+    /\r\na=candidate:1 .*\r\na=candidate:2 .*\r\n$/,
+  );
+  assert.equal(signals[0].callId, "c1");
   assert.equal(t.ctl.snapshot.phase, "connecting");
-  assert.equal(FakePeerConnection.instances.length, 1);
-});
-
-Deno.test("the caller answers the callee's offer with its tracks on the offered lines, candidates after", async () => {
-  const t = setup();
-  t.ctl.call("bob");
-  t.recv({ type: "ringing", callId: "c1", to: "bob" });
-  await settle();
-  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  t.pc().gather("candidate:3 1 udp 9 192.0.2.1 5002 typ host");
+  assert.match(t.signals().at(-1)!.candidate!.candidate!, /^candidate:3 /);
   t.recv({
     type: "signal",
     callId: "c1",
     from: "bob",
-    description: { type: "offer", sdp: "bob-offer" },
+    description: { type: "answer", sdp: "bob-answer" },
+  });
+  await settle();
+  assert.equal(t.pc().log.at(-1), "setRemote:answer");
+  assert.equal(t.pc().signalingState, "stable");
+  assert.equal(FakePeerConnection.instances.length, 1);
+});
+
+Deno.test("the callee readies media and a connection while the prompt shows, and answers the caller's offer with its tracks on the offered lines", async () => {
+  const t = setup({ me: "bob" });
+  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
+  assert.equal(t.ctl.snapshot.phase, "incoming");
+  assert.equal(t.ctl.snapshot.peer, "alice");
+  await settle();
+  assert.equal(t.gum.calls.length, 1, "media opens while ringing");
+  assert.deepEqual(t.pc().log, [], "no tracks yet, so no offer");
+  t.ctl.accept();
+  assert.deepEqual(t.sent, [{ type: "accept", callId: "c1" }]);
+  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "alice",
+    description: { type: "offer", sdp: "alice-offer" },
   });
   t.recv({
     type: "signal",
     callId: "c1",
-    from: "bob",
-    candidate: { candidate: "bob-1", sdpMid: "0" },
+    from: "alice",
+    candidate: { candidate: "alice-1", sdpMid: "0" },
   });
   await settle(40);
   t.pc().gather("cand-1");
@@ -146,7 +175,7 @@ Deno.test("the caller answers the callee's offer with its tracks on the offered 
     "addTrack:audio",
     "addTrack:video",
     "setLocal:answer",
-    "candidate:bob-1",
+    "candidate:alice-1",
   ]);
   const signals = t.signals();
   assert.equal(signals.length, 2);
@@ -159,26 +188,23 @@ Deno.test("the caller answers the callee's offer with its tracks on the offered 
   assert.equal(t.pc().log.filter((l) => l === "setLocal:offer").length, 0);
 });
 
-Deno.test("the caller's view stays as it was from accepted until its answer has left", async () => {
-  const t = setup();
-  t.ctl.call("bob");
-  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+Deno.test("the callee's view stays as it was from Accept until its answer has left", async () => {
+  const t = setup({ me: "bob" });
+  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
   await settle();
   const before = t.snaps.length;
-  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  t.ctl.accept();
+  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
   t.recv({
     type: "signal",
     callId: "c1",
-    from: "bob",
-    description: { type: "offer", sdp: "bob-offer" },
+    from: "alice",
+    description: { type: "offer", sdp: "alice-offer" },
   });
   t.pc().remoteTrack(new FakeTrack("video"), new FakeStream());
   assert.equal(t.snaps.length, before, "no redraw before the answer");
   await settle(40);
-  const answerAt = t.sent.findIndex((m) =>
-    m.type === "signal" && m.description?.type === "answer"
-  );
-  assert.ok(answerAt >= 0, "answered");
+  assert.ok(t.signals().some((m) => m.description?.type === "answer"));
   assert.equal(t.snaps.length, before + 1, "one redraw, after the answer");
   assert.equal(t.snaps.at(-1)!.phase, "connecting");
   assert.ok(t.snaps.at(-1)!.remoteStream, "with what came meanwhile");
@@ -186,13 +212,12 @@ Deno.test("the caller's view stays as it was from accepted until its answer has 
   assert.equal(t.snaps.at(-1)!.phase, "connected", "then redraws as usual");
 });
 
-Deno.test(`a caller whose callee's offer is late redraws after ${HOLD_VIEW_MS} ms anyway`, async () => {
-  const t = setup();
-  t.ctl.call("bob");
-  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+Deno.test(`a callee whose caller's offer is late redraws ${HOLD_VIEW_MS} ms after Accept anyway`, async () => {
+  const t = setup({ me: "bob" });
+  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
   await settle();
   const before = t.snaps.length;
-  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  t.ctl.accept();
   t.clock.tick(HOLD_VIEW_MS - 1);
   assert.equal(t.snaps.length, before);
   t.clock.tick(1);
@@ -203,13 +228,13 @@ Deno.test(`a caller whose callee's offer is late redraws after ${HOLD_VIEW_MS} m
   assert.equal(t.snaps.at(-1)!.phase, "ended");
 });
 
-Deno.test("a caller whose callee never offers (an older page) offers itself after 3 s", async () => {
-  const t = setup();
-  t.ctl.call("bob");
-  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+Deno.test("a callee whose caller never offers (an older page) offers itself after 3 s", async () => {
+  const t = setup({ me: "bob" });
+  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
   await settle();
-  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
-  t.clock.tick(2_900);
+  t.ctl.accept();
+  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
+  t.clock.tick(OFFER_WAIT_MS - 100);
   await settle();
   assert.deepEqual(t.signals(), []);
   t.clock.tick(200);
@@ -238,60 +263,35 @@ Deno.test("an answer and a working connection make the call connected with a sta
   assert.equal(t.exposed(), t.pc());
 });
 
-Deno.test("the callee prepares its offer while the prompt shows and sends none of it before Accept", async () => {
-  const t = setup({ me: "bob" });
-  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
-  assert.equal(t.ctl.snapshot.phase, "incoming");
-  assert.equal(t.ctl.snapshot.peer, "alice");
+Deno.test("a caller accepted before its offer was made sends it as soon as it is", async () => {
+  const t = setup();
+  t.ctl.call("bob");
+  t.recv({ type: "ringing", callId: "c1", to: "bob" });
+  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  assert.deepEqual(t.signals(), []);
   await settle();
-  assert.equal(t.gum.calls.length, 1, "media opens while ringing");
-  assert.deepEqual(t.pc().log, [
-    "addTrack:audio",
-    "addTrack:video",
-    "setLocal:offer",
-  ]);
-  t.pc().gather("candidate:1 1 udp 9 192.0.2.1 5000 typ host");
-  t.pc().gather("candidate:2 1 udp 9 192.0.2.1 5001 typ host");
-  assert.equal(t.sent.length, 0, "nothing leaves while it rings");
-  t.snaps.length = 0;
-  t.ctl.accept();
-  const rendered = t.snaps.length;
-  // accept, then at once the offer, before any render. The offer is the
-  // description as it is now, listing the candidates gathered meanwhile,
-  // so they are not sent again on their own.
-  assert.deepEqual(t.sent.map((m) => m.type), ["accept", "signal"]);
-  assert.equal(rendered, 1);
-  const signals = t.signals();
-  assert.equal(signals[0].description?.type, "offer");
-  assert.match(
-    signals[0].description!.sdp,
-    /\r\na=candidate:1 .*\r\na=candidate:2 .*\r\n$/,
-  );
-  assert.ok(signals.every((s) => s.callId === "c1"));
-  assert.equal(t.ctl.snapshot.phase, "connecting");
-  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
-  t.pc().gather("cand-3");
-  assert.equal(t.signals().at(-1)?.candidate?.candidate, "cand-3");
-  t.recv({
-    type: "signal",
-    callId: "c1",
-    from: "alice",
-    description: { type: "answer", sdp: "alice-answer" },
-  });
-  await settle();
-  assert.equal(t.pc().log.at(-1), "setRemote:answer");
-  assert.equal(t.pc().signalingState, "stable");
-  assert.equal(FakePeerConnection.instances.length, 1);
-  assert.equal(t.signals().filter((s) => s.description).length, 1);
+  assert.equal(t.signals()[0]?.description?.type, "offer");
+  assert.equal(t.signals().length, 1);
 });
 
-Deno.test("a callee who accepts before its media is ready sends the offer as soon as it is", async () => {
+Deno.test("a callee who accepts before its media is ready answers once it is", async () => {
   const t = setup({ me: "bob" });
   t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
   t.ctl.accept();
   assert.deepEqual(t.sent, [{ type: "accept", callId: "c1" }]);
-  await settle();
-  assert.equal(t.signals()[0]?.description?.type, "offer");
+  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "alice",
+    description: { type: "offer", sdp: "alice-offer" },
+  });
+  await settle(40);
+  assert.equal(t.signals()[0]?.description?.type, "answer");
+  assert.deepEqual(t.pc().log.slice(1, 3), [
+    "addTrack:audio",
+    "addTrack:video",
+  ]);
 });
 
 Deno.test("an audio-only incoming call opens only the microphone", async () => {
@@ -442,9 +442,9 @@ Deno.test("without a camera the caller goes on with audio only", async () => {
   assert.match(t.notices[0].text, /audio only/);
 });
 
-Deno.test("a callee without a camera offers a video line anyway, to receive on", async () => {
-  const t = setup({ me: "bob", camera: false });
-  t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
+Deno.test("a caller without a camera offers a video line anyway, to receive on", async () => {
+  const t = setup({ camera: false });
+  t.ctl.call("bob");
   await settle();
   assert.match(t.notices[0].text, /audio only/);
   assert.deepEqual(t.pc().log, [
@@ -461,12 +461,16 @@ Deno.test("a callee whose media fails can still accept and receive", async () =>
   assert.equal(t.ctl.snapshot.phase, "incoming");
   assert.match(t.notices[0].text, /in use/);
   t.ctl.accept();
-  assert.deepEqual(t.pc().log, [
-    "addTransceiver:audio",
-    "addTransceiver:video",
-    "setLocal:offer",
-  ]);
-  assert.equal(t.signals()[0].description?.type, "offer");
+  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    from: "alice",
+    description: { type: "offer", sdp: "alice-offer" },
+  });
+  await settle(40);
+  assert.deepEqual(t.pc().log, ["setRemote:offer", "setLocal:answer"]);
+  assert.equal(t.signals()[0].description?.type, "answer");
 });
 
 Deno.test("signals for another call id are ignored", async () => {
@@ -515,7 +519,11 @@ Deno.test("calls that cross: the later name keeps ringing and gets accepted", as
   t.recv({ type: "accepted", callId: "b->a", peer: "alice", polite: false });
   await settle();
   assert.equal(t.ctl.snapshot.phase, "connecting");
-  assert.deepEqual(t.signals(), [], "it answers alice's offer");
+  assert.deepEqual(
+    t.signals().map((s) => [s.callId, s.description?.type]),
+    [["b->a", "offer"]],
+    "as the caller of the call that stays, it offers",
+  );
 });
 
 Deno.test("calls that cross: when the server answers ours with busy, we take theirs", () => {

@@ -158,13 +158,10 @@ for (const serverFirst of ["alice", "bob"] as const) {
         s.sent.filter((m) =>
           m.type === "signal" && m.description?.type === "offer"
         ).length;
-      // The side that took the other's call is its callee, and callees offer.
-      assert.equal(
-        offers(other(serverFirst)),
-        1,
-        "the callee sends the one offer",
-      );
-      assert.equal(offers(caller), 0, "no offer crosses it");
+      // Callers offer. The side that took the other's call made an offer
+      // for its own while ringing, which never left.
+      assert.equal(offers(caller), 1, "the caller sends the one offer");
+      assert.equal(offers(other(serverFirst)), 0, "no offer crosses it");
     });
   }
 }

@@ -58,11 +58,18 @@ async function inCall(t = setup(), welcomeExtra = {}) {
     peer: "bob",
     polite: false,
   });
+  await settle(40);
+  // ann's offer, made while it rang, left on accepted; bob answers.
+  assert.ok(
+    t.sent().some((m) =>
+      m.type === "signal" && m.description?.type === "offer"
+    ),
+  );
   t.socket().receive({
     type: "signal",
     callId: "c1",
     from: "bob",
-    description: { type: "offer", sdp: "offer-1" },
+    description: { type: "answer", sdp: "answer-1" },
   });
   await settle(40);
   assert.equal(t.pc().signalingState, "stable");
@@ -244,13 +251,8 @@ Deno.test("a call the server says is active although our 'accepted' was lost wit
     audioOnly: false,
   });
   await settle();
-  // Accept and, behind it, the offer prepared while ringing.
   t.session.calls.accept();
-  assert.ok(
-    t.sent().some((m) =>
-      m.type === "signal" && m.description?.type === "offer"
-    ),
-  );
+  assert.equal(t.sent().at(-1)?.type, "accept");
   t.socket().drop(1006);
   t.clock.tick(1000);
   t.socket().open();
@@ -263,15 +265,17 @@ Deno.test("a call the server says is active although our 'accepted' was lost wit
   }));
   assert.equal(FakePeerConnection.instances.length, 1);
   assert.equal(t.session.calls.claim?.callId, "c9");
-  // The caller's answer, queued by the server, is applied.
+  // The caller's offer, queued by the server, is answered.
   t.socket().receive({
     type: "signal",
     callId: "c9",
     from: "ann",
-    description: { type: "answer", sdp: "answer-1" },
+    description: { type: "offer", sdp: "offer-1" },
   });
-  await settle();
+  await settle(40);
   assert.equal(FakePeerConnection.instances[0].signalingState, "stable");
+  const last = t.sent().at(-1);
+  assert.equal(last?.type === "signal" && last.description?.type, "answer");
   t.session.close();
 });
 

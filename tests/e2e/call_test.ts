@@ -129,28 +129,31 @@ Deno.test({
             // Focus was in the chat box when the call came in; accepting
             // must move it to the call, not back to the chat (phones scroll).
             await bob.page.focus("#chat-input");
+            await spyCallFrames(alice);
             await spyCallFrames(bob);
             await ring(alice, bob);
             await waitForPrepared(alice, bob, true);
-            // Bob's offer and candidates are ready, yet none has left.
+            // Alice's offer and candidates are ready, yet none has left,
+            // and bob has sent nothing at all.
+            assert.deepEqual(await callFramesSent(alice), []);
             assert.deepEqual(await callFramesSent(bob), []);
             await bob.page.click("[data-testid=accept-call]");
             await Promise.all([
               waitForCallState(alice, "connected"),
               waitForCallState(bob, "connected"),
             ]);
-            // Accepting sent them, right behind `accept`.
-            const frames = await callFramesSent(bob);
-            assert.deepEqual(frames.slice(0, 3), [
-              "accept",
-              "signal offer",
-              "signal candidate",
-            ]);
-            assert.equal(
-              frames.filter((f) => f === "signal offer").length,
-              1,
-              frames.join(", "),
+            // Accepted, alice's offer left as one frame with its candidates
+            // in it; bob answered it. One offer/answer round.
+            const offered = await callFramesSent(alice);
+            assert.deepEqual(offered.slice(0, 1), ["signal offer"]);
+            assert.ok(
+              !offered.includes("signal answer") &&
+                offered.filter((f) => f === "signal offer").length === 1,
+              offered.join(", "),
             );
+            const answered = await callFramesSent(bob);
+            assert.deepEqual(answered.slice(0, 2), ["accept", "signal answer"]);
+            assert.ok(!answered.includes("signal offer"), answered.join(", "));
             await bob.page.waitForFunction(() =>
               (document.activeElement as HTMLElement | null)?.dataset
                 .testid === "hangup"

@@ -387,16 +387,16 @@ export function remoteVideoWidth(user: User): Promise<number> {
 export { median } from "../../bench/figures.ts";
 
 /**
- * Waits for what ringing prepares: the callee's camera and its offer (with
- * `gathered`, its candidates too), which wait for Accept, and the caller's
- * camera and connection, ready to answer.
+ * Waits for what ringing prepares: the caller's camera and its offer (with
+ * `gathered`, its candidates too), which wait for `accepted`, and the
+ * callee's camera and connection, ready to answer.
  */
 export async function waitForPrepared(
   caller: User,
   callee: User,
   gathered = false,
 ): Promise<void> {
-  await callee.page.waitForFunction((all) => {
+  await caller.page.waitForFunction((all) => {
     const pc = (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc;
     return pc?.localDescription?.type === "offer" &&
       (!all || pc.iceGatheringState === "complete");

@@ -523,7 +523,7 @@ function iceServersSeen(user: User) {
 }
 
 /**
- * Rings, waits for what ringing prepares (the callee's offer with its
+ * Rings, waits for what ringing prepares (the caller's offer with its
  * candidates gathered, both cameras: a person takes longer than that to
  * reach Accept), clicks Accept inside the page and returns the ms from that
  * click until both views say connected.
