@@ -346,11 +346,6 @@ export class CallController {
     this.#finish(c, "interrupted", false);
   }
 
-  /** The device used for a kind when media is next opened, or null. */
-  selectedDevice(kind: Kind): string | null {
-    return this.#devices[kind];
-  }
-
   /** The current state as a fresh object. */
   get snapshot(): CallSnapshot {
     const c = this.#c;
@@ -397,7 +392,6 @@ export class CallController {
       HOLD_VIEW_MS,
     );
     this.#waitForOffer(c);
-    this.#flushOutbox(c);
     this.#emit();
   }
 
@@ -460,15 +454,6 @@ export class CallController {
       case "error":
         return this.#onError(msg.code);
     }
-  }
-
-  /**
-   * Sends signals held back while the socket was down. Call it after the
-   * session is logged in again ({@link onWelcome} does).
-   */
-  flushSignals(): void {
-    const c = this.#c;
-    if (c && (c.accepted || c.acceptSent)) this.#flushOutbox(c);
   }
 
   /** Mutes or unmutes the microphone (the track keeps running). */
@@ -626,7 +611,11 @@ export class CallController {
   #onIncoming(callId: string, from: string, audioOnly: boolean): void {
     const c = this.#c;
     if (!c) {
-      this.#prepareAnswer(this.#newCall(from, "incoming", audioOnly, callId));
+      // Media and a connection while it rings, but no tracks, so no offer.
+      const call = this.#newCall(from, "incoming", audioOnly, callId);
+      call.media.then(() => {
+        if (this.#c === call) this.#ensurePc(call);
+      });
       return;
     }
     if (c.peer === from && c.direction === "outgoing" && !c.accepted) {
@@ -668,7 +657,6 @@ export class CallController {
     c.outbox = [];
     this.#setPolite(c, true);
     this.#deps.send({ type: "accept", callId: c.callId! });
-    this.#prepareAnswer(c);
     this.#waitForOffer(c);
     this.#emit();
   }
@@ -837,13 +825,6 @@ export class CallController {
     });
   }
 
-  /** The callee's side while it rings: media and a connection, no offer. */
-  #prepareAnswer(c: ActiveCall): void {
-    c.media.then(() => {
-      if (this.#c === c) this.#ensurePc(c);
-    });
-  }
-
   /**
    * Should the caller's offer never come (a page from before callers
    * offered, or an offer lost with a socket), the callee offers itself:
@@ -971,19 +952,16 @@ export class CallController {
 
   #sendSignal(c: ActiveCall, payload: SignalPayload): void {
     if (this.#c !== c) return;
-    if (payload.description?.type === "answer") {
-      // Drawn after the answer has left, not before.
-      queueMicrotask(() => this.#releaseView(c));
-    }
     const open = c.accepted || c.acceptSent;
-    if (!open || !c.callId || c.restoring || c.outbox.length > 0) {
+    if (
+      !open || !c.callId || c.restoring || c.outbox.length > 0 ||
+      !this.#deps.send({ type: "signal", callId: c.callId, ...payload })
+    ) {
       c.outbox.push(payload);
       if (open) this.#flushOutbox(c);
-      return;
     }
-    if (!this.#deps.send({ type: "signal", callId: c.callId, ...payload })) {
-      c.outbox.push(payload);
-    }
+    // Drawn once the answer has left, not before.
+    if (payload.description?.type === "answer") this.#releaseView(c);
   }
 
   #flushOutbox(c: ActiveCall): void {

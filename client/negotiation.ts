@@ -45,45 +45,23 @@ function toWireCandidate(candidate: CandidateLike): RTCIceCandidateInit {
 }
 
 /**
- * Folds the candidates gathered while an offer was held back into the offer
- * itself: `outbox` with its offer replaced by `current` (the connection's
- * local description now, whose SDP lists every candidate gathered so far)
- * and the candidates it lists dropped. The peer gets one message instead of
- * one per candidate and can check them all as soon as it has answered.
- * Returns `outbox` as it is unless it holds exactly one description, an
- * offer from the same session version as `current`.
+ * Folds the candidates gathered while an offer was held back into the offer:
+ * `current`, the connection's local description now, in place of the held
+ * offer and its candidates. A browser adds each candidate to the local
+ * description before it fires the event, so `current` lists them all. The
+ * peer gets one message instead of one per candidate and can check them all
+ * as soon as it has answered. Returns `outbox` as it is unless it holds
+ * exactly one description, an offer, and `current` is an offer too.
  */
 export function foldCandidates(
   outbox: SignalPayload[],
   current: WireDescription | null,
 ): SignalPayload[] {
-  const held = outbox[0]?.description;
-  if (held?.type !== "offer" || current?.type !== "offer") return outbox;
-  if (outbox.slice(1).some((p) => p.description)) return outbox;
-  const lines = current.sdp.split("\r\n");
-  if (originLine(held.sdp.split("\r\n")) !== originLine(lines)) return outbox;
-  const listed = new Set(
-    lines.filter((l) => l.startsWith("a=candidate:")).map((l) =>
-      candidateKey(l.slice(2))
-    ),
-  );
-  const rest = outbox.slice(1).filter((p) =>
-    !p.candidate || !listed.has(candidateKey(p.candidate.candidate ?? ""))
-  );
-  return [{ description: current }, ...rest];
-}
-
-function originLine(lines: string[]): string | undefined {
-  return lines.find((line) => line.startsWith("o="));
-}
-
-/**
- * What identifies a candidate: foundation, component, protocol, priority,
- * address, port and type. The SDP line and the trickled string differ in
- * their trailing extensions (Chromium adds `ufrag` only to the latter).
- */
-function candidateKey(candidate: string): string {
-  return candidate.split(" ", 8).join(" ");
+  return current?.type === "offer" &&
+      outbox[0]?.description?.type === "offer" &&
+      outbox.filter((p) => p.description).length === 1
+    ? [{ description: current }]
+    : outbox;
 }
 
 /** Drives offers and answers for one peer connection; see the module doc. */
