@@ -63,19 +63,35 @@ async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
   return (await new Response(stream).arrayBuffer()).byteLength;
 }
 
-async function fetchBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+interface Fetched {
+  body: Uint8Array<ArrayBuffer>;
+  /** Bytes on the wire with gzip: as sent, or gzipped here if sent plain. */
+  gzip: number;
 }
 
-/** Sums a set of files: raw bytes, and gzip of each file as a server would send it. */
-async function sizeOf(files: Uint8Array<ArrayBuffer>[]): Promise<Size> {
+/**
+ * Fetches `url` as a browser would, taking gzip. What the server sends
+ * gzipped (the build, from its `.gz` twins) counts as sent; what it sends
+ * plain counts gzipped here, as a compressing proxy in front would send it.
+ */
+async function fetchAsset(url: URL): Promise<Fetched> {
+  const res = await fetch(url, { headers: { "accept-encoding": "gzip" } });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  // fetch hands over the body decompressed, the headers as sent.
+  const body = new Uint8Array(await res.arrayBuffer());
+  const sent = res.headers.get("content-encoding") === "gzip"
+    ? Number(res.headers.get("content-length"))
+    : await gzipSize(body);
+  return { body, gzip: sent };
+}
+
+/** Sums a set of files: raw bytes, and their gzip bytes on the wire. */
+function sizeOf(files: Fetched[]): Size {
   let raw = 0;
   let gzip = 0;
   for (const file of files) {
-    raw += file.byteLength;
-    gzip += await gzipSize(file);
+    raw += file.body.byteLength;
+    gzip += file.gzip;
   }
   return { raw, gzip };
 }
@@ -86,8 +102,8 @@ async function sizeOf(files: Uint8Array<ArrayBuffer>[]): Promise<Size> {
  */
 async function pageBytes(base: string): Promise<PageBytes> {
   const page = new URL("/", base);
-  const html = await fetchBytes(page);
-  const text = new TextDecoder().decode(html);
+  const html = await fetchAsset(page);
+  const text = new TextDecoder().decode(html.body);
   // Script tags, modulepreload links, and the island URLs the boot script
   // reads from the page's inline state: every .js the page names.
   const scripts = [...text.matchAll(/["']((?:\/|https?:)[^"']*?\.js)["']/g)]
@@ -96,14 +112,14 @@ async function pageBytes(base: string): Promise<PageBytes> {
     ...text.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g),
   ]
     .map((m) => new URL(m[1], page));
-  const seen = new Map<string, Uint8Array<ArrayBuffer>>();
+  const seen = new Map<string, Fetched>();
   const queue = [...scripts];
   while (queue.length) {
     const url = queue.pop()!;
     if (seen.has(url.href)) continue;
-    const body = await fetchBytes(url);
-    seen.set(url.href, body);
-    const source = new TextDecoder().decode(body);
+    const fetched = await fetchAsset(url);
+    seen.set(url.href, fetched);
+    const source = new TextDecoder().decode(fetched.body);
     for (
       const m of source.matchAll(
         /(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g,
@@ -112,11 +128,11 @@ async function pageBytes(base: string): Promise<PageBytes> {
       queue.push(new URL(m[1], url));
     }
   }
-  const css = await Promise.all(styles.map(fetchBytes));
+  const css = await Promise.all(styles.map(fetchAsset));
   return {
-    html: await sizeOf([html]),
-    js: await sizeOf([...seen.values()]),
-    css: await sizeOf(css),
+    html: sizeOf([html]),
+    js: sizeOf([...seen.values()]),
+    css: sizeOf(css),
   };
 }
 

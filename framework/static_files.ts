@@ -96,6 +96,23 @@ async function etagFor(
   return tag;
 }
 
+/**
+ * True when an `Accept-Encoding` value takes gzip: listed without `q=0`, or
+ * not listed but `*` is (RFC 9110, section 12.5.3).
+ */
+export function acceptsGzip(acceptEncoding: string | null): boolean {
+  let any = false;
+  for (const item of acceptEncoding?.split(",") ?? []) {
+    const [coding, ...params] = item.split(";").map((p) => p.trim());
+    const q = params.find((p) => /^q=/i.test(p));
+    const ok = !q || Number(q.slice(2)) > 0;
+    const name = coding.toLowerCase();
+    if (name === "gzip" || name === "x-gzip") return ok;
+    if (name === "*") any = ok;
+  }
+  return any;
+}
+
 /** True when `If-None-Match` names `etag` (weak comparison, RFC 9110). */
 export function etagMatches(ifNoneMatch: string, etag: string): boolean {
   if (ifNoneMatch.trim() === "*") return true;
@@ -120,15 +137,27 @@ export function staticFiles<State = Record<string, unknown>>(): Middleware<
     const method = ctx.req.method;
     if (method !== "GET" && method !== "HEAD") return ctx.next();
     const t = target(ctx.config, ctx.url.pathname);
-    const found = t && await openInside(t);
+    let found = t && await openInside(t);
     if (!t || !found) return ctx.next();
+    // A gzip twin (`<file>.gz`, as the build writes) for clients taking gzip.
+    const gz = acceptsGzip(ctx.req.headers.get("accept-encoding")) &&
+      await openInside({
+        ...t,
+        segments: [...t.segments.slice(0, -1), `${t.segments.at(-1)}.gz`],
+      });
+    if (gz) {
+      found.file.close();
+      found = gz;
+    }
     const { file, info } = found;
     const etag = await etagFor(found.path, info, hashes);
     const headers = new Headers({
       etag,
       "cache-control": t.cacheControl,
       "x-content-type-options": "nosniff",
+      vary: "accept-encoding",
     });
+    if (gz) headers.set("content-encoding", "gzip");
     const ifNoneMatch = ctx.req.headers.get("if-none-match");
     if (ifNoneMatch && etagMatches(ifNoneMatch, etag)) {
       file.close();

@@ -1,4 +1,5 @@
 /** Shared bits for the framework tests. */
+import { gzipSync } from "node:zlib";
 import type { ClientAssets } from "../../framework/render/page.ts";
 
 /** A `Deno.ServeHandlerInfo` for calling `app.handler()` directly. */
@@ -44,6 +45,10 @@ export async function fakeBuild(
   const islands = await listIslands(FIXTURE);
   await Deno.mkdir(`${dir}/js`, { recursive: true });
   await Deno.writeTextFile(`${dir}/js/boot.js`, "console.log('boot');\n");
+  await Deno.writeFile(
+    `${dir}/js/boot.js.gz`,
+    gzipSync("console.log('boot');\n"),
+  );
   await Deno.writeTextFile(
     `${dir}/manifest.json`,
     JSON.stringify({

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { App, staticFiles } from "fresh";
 import { safeSegments } from "../../framework/safe_path.ts";
-import { etagMatches } from "../../framework/static_files.ts";
+import { gunzipSync } from "node:zlib";
+import { acceptsGzip, etagMatches } from "../../framework/static_files.ts";
 import { needsRun } from "../helpers/permissions.ts";
 import { fakeBuild, FIXTURE, INFO } from "./helpers.ts";
 
@@ -41,10 +42,23 @@ Deno.test("etagMatches compares weakly and understands lists and *", () => {
   assert.ok(!etagMatches('W/"abd"', 'W/"abc"'));
 });
 
+Deno.test("acceptsGzip reads Accept-Encoding lists, q-values and *", () => {
+  assert.ok(acceptsGzip("gzip"));
+  assert.ok(acceptsGzip("br, GZIP;q=0.5"));
+  assert.ok(acceptsGzip("deflate, *"));
+  assert.ok(!acceptsGzip(null));
+  assert.ok(!acceptsGzip(""));
+  assert.ok(!acceptsGzip("br, deflate"));
+  assert.ok(!acceptsGzip("gzip;q=0"));
+  assert.ok(!acceptsGzip("gzip; q=0.000, *"), "explicit gzip wins over *");
+  assert.ok(!acceptsGzip("*;q=0"));
+});
+
 /** An app over the fixture with a stand-in build; `fn` gets a GET helper. */
 async function withApp(
   fn: (
     get: (path: string, headers?: HeadersInit) => Promise<Response>,
+    buildDir: string,
   ) => Promise<void>,
 ) {
   const buildDir = await Deno.makeTempDir();
@@ -53,8 +67,10 @@ async function withApp(
     const app = new App({ root: FIXTURE, buildDir }).use(staticFiles())
       .fsRoutes();
     const handler = app.handler();
-    await fn((path, headers) =>
-      handler(new Request(`http://localhost${path}`, { headers }), INFO)
+    await fn(
+      (path, headers) =>
+        handler(new Request(`http://localhost${path}`, { headers }), INFO),
+      buildDir,
     );
   } finally {
     await Deno.remove(buildDir, { recursive: true });
@@ -127,6 +143,50 @@ Deno.test({
           "falls through to the app's 404",
         );
       }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a file's gzip twin goes to clients that take gzip, with its own ETag; others get the file",
+  ignore: needsRun,
+  async fn() {
+    await withApp(async (get, buildDir) => {
+      const plain = await Deno.readFile(`${buildDir}/js/boot.js`);
+      const path = "/_fresh/js/b1/boot.js";
+      const zipped = await get(path, { "accept-encoding": "br, gzip" });
+      assert.equal(zipped.headers.get("content-encoding"), "gzip");
+      assert.equal(zipped.headers.get("vary"), "accept-encoding");
+      assert.equal(
+        zipped.headers.get("content-type"),
+        "text/javascript; charset=utf-8",
+      );
+      const body = new Uint8Array(await zipped.arrayBuffer());
+      assert.equal(Number(zipped.headers.get("content-length")), body.length);
+      assert.deepEqual(gunzipSync(body), Buffer.from(plain));
+
+      const others: HeadersInit[] = [{}, { "accept-encoding": "gzip;q=0, br" }];
+      for (const headers of others) {
+        const res = await get(path, headers);
+        assert.equal(res.headers.get("content-encoding"), null);
+        assert.equal(res.headers.get("vary"), "accept-encoding");
+        assert.deepEqual(new Uint8Array(await res.arrayBuffer()), plain);
+        assert.notEqual(
+          res.headers.get("etag"),
+          zipped.headers.get("etag"),
+          "each encoding has its own ETag",
+        );
+      }
+      const again = await get(path, {
+        "accept-encoding": "gzip",
+        "if-none-match": zipped.headers.get("etag")!,
+      });
+      assert.equal(again.status, 304);
+      // Without a twin, gzip-taking clients get the file as it is.
+      const txt = await get("/hello.txt", { "accept-encoding": "gzip" });
+      assert.equal(txt.headers.get("content-encoding"), null);
+      assert.equal(await txt.text(), "hello static\n");
     });
   },
 });
