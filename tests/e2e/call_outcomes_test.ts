@@ -169,7 +169,9 @@ Deno.test({
               // moment (the pages share this machine's clock); clicking
               // through the driver one page after the other would let the
               // first call reach the second page before its click.
-              const at = Date.now() + 300;
+              // A second ahead: on a loaded machine a page's evaluate can
+              // arrive 300 ms late, and then its timer fires late too.
+              const at = Date.now() + 1_000;
               const clickAt = (user: User, peer: string) =>
                 user.page.evaluate(
                   ({ at, peer }) =>
