@@ -133,7 +133,7 @@ export interface IceServersMessage {
 
 /** SDP or ICE relayed from the call peer. */
 export type SignalMessage =
-  & { type: "signal"; callId: string; from: string }
+  & { type: "signal"; callId: string }
   & SignalPayload;
 
 /** An error about something this client sent. */

@@ -161,6 +161,12 @@ export function validateParley(
       if (!isShortString(msg.callId, MAX_ID_CHARS)) {
         return bad("signal needs callId");
       }
+      // Relayed as sent, so a `from` in it would reach the peer unchecked.
+      if (msg.from !== undefined) {
+        return bad(
+          "leave from out of signal: it goes only to your call's peer, who knows it is from you",
+        );
+      }
       return validateSignalPayload(msg) ?? msg as ParleyMessage;
     case "ice-servers":
     case "ping":

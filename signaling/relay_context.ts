@@ -53,8 +53,6 @@ export interface Member {
   readonly room: Room<Member>;
   readonly name: string;
   readonly key: string;
-  /** `,"from":"name"}` / `,"name":"name"}`: stamps relayed frames. */
-  readonly stamp: string;
   /** The socket now; `null` while detached. */
   conn: Connection | null;
   call: Call<Member> | null;
@@ -85,7 +83,7 @@ export interface RelayContext {
   deliver(member: Member, frame: string): void;
   /** Sends an `error` frame, counted and (up to a limit) logged. */
   reject(conn: Connection, code: ErrorCode, detail?: string): void;
-  /** Relays a peer-to-peer frame (SDP/ICE) from `from`, stamped, counted. */
+  /** Relays a tutorial SDP/ICE frame from `from`, name stamped on, counted. */
   relayFrame(from: Member, to: Member, raw: string): void;
   /** `member`'s busy state may have changed: schedule a presence delta. */
   presenceChanged(member: Member): void;

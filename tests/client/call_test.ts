@@ -90,7 +90,6 @@ async function connectedCaller(options: SetupOptions = {}) {
   t.recv({
     type: "signal",
     callId: "c1",
-    from: "bob",
     description: { type: "answer", sdp: "bob-answer" },
   });
   await settle(40);
@@ -136,7 +135,6 @@ Deno.test("the caller makes its offer while it rings and sends none of it before
   t.recv({
     type: "signal",
     callId: "c1",
-    from: "bob",
     description: { type: "answer", sdp: "bob-answer" },
   });
   await settle();
@@ -159,13 +157,11 @@ Deno.test("the callee readies media and a connection while the prompt shows, and
   t.recv({
     type: "signal",
     callId: "c1",
-    from: "alice",
     description: { type: "offer", sdp: "alice-offer" },
   });
   t.recv({
     type: "signal",
     callId: "c1",
-    from: "alice",
     candidate: { candidate: "alice-1", sdpMid: "0" },
   });
   await settle(40);
@@ -198,7 +194,6 @@ Deno.test("the callee's view stays as it was from Accept until its answer has le
   t.recv({
     type: "signal",
     callId: "c1",
-    from: "alice",
     description: { type: "offer", sdp: "alice-offer" },
   });
   t.pc().remoteTrack(new FakeTrack("video"), new FakeStream());
@@ -283,7 +278,6 @@ Deno.test("a callee who accepts before its media is ready answers once it is", a
   t.recv({
     type: "signal",
     callId: "c1",
-    from: "alice",
     description: { type: "offer", sdp: "alice-offer" },
   });
   await settle(40);
@@ -465,7 +459,6 @@ Deno.test("a callee whose media fails can still accept and receive", async () =>
   t.recv({
     type: "signal",
     callId: "c1",
-    from: "alice",
     description: { type: "offer", sdp: "alice-offer" },
   });
   await settle(40);
@@ -479,7 +472,6 @@ Deno.test("signals for another call id are ignored", async () => {
   t.recv({
     type: "signal",
     callId: "other",
-    from: "mallory",
     description: { type: "offer", sdp: "x" },
   });
   await settle();
@@ -561,7 +553,6 @@ Deno.test("calls that cross: a server that merges them is followed, whatever the
   t.recv({
     type: "signal",
     callId: "merged",
-    from: "alice",
     description: { type: "offer", sdp: "o" },
   });
   await settle(40);

@@ -68,7 +68,6 @@ async function inCall(t = setup(), welcomeExtra = {}) {
   t.socket().receive({
     type: "signal",
     callId: "c1",
-    from: "bob",
     description: { type: "answer", sdp: "answer-1" },
   });
   await settle(40);
@@ -269,7 +268,6 @@ Deno.test("a call the server says is active although our 'accepted' was lost wit
   t.socket().receive({
     type: "signal",
     callId: "c9",
-    from: "ann",
     description: { type: "offer", sdp: "offer-1" },
   });
   await settle(40);

@@ -267,7 +267,6 @@ Deno.test({
         });
         const signal = await pair.caller.next("signal");
         assert.equal(signal.candidate.candidate, `c${round}`);
-        assert.equal(signal.from, "bob");
         // Drop the fuzzers' chat so the queues stay small.
         pair.caller.frames.length = 0;
         pair.callee.frames.length = 0;

@@ -34,7 +34,7 @@ Deno.test("two users claiming the same call after a restart get call-restored, t
   });
   assert.equal(bob.one().description.sdp, "ice-restart");
   bob.send({ type: "signal", callId: CALL, candidate: { candidate: "c" } });
-  assert.equal(ann.one().from, "bob");
+  assert.equal(ann.one().callId, CALL);
 
   bob.send({ type: "hangup", callId: CALL });
   assert.deepEqual(ann.one(), {

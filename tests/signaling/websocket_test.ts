@@ -148,7 +148,8 @@ Deno.test({
 
 Deno.test({
   ...opts,
-  name: "spoofed names in relayed messages are overwritten with the sender's",
+  name:
+    "a signal with a spoofed from is refused, other fields pass as sent, and chat names the sender",
   async fn() {
     const server = startServer();
     try {
@@ -157,16 +158,25 @@ Deno.test({
         "ann",
         "bob",
       );
-      caller.send({
+      const offer = {
         type: "signal",
         callId,
-        from: "bob",
         name: "bob",
         id: 2,
         description: { type: "offer", sdp: "x" },
-      });
-      const got = await callee.next("signal");
-      assert.equal(got.from, "ann");
+      };
+      caller.send({ ...offer, from: "bob" });
+      const refused = await caller.next("error");
+      assert.equal(refused.code, "bad-message");
+      assert.match(refused.message, /leave from out/);
+      caller.send(offer);
+      // Only the call peer gets signals for the call; the rest is opaque.
+      assert.deepEqual(await callee.next("signal"), offer);
+      assert.equal(
+        callee.frames.filter((f) => f.type === "signal").length,
+        0,
+        "and the spoofed one never arrived",
+      );
       caller.send({ type: "chat", text: "hi", from: "bob" });
       assert.equal((await callee.next("chat")).from, "ann");
       await Promise.all([caller.close(), callee.close()]);
@@ -202,8 +212,8 @@ Deno.test({
       assert.equal(new TextEncoder().encode(sized(65536)).length, 65536);
       caller.send(sized(65536));
       assert.equal(
-        (await callee.next("signal")).from,
-        "ann",
+        (await callee.next("signal")).callId,
+        callId,
         "exactly 64 KiB is relayed",
       );
       caller.send(sized(65537));

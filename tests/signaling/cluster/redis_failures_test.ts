@@ -243,7 +243,7 @@ Deno.test({
       assert.equal(welcome.resumed, true);
       assert.equal(welcome.call?.callId, callId);
       ann.send({ type: "signal", callId, candidate: { candidate: "c" } });
-      assert.equal((await again.next("signal", 5000)).from, "Ann");
+      assert.equal((await again.next("signal", 5000)).callId, callId);
       assert.equal(
         ann.frames.filter((f) => f.type === "ended").length,
         0,
