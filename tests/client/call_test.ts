@@ -101,6 +101,17 @@ async function connectedCaller(options: SetupOptions = {}) {
   return t;
 }
 
+/** bob accepts alice's ringing call, and her offer follows `accepted`. */
+function acceptAliceOffer(t: ReturnType<typeof setup>) {
+  t.ctl.accept();
+  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
+  t.recv({
+    type: "signal",
+    callId: "c1",
+    description: { type: "offer", sdp: "alice-offer" },
+  });
+}
+
 Deno.test("the caller makes its offer while it rings and sends none of it before accepted", async () => {
   const t = setup();
   assert.equal(t.ctl.call("bob"), true);
@@ -189,13 +200,7 @@ Deno.test("the callee's view stays as it was from Accept until its answer has le
   t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
   await settle();
   const before = t.snaps.length;
-  t.ctl.accept();
-  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
-  t.recv({
-    type: "signal",
-    callId: "c1",
-    description: { type: "offer", sdp: "alice-offer" },
-  });
+  acceptAliceOffer(t);
   t.pc().remoteTrack(new FakeTrack("video"), new FakeStream());
   assert.equal(t.snaps.length, before, "no redraw before the answer");
   await settle(40);
@@ -454,13 +459,7 @@ Deno.test("a callee whose media fails can still accept and receive", async () =>
   await settle();
   assert.equal(t.ctl.snapshot.phase, "incoming");
   assert.match(t.notices[0].text, /in use/);
-  t.ctl.accept();
-  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
-  t.recv({
-    type: "signal",
-    callId: "c1",
-    description: { type: "offer", sdp: "alice-offer" },
-  });
+  acceptAliceOffer(t);
   await settle(40);
   assert.deepEqual(t.pc().log, ["setRemote:offer", "setLocal:answer"]);
   assert.equal(t.signals()[0].description?.type, "answer");
