@@ -3,6 +3,7 @@
  * `/_fresh/js/<BUILD_ID>/`. Anything it does not find goes on to the next
  * handler, so it can sit first in the middleware chain.
  */
+import { constants, gzipSync } from "node:zlib";
 import { BUILD_URL_PREFIX } from "./build/manifest.ts";
 import type { AppConfig } from "./context.ts";
 import { contentType } from "./mime.ts";
@@ -133,42 +134,77 @@ export function staticFiles<State = Record<string, unknown>>(): Middleware<
   State
 > {
   const hashes = new Map<string, string>();
+  const zipped = new Map<
+    string,
+    { etag: string; bytes: Uint8Array<ArrayBuffer> }
+  >();
   return async (ctx) => {
     const method = ctx.req.method;
     if (method !== "GET" && method !== "HEAD") return ctx.next();
     const t = target(ctx.config, ctx.url.pathname);
     let found = t && await openInside(t);
     if (!t || !found) return ctx.next();
+    const takesGzip = acceptsGzip(ctx.req.headers.get("accept-encoding"));
     // A gzip twin (`<file>.gz`, as the build writes) for clients taking gzip.
-    const gz = acceptsGzip(ctx.req.headers.get("accept-encoding")) &&
-      await openInside({
-        ...t,
-        segments: [...t.segments.slice(0, -1), `${t.segments.at(-1)}.gz`],
-      });
-    if (gz) {
+    const twin = takesGzip && await openInside({
+      ...t,
+      segments: [...t.segments.slice(0, -1), `${t.segments.at(-1)}.gz`],
+    });
+    if (twin) {
       found.file.close();
-      found = gz;
+      found = twin;
     }
     const { file, info } = found;
-    const etag = await etagFor(found.path, info, hashes);
+    const type = contentType(t.segments.at(-1)!);
+    let etag = await etagFor(found.path, info, hashes);
+    // Without a twin, text is gzipped here, once per version of the file.
+    let body: Uint8Array<ArrayBuffer> | null = null;
+    if (
+      takesGzip && !twin && compressible(type) &&
+      info.size >= GZIP_MIN_BYTES && info.size <= GZIP_MAX_BYTES
+    ) {
+      let cached = zipped.get(found.path);
+      if (cached?.etag !== etag) {
+        const bytes = new Uint8Array(
+          gzipSync(await Deno.readFile(found.path), {
+            level: constants.Z_BEST_COMPRESSION,
+          }),
+        );
+        zipped.set(found.path, cached = { etag, bytes });
+      }
+      file.close();
+      body = cached.bytes;
+      etag = etag.replace(/"$/, '-gz"');
+    }
     const headers = new Headers({
       etag,
       "cache-control": t.cacheControl,
       "x-content-type-options": "nosniff",
       vary: "accept-encoding",
     });
-    if (gz) headers.set("content-encoding", "gzip");
+    if (twin || body) headers.set("content-encoding", "gzip");
     const ifNoneMatch = ctx.req.headers.get("if-none-match");
     if (ifNoneMatch && etagMatches(ifNoneMatch, etag)) {
-      file.close();
+      if (!body) file.close();
       return new Response(null, { status: 304, headers });
     }
-    headers.set("content-type", contentType(t.segments.at(-1)!));
-    headers.set("content-length", String(info.size));
+    headers.set("content-type", type);
+    headers.set("content-length", String(body?.length ?? info.size));
     if (method === "HEAD") {
-      file.close();
+      if (!body) file.close();
       return new Response(null, { status: 200, headers });
     }
-    return new Response(file.readable, { status: 200, headers });
+    return new Response(body ?? file.readable, { status: 200, headers });
   };
+}
+
+/** Smaller files gain too little from gzip to be worth it. */
+const GZIP_MIN_BYTES = 1024;
+/** Larger ones are not kept in memory. */
+const GZIP_MAX_BYTES = 1 << 20;
+
+/** Types that are text, which gzip shrinks (images and fonts are packed). */
+function compressible(type: string): boolean {
+  return type.startsWith("text/") || type.startsWith("image/svg") ||
+    type.includes("json") || type.includes("xml");
 }

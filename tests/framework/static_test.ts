@@ -222,6 +222,66 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "static text without a twin is gzipped once per version for clients that take it; small files and images are sent as they are",
+  ignore: needsRun,
+  async fn() {
+    const root = await Deno.makeTempDir();
+    try {
+      await Deno.mkdir(`${root}/static`);
+      const css = ".a { color: red; }\n".repeat(200);
+      await Deno.writeTextFile(`${root}/static/big.css`, css);
+      await Deno.writeTextFile(`${root}/static/small.css`, ".b{}\n");
+      await Deno.writeFile(`${root}/static/pic.png`, new Uint8Array(4096));
+      const handler = new App({ root }).use(staticFiles()).handler();
+      const get = (p: string, headers: HeadersInit = {}) =>
+        handler(new Request(`http://localhost${p}`, { headers }), INFO);
+      const gzip = { "accept-encoding": "gzip, br" };
+
+      const zipped = await get("/big.css", gzip);
+      assert.equal(zipped.headers.get("content-encoding"), "gzip");
+      assert.equal(
+        zipped.headers.get("content-type"),
+        "text/css; charset=utf-8",
+      );
+      const body = new Uint8Array(await zipped.arrayBuffer());
+      assert.equal(Number(zipped.headers.get("content-length")), body.length);
+      assert.ok(body.length < css.length / 10, `${body.length} B`);
+      assert.equal(new TextDecoder().decode(gunzipSync(body)), css);
+      const etag = zipped.headers.get("etag")!;
+      assert.match(etag, /-gz"$/);
+      const plain = await get("/big.css");
+      assert.equal(plain.headers.get("content-encoding"), null);
+      assert.equal(await plain.text(), css);
+      assert.notEqual(plain.headers.get("etag"), etag);
+      const again = await get("/big.css", { ...gzip, "if-none-match": etag });
+      assert.equal(again.status, 304);
+
+      // A new version of the file is gzipped again, not served stale.
+      const changed = css.replace(/red/g, "blue");
+      await Deno.writeTextFile(`${root}/static/big.css`, changed);
+      const now = new Date(Date.now() + 5_000);
+      await Deno.utime(`${root}/static/big.css`, now, now);
+      const fresh = await get("/big.css", gzip);
+      assert.equal(
+        new TextDecoder().decode(
+          gunzipSync(new Uint8Array(await fresh.arrayBuffer())),
+        ),
+        changed,
+      );
+
+      for (const path of ["/small.css", "/pic.png"]) {
+        const res = await get(path, gzip);
+        assert.equal(res.headers.get("content-encoding"), null, path);
+        await res.body?.cancel();
+      }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "a symlink leading out of static/ is not followed",
   ignore: needsRun,
   async fn() {
