@@ -26,6 +26,7 @@ import {
   type InstanceId,
   type MessageHandler,
 } from "./broker.ts";
+import { OutageLog } from "./outage_log.ts";
 
 /** An open KV store and how this instance behaves there. */
 export interface KvBrokerOptions {
@@ -82,8 +83,6 @@ const STRING_OVERHEAD = 16;
 const LIST_LIMIT = 1000;
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 2000;
-/** While KV keeps failing, say so again at most this often. */
-const DOWN_LOG_EVERY_MS = 60_000;
 /** Attempts of an operation that a local KV file refused as locked. */
 const LOCKED_ATTEMPTS = 50;
 /** Retries of a claim whose commit lost a race. */
@@ -96,7 +95,7 @@ export class KvBroker implements Broker {
   readonly #kv: Deno.Kv;
   readonly #closeKv: boolean;
   readonly #log: Logger;
-  readonly #bufferLimit: number;
+  readonly #outage: OutageLog;
   readonly #inboxTtlMs: number;
   readonly #timeoutMs: number;
 
@@ -125,9 +124,6 @@ export class KvBroker implements Broker {
   #wake = new Set<() => void>();
 
   #healthy = true;
-  #downSince: number | null = null;
-  #lastDownLog = 0;
-  #dropped = 0;
 
   private constructor(options: KvBrokerOptions) {
     this.#kv = options.kv;
@@ -135,7 +131,10 @@ export class KvBroker implements Broker {
     this.self = options.self ?? crypto.randomUUID();
     this.leaseMs = options.leaseMs ?? DEFAULT_TIMINGS.leaseMs;
     this.#log = options.logger ?? (() => {});
-    this.#bufferLimit = options.sendBufferLimit ?? 10_000;
+    this.#outage = new OutageLog(
+      options.sendBufferLimit ?? 10_000,
+      (fields) => this.#record(fields),
+    );
     this.#inboxTtlMs = options.inboxTtlMs ?? 60_000;
     this.#timeoutMs = options.operationTimeoutMs ?? 2000;
   }
@@ -167,16 +166,7 @@ export class KvBroker implements Broker {
 
   send(to: InstanceId, message: string): void {
     if (this.#closed) return;
-    if (this.#queued >= this.#bufferLimit) {
-      if (this.#dropped++ === 0) {
-        this.#record({
-          event: "error",
-          code: "broker-send-dropped",
-          limit: this.#bufferLimit,
-        });
-      }
-      return;
-    }
+    if (!this.#outage.admits(this.#queued)) return;
     this.#queued++;
     const queue = this.#outboxes.get(to);
     if (queue) {
@@ -592,31 +582,9 @@ export class KvBroker implements Broker {
 
   #setHealthy(healthy: boolean, error?: unknown): void {
     if (this.#closed) return;
-    const now = Date.now();
-    if (healthy) {
-      if (this.#downSince !== null) {
-        this.#record({
-          event: "connect",
-          downMs: now - this.#downSince,
-          dropped: this.#dropped,
-        });
-        this.#downSince = null;
-        this.#lastDownLog = 0;
-        this.#dropped = 0;
-      }
-      this.#healthy = true;
-      return;
-    }
-    this.#healthy = false;
-    this.#downSince ??= now;
-    if (now - this.#lastDownLog < DOWN_LOG_EVERY_MS) return;
-    this.#lastDownLog = now;
-    this.#record({
-      event: "error",
-      code: "broker-unreachable",
-      downMs: now - this.#downSince,
-      detail: error instanceof Error ? error.message : String(error),
-    });
+    this.#healthy = healthy;
+    if (healthy) this.#outage.up();
+    else this.#outage.down(error);
   }
 
   #record(fields: LogRecord): void {

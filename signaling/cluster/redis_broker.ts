@@ -34,6 +34,7 @@ import {
   type InstanceId,
   type MessageHandler,
 } from "./broker.ts";
+import { OutageLog } from "./outage_log.ts";
 
 /** How to reach Redis and how this instance behaves there. */
 export interface RedisBrokerOptions {
@@ -67,8 +68,6 @@ const ROOM = "parley:room:";
 /** Reconnect backoff: 50 ms doubling to 2 s, forever. */
 const BACKOFF_MIN_MS = 50;
 const BACKOFF_MAX_MS = 2000;
-/** While Redis stays down, say so again at most this often. */
-const DOWN_LOG_EVERY_MS = 60_000;
 /**
  * Characters of messages packed into one stream entry. Bounded so that one
  * entry never stalls a connection for long.
@@ -123,7 +122,7 @@ export class RedisBroker implements Broker {
   readonly self: InstanceId;
   readonly leaseMs: number;
   readonly #log: Logger;
-  readonly #bufferLimit: number;
+  readonly #outage: OutageLog;
   readonly #timeoutMs: number;
   /** XADD only: frames, in bursts. */
   readonly #cmd: Client;
@@ -153,9 +152,6 @@ export class RedisBroker implements Broker {
   #onMessage: MessageHandler | null = null;
   #closed = false;
   /** When Redis became unreachable; null while healthy. */
-  #downSince: number | null = null;
-  #lastDownLog = 0;
-  #dropped = 0;
 
   private constructor(
     cmd: Client,
@@ -166,7 +162,10 @@ export class RedisBroker implements Broker {
     this.self = options.self ?? crypto.randomUUID();
     this.leaseMs = options.leaseMs ?? DEFAULT_TIMINGS.leaseMs;
     this.#log = options.logger ?? (() => {});
-    this.#bufferLimit = options.sendBufferLimit ?? 10_000;
+    this.#outage = new OutageLog(
+      options.sendBufferLimit ?? 10_000,
+      (fields) => this.#record(fields),
+    );
     this.#inboxMaxLen = options.inboxMaxLength ?? 10_000;
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
     this.#cmd = cmd;
@@ -229,16 +228,7 @@ export class RedisBroker implements Broker {
 
   send(to: InstanceId, message: string): void {
     if (this.#closed) return;
-    if (this.#pendingCount >= this.#bufferLimit) {
-      if (this.#dropped++ === 0) {
-        this.#record({
-          event: "error",
-          code: "broker-send-dropped",
-          limit: this.#bufferLimit,
-        });
-      }
-      return;
-    }
+    if (!this.#outage.admits(this.#pendingCount)) return;
     let queue = this.#pending.get(to);
     if (!queue) this.#pending.set(to, queue = []);
     queue.push(message);
@@ -447,29 +437,11 @@ export class RedisBroker implements Broker {
   }
 
   #onDown(error: unknown): void {
-    if (this.#closed) return;
-    const now = Date.now();
-    if (this.#downSince === null) this.#downSince = now;
-    if (now - this.#lastDownLog < DOWN_LOG_EVERY_MS) return;
-    this.#lastDownLog = now;
-    this.#record({
-      event: "error",
-      code: "broker-unreachable",
-      downMs: now - this.#downSince,
-      detail: error instanceof Error ? error.message : String(error),
-    });
+    if (!this.#closed) this.#outage.down(error);
   }
 
   #onReady(): void {
-    if (this.#closed || !this.healthy || this.#downSince === null) return;
-    this.#record({
-      event: "connect",
-      downMs: Date.now() - this.#downSince,
-      dropped: this.#dropped,
-    });
-    this.#downSince = null;
-    this.#lastDownLog = 0;
-    this.#dropped = 0;
+    if (this.#closed || !this.healthy || !this.#outage.up()) return;
     // Redis may have come back empty: say we are alive before the next renew.
     if (this.#onMessage) this.#markAlive().catch(() => {});
     this.#flush();
