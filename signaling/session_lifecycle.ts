@@ -214,26 +214,15 @@ export class SessionLifecycle {
 
   /** The user is gone: its call ends with `peer-left` and the room sees it leave. */
   end(member: Member, reason: string): void {
-    if (!member.live) return;
-    member.live = false;
-    this.#tokens.revoke(member);
-    this.#detached.delete(member);
-    if (member.graceTimer !== null) {
-      this.#ctx.clock.clearTimeout(member.graceTimer);
-      member.graceTimer = null;
-    }
+    if (!this.#retire(member)) return;
     this.#calls.dropClaim(member);
     if (member.call) {
       this.#calls.end(member.call, "peer-left", [
         peerOf(member.call, member),
       ]);
     }
-    member.room.leave(member.key, member);
-    this.#users--;
+    this.#unseat(member);
     this.#ctx.markDirty(member.room);
-    if (member.conn) member.conn.member = null;
-    member.conn = null;
-    member.outbox = [];
     if (reason !== "left") {
       this.#ctx.log({
         event: "leave",
@@ -249,7 +238,21 @@ export class SessionLifecycle {
    * `peer-left`, no presence delta, no resume.
    */
   forget(member: Member): void {
-    if (!member.live) return;
+    if (!this.#retire(member)) return;
+    if (member.claim?.timer != null) {
+      this.#ctx.clock.clearTimeout(member.claim.timer);
+    }
+    member.claim = null;
+    if (member.call) this.#calls.forget(member.call);
+    this.#unseat(member);
+  }
+
+  /**
+   * The first half of ending a session, whichever way: no longer live, not
+   * resumable, no grace timer. False if it had ended already.
+   */
+  #retire(member: Member): boolean {
+    if (!member.live) return false;
     member.live = false;
     this.#tokens.revoke(member);
     this.#detached.delete(member);
@@ -257,11 +260,11 @@ export class SessionLifecycle {
       this.#ctx.clock.clearTimeout(member.graceTimer);
       member.graceTimer = null;
     }
-    if (member.claim?.timer != null) {
-      this.#ctx.clock.clearTimeout(member.claim.timer);
-    }
-    member.claim = null;
-    if (member.call) this.#calls.forget(member.call);
+    return true;
+  }
+
+  /** The last half: out of its room and off its socket, nothing queued. */
+  #unseat(member: Member): void {
     member.room.leave(member.key, member);
     this.#users--;
     if (member.conn) member.conn.member = null;
