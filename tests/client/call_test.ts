@@ -101,15 +101,20 @@ async function connectedCaller(options: SetupOptions = {}) {
   return t;
 }
 
-/** bob accepts alice's ringing call, and her offer follows `accepted`. */
-function acceptAliceOffer(t: ReturnType<typeof setup>) {
-  t.ctl.accept();
+/** The server tells bob his accept went through; alice's offer follows. */
+function aliceOffers(t: ReturnType<typeof setup>) {
   t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
   t.recv({
     type: "signal",
     callId: "c1",
     description: { type: "offer", sdp: "alice-offer" },
   });
+}
+
+/** bob accepts alice's ringing call, and her offer follows `accepted`. */
+function acceptAliceOffer(t: ReturnType<typeof setup>) {
+  t.ctl.accept();
+  aliceOffers(t);
 }
 
 Deno.test("the caller makes its offer while it rings and sends none of it before accepted", async () => {
@@ -164,12 +169,7 @@ Deno.test("the callee readies media and a connection while the prompt shows, and
   assert.deepEqual(t.pc().log, [], "no tracks yet, so no offer");
   t.ctl.accept();
   assert.deepEqual(t.sent, [{ type: "accept", callId: "c1" }]);
-  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
-  t.recv({
-    type: "signal",
-    callId: "c1",
-    description: { type: "offer", sdp: "alice-offer" },
-  });
+  aliceOffers(t);
   t.recv({
     type: "signal",
     callId: "c1",
@@ -279,12 +279,7 @@ Deno.test("a callee who accepts before its media is ready answers once it is", a
   t.recv({ type: "incoming", callId: "c1", from: "alice", audioOnly: false });
   t.ctl.accept();
   assert.deepEqual(t.sent, [{ type: "accept", callId: "c1" }]);
-  t.recv({ type: "accepted", callId: "c1", peer: "alice", polite: true });
-  t.recv({
-    type: "signal",
-    callId: "c1",
-    description: { type: "offer", sdp: "alice-offer" },
-  });
+  aliceOffers(t);
   await settle(40);
   assert.equal(t.signals()[0]?.description?.type, "answer");
   assert.deepEqual(t.pc().log.slice(1, 3), [
