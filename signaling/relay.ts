@@ -14,13 +14,7 @@ import { CallControl } from "./call_control.ts";
 import { peerOf } from "./calls.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import type { SignalingConfig } from "./config.ts";
-import {
-  errorFrame,
-  parley,
-  stampFrame,
-  stampSuffix,
-  tutorial,
-} from "./frames.ts";
+import { errorFrame, parley, stampFrame, tutorial } from "./frames.ts";
 import { IceServerList } from "./ice.ts";
 import { type Logger, type LogRecord, quietLogger } from "./log.ts";
 import { RateLimiter } from "./limits.ts";
@@ -468,7 +462,7 @@ export class Relay {
    */
   #relayFrame(from: Member, to: Member, raw: string): void {
     this.#relayed++;
-    this.#deliver(to, stampFrame(raw, stampSuffix("name", from.name)));
+    this.#deliver(to, stampFrame(raw, from.stamp));
   }
 
   // --- presence -----------------------------------------------------------

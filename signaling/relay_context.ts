@@ -53,6 +53,11 @@ export interface Member {
   readonly room: Room<Member>;
   readonly name: string;
   readonly key: string;
+  /**
+   * `,"name":"…"}`, stamped on the tutorial-dialect frames this member's
+   * peer gets; empty for `parley.v1`, whose signals go on as sent.
+   */
+  readonly stamp: string;
   /** The socket now; `null` while detached. */
   conn: Connection | null;
   call: Call<Member> | null;

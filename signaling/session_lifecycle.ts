@@ -8,7 +8,7 @@
 
 import type { CallControl } from "./call_control.ts";
 import { peerOf } from "./calls.ts";
-import { parley, tutorial } from "./frames.ts";
+import { parley, stampSuffix, tutorial } from "./frames.ts";
 import type { IceServerList } from "./ice.ts";
 import type { LogRecord } from "./log.ts";
 import { nameKey, normalizeName } from "./names.ts";
@@ -99,6 +99,7 @@ export class SessionLifecycle {
       room,
       name: joinedName,
       key,
+      stamp: conn.dialect === "tutorial" ? stampSuffix("name", joinedName) : "",
       conn,
       call: null,
       claim: null,
