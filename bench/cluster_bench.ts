@@ -14,9 +14,7 @@
  * - Join storm: N users (2,000) in one room, alternately on A and B: the
  *   first logs in alone, the others open sockets 250 at a time and then all
  *   log in at once; the time until every client's view (welcome snapshot +
- *   presence deltas) holds all the others. With Redis's default settings
- *   first; if that never settles, the failure is recorded and the storm is
- *   run again with Redis's subscriber output buffer limit lifted.
+ *   presence deltas) holds all the others, with Redis's default settings.
  *
  * Each server is a `bench/parley_server.ts` process (rate limits off, logs
  * off); the cluster ones get `REDIS_URL`. Everything talks to 127.0.0.1
@@ -83,7 +81,7 @@ export interface RelayRun {
   /** Server-side CPU (A + B + Redis) per delivered message, in µs. */
   serverUsPerMsg: number;
   /** Redis XADD commands (inbox entries) per delivered message (cluster only). */
-  publishesPerMsg: number | null;
+  xaddsPerMsg: number | null;
   /** Rooms run by each instance, by lease (cluster only), e.g. [25, 25]. */
   roomsPerOwner: number[] | null;
 }
@@ -91,12 +89,6 @@ export interface RelayRun {
 /** One join storm. */
 export interface StormRun {
   setup: Setup;
-  /**
-   * Redis's limit on a subscriber's unsent output (`client-output-buffer-
-   * limit pubsub`, 32 MB hard by default): `default`, or `lifted` for the
-   * rerun made when the storm did not settle with the default.
-   */
-  redisLimit: "default" | "lifted" | null;
   users: number;
   /** Clients whose view held all the others by the end. */
   settled: number;
@@ -106,8 +98,8 @@ export interface StormRun {
   bytesToClients: number;
   /** CPU seconds (not cores) spent from the first login until the end. */
   cpuSeconds: CpuUse;
-  /** Largest unsent output Redis held for one subscriber, sampled every 100 ms (cluster only). */
-  peakSubscriberBacklogMB: number | null;
+  /** Largest unsent output Redis held for one client, sampled every 100 ms (cluster only). */
+  peakClientBacklogMB: number | null;
   /** Sockets the server closed (from their connect until the end), by close code. */
   closedByServer: Record<number, number>;
 }
@@ -235,7 +227,7 @@ export function clusterFigures(result: ClusterBenchResult): Figure[] {
         single.cpu.generator,
         "cores",
       ],
-      ["Redis XADD per msg", cluster.publishesPerMsg ?? 0, null, "calls"],
+      ["Redis XADD per msg", cluster.xaddsPerMsg ?? 0, null, "calls"],
     ];
     for (const [name, value, baseline, unit] of rows) {
       figures.push(figure(`${head}: ${name}`, value, unit, { baseline }));
@@ -249,17 +241,13 @@ export function clusterFigures(result: ClusterBenchResult): Figure[] {
 
 /**
  * A storm's figures: how many users settled with Redis's defaults, the time
- * to settle (with the defaults if everyone settled, else from the rerun
- * with the subscriber buffer limit lifted, named so), and Redis's peak
- * backlog for one subscriber.
+ * to settle (when everyone did), and Redis's peak backlog for one client.
  */
 function stormFigures(storms: StormRun[], users: number): Figure[] {
-  const find = (setup: Setup, limit: StormRun["redisLimit"]) =>
-    storms.find((s) =>
-      s.users === users && s.setup === setup && s.redisLimit === limit
-    );
-  const single = find("single", null);
-  const cluster = find("cluster", "default");
+  const find = (setup: Setup) =>
+    storms.find((s) => s.users === users && s.setup === setup);
+  const single = find("single");
+  const cluster = find("cluster");
   if (!single || !cluster) return [];
   const head = `cluster join storm ${users} users, two instances`;
   const figures = [
@@ -268,17 +256,14 @@ function stormFigures(storms: StormRun[], users: number): Figure[] {
     }),
     figure(
       `${head}: Redis peak client output backlog`,
-      cluster.peakSubscriberBacklogMB ?? 0,
+      cluster.peakClientBacklogMB ?? 0,
       "MB",
     ),
   ];
-  const lifted = find("cluster", "lifted");
-  const timed = cluster.settled === users ? cluster : lifted;
-  if (timed?.settled === users) {
-    const name = timed === cluster
-      ? `${head}: settled`
-      : `${head}: settled, Redis pubsub buffer limit lifted`;
-    figures.push(figure(name, timed.ms, "ms", { baseline: single.ms }));
+  if (cluster.settled === users) {
+    figures.push(
+      figure(`${head}: settled`, cluster.ms, "ms", { baseline: single.ms }),
+    );
   }
   return figures;
 }
@@ -449,7 +434,7 @@ class RedisProbe {
   }
 
   /** XADD commands (one per inbox entry) served since Redis started. */
-  async publishes(): Promise<number> {
+  async xadds(): Promise<number> {
     const info = await this.client.info("commandstats");
     return Number(/cmdstat_xadd:calls=(\d+)/.exec(info)?.[1] ?? 0);
   }
@@ -461,20 +446,9 @@ class RedisProbe {
   }
 
   /** The largest unsent output (`omem`) Redis holds for any client now. */
-  async subscriberBacklogBytes(): Promise<number> {
+  async clientBacklogBytes(): Promise<number> {
     const list = await this.client.clientList();
     return list.reduce((most, c) => Math.max(most, Number(c.omem ?? 0)), 0);
-  }
-
-  /** The current `client-output-buffer-limit` setting, to restore it later. */
-  async outputBufferLimit(): Promise<string> {
-    const config = await this.client.configGet("client-output-buffer-limit");
-    return config["client-output-buffer-limit"];
-  }
-
-  /** Sets `client-output-buffer-limit` (e.g. `pubsub 0 0 0` lifts it). */
-  async setOutputBufferLimit(value: string): Promise<void> {
-    await this.client.configSet("client-output-buffer-limit", value);
   }
 
   async close(): Promise<void> {
@@ -698,16 +672,14 @@ async function measureRelay(
   const load = startLoad(list, o.inFlight);
   await sleep(o.warmupMs);
   const cpu0 = await cpuSnapshot(env, servers, setup);
-  const pub0 = setup === "cluster" ? await env.probe.publishes() : 0;
+  const xadd0 = setup === "cluster" ? await env.probe.xadds() : 0;
   const t0 = performance.now();
   load.measuring = true;
   await sleep(o.measureMs);
   load.measuring = false;
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuRate(cpu0, await cpuSnapshot(env, servers, setup), seconds);
-  const publishes = setup === "cluster"
-    ? await env.probe.publishes() - pub0
-    : null;
+  const xadds = setup === "cluster" ? await env.probe.xadds() - xadd0 : null;
   load.sending = false;
   await drain(load);
   await closeAll(list.flatMap((p) => [p.caller, p.callee]));
@@ -731,7 +703,7 @@ async function measureRelay(
     cpu,
     serverUsPerMsg: (serverCores * seconds * 1e6) / delivered,
     // PUBLISH counts are read around the same window as `delivered`.
-    publishesPerMsg: publishes === null ? null : publishes / delivered,
+    xaddsPerMsg: xadds === null ? null : xadds / delivered,
     roomsPerOwner,
   };
 }
@@ -772,41 +744,23 @@ function bestRun(
 
 // --- join storm -------------------------------------------------------------------
 
-/** Redis's subscriber output limit lifted: no client is dropped for backlog. */
-const NO_PUBSUB_LIMIT = "pubsub 0 0 0";
 /** A storm in which no client received anything for this long has stalled. */
 const STORM_STALL_MS = 5000;
 
-/**
- * The storm on one instance, then on two with Redis's defaults; when the
- * latter does not settle, once more with the subscriber output limit lifted
- * (restored afterwards), so the time is known and the failure is on record.
- */
+/** The storm on one instance, then on two with Redis's default settings. */
 async function stormBothSetups(
   env: BenchEnv,
   users: number,
 ): Promise<StormRun[]> {
-  const run = async (setup: Setup, limit: StormRun["redisLimit"]) => {
+  const runs: StormRun[] = [];
+  for (const setup of ["single", "cluster"] as const) {
     const storm = await withServers(
       env,
       setup,
-      (servers) => measureStorm(env, servers, setup, limit, users),
+      (servers) => measureStorm(env, servers, setup, users),
     );
     env.log(formatStormRun(storm));
-    return storm;
-  };
-  const runs = [await run("single", null), await run("cluster", "default")];
-  if (runs[1].settled === users) return runs;
-  env.log(
-    "cluster bench: the storm stalled on two instances; again with Redis's " +
-      `subscriber output limit lifted (${NO_PUBSUB_LIMIT})`,
-  );
-  const original = await env.probe.outputBufferLimit();
-  await env.probe.setOutputBufferLimit(NO_PUBSUB_LIMIT);
-  try {
-    runs.push(await run("cluster", "lifted"));
-  } finally {
-    await env.probe.setOutputBufferLimit(original);
+    runs.push(storm);
   }
   return runs;
 }
@@ -823,7 +777,6 @@ async function measureStorm(
   env: BenchEnv,
   servers: Servers,
   setup: Setup,
-  redisLimit: StormRun["redisLimit"],
   users: number,
 ): Promise<StormRun> {
   const room = `${servers.tag}-storm`;
@@ -849,7 +802,7 @@ async function measureStorm(
     if (setup === "cluster") {
       peakBacklog = Math.max(
         peakBacklog,
-        await env.probe.subscriberBacklogBytes(),
+        await env.probe.clientBacklogBytes(),
       );
     }
     await sleep(setup === "cluster" ? 100 : 20);
@@ -867,14 +820,13 @@ async function measureStorm(
   await closeAll(clients.map((c) => c.ws));
   return {
     setup,
-    redisLimit,
     users,
     settled: seen.settled,
     ms,
     framesToClients: seen.frames,
     bytesToClients: seen.bytes,
     cpuSeconds: cpu,
-    peakSubscriberBacklogMB: setup === "cluster" ? peakBacklog / 1e6 : null,
+    peakClientBacklogMB: setup === "cluster" ? peakBacklog / 1e6 : null,
     closedByServer,
   };
 }
@@ -936,9 +888,9 @@ function formatRelayRun(r: RelayRun): string {
   const owners = r.roomsPerOwner
     ? `, rooms per owner ${r.roomsPerOwner.join("/")}`
     : "";
-  const publishes = r.publishesPerMsg === null
+  const xadds = r.xaddsPerMsg === null
     ? ""
-    : `, ${r.publishesPerMsg.toFixed(3)} XADD/msg`;
+    : `, ${r.xaddsPerMsg.toFixed(3)} XADD/msg`;
   return `cluster bench ${r.setup.padEnd(7)} ${
     String(r.pairs).padStart(3)
   } pairs (run ${r.round}): ${
@@ -947,23 +899,22 @@ function formatRelayRun(r: RelayRun): string {
     r.maxMs.toFixed(0)
   } ms, lost ${r.lost}, ${formatCpu(r.cpu, "cores")}, ${
     r.serverUsPerMsg.toFixed(1)
-  } µs server CPU/msg${publishes}${owners}`;
+  } µs server CPU/msg${xadds}${owners}`;
 }
 
 function formatStormRun(s: StormRun): string {
-  const limit = s.redisLimit === "lifted" ? ", Redis pubsub limit lifted" : "";
   const outcome = s.settled === s.users
     ? `settled in ${s.ms.toFixed(0)} ms`
     : `only ${s.settled} settled (stalled)`;
-  const backlog = s.peakSubscriberBacklogMB === null
+  const backlog = s.peakClientBacklogMB === null
     ? ""
-    : `, Redis client backlog peak ${s.peakSubscriberBacklogMB.toFixed(1)} MB`;
+    : `, Redis client backlog peak ${s.peakClientBacklogMB.toFixed(1)} MB`;
   const closes = Object.entries(s.closedByServer)
     .map(([code, n]) => `${n}× ${code}`).join(", ");
   const closedBy = closes ? `, closed by the server: ${closes}` : "";
   return `cluster bench ${
     s.setup.padEnd(7)
-  } join storm${limit}: ${s.users} users in one room ${outcome}, ${s.framesToClients} frames, ${
+  } join storm: ${s.users} users in one room ${outcome}, ${s.framesToClients} frames, ${
     (s.bytesToClients / 1e6).toFixed(1)
   } MB to clients, ${formatCpu(s.cpuSeconds, "s")}${backlog}${closedBy}`;
 }
