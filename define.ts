@@ -9,6 +9,8 @@ import type { Signaling } from "./signaling/mod.ts";
 export interface State {
   /** The relay this process serves on `/ws`, for health and metrics. */
   signaling: Signaling;
+  /** The bearer token `/metrics` requires; `null`: `/metrics` is off. */
+  metricsToken: string | null;
 }
 
 export const define = createDefine<State>();

@@ -12,6 +12,7 @@ const WATCHED = [
   "islands",
   "client",
   "framework",
+  "http",
   "signaling",
   "static",
   "main.ts",

@@ -8,7 +8,10 @@
  * set.
  */
 import { App, staticFiles } from "fresh";
+import { serveNode } from "./framework/node_serve.ts";
 import type { State } from "./define.ts";
+import { securityHeaders } from "./http/security_headers.ts";
+import { metricsTokenFromEnv } from "./signaling/config.ts";
 import {
   ConfigError,
   createSignaling,
@@ -25,7 +28,8 @@ import {
 export type ServerConfig = ListenConfig;
 
 /**
- * Reads `PORT` (default 8000) and `HOSTNAME` (default 0.0.0.0).
+ * Reads `PORT` (default 8000), `HOSTNAME` (default 0.0.0.0) and
+ * `HTTP_HEADERS_TIMEOUT_MS`.
  * @throws {ConfigError} naming the variable when a value is unusable.
  */
 export function loadServerConfig(
@@ -40,24 +44,46 @@ export interface Parley {
   signaling: Signaling;
 }
 
+/** Settings of the web app itself (the relay's are `SignalingOptions`). */
+export interface WebOptions {
+  /**
+   * The bearer token `/metrics` requires; `null` turns `/metrics` off.
+   * Default: `METRICS_TOKEN` when `settings` is an environment record, else
+   * `null`.
+   */
+  metricsToken?: string | null;
+}
+
 /**
  * Builds the app without listening, so tests can serve it on port 0.
  * `settings` go to {@linkcode createSignaling}: the environment by default,
  * which may also name a cluster store to join ({@linkcode openSignaling}).
+ * @throws {ConfigError} naming the variable when a value is unusable.
  */
 export async function createParley(
   settings: SignalingOptions | EnvRecord = Deno.env.toObject(),
+  web: WebOptions = {},
 ): Promise<Parley> {
+  // Checked before anything opens, so a bad token leaves nothing running.
+  const metricsToken = web.metricsToken !== undefined
+    ? web.metricsToken
+    : isEnvRecord(settings)
+    ? metricsTokenFromEnv((name) => settings[name])
+    : null;
   const signaling = isEnvRecord(settings)
     ? await openSignaling(settings)
     : createSignaling(settings);
   const app = new App<State>({ root: import.meta.url })
+    // First, so static files and error pages get the headers too.
+    .use(securityHeaders())
     .use(staticFiles())
     .use((ctx) => {
       ctx.state.signaling = signaling;
+      ctx.state.metricsToken = metricsToken;
       return ctx.next();
     })
-    .get("/ws", (ctx) => signaling.handleUpgrade(ctx.req, ctx.info))
+    // Upgrades never reach the app (see startServer); a plain GET gets 426.
+    .get("/ws", () => signaling.notWebSocket())
     .fsRoutes();
   await app.ready();
   return { app, signaling };
@@ -76,28 +102,30 @@ export async function startServer(
   settings: SignalingOptions | EnvRecord = Deno.env.toObject(),
 ): Promise<RunningServer> {
   const parley = await createParley(settings);
-  const stop = new AbortController();
-  const { promise: listening, resolve } = Promise.withResolvers<string>();
-  const server = Deno.serve({
+  const { signaling } = parley;
+  const server = await serveNode(parley.app.handler(), {
     port: config.port,
     hostname: config.hostname,
-    signal: stop.signal,
-    onListen: ({ port, hostname }) => {
-      const host = hostname === "0.0.0.0" || hostname === "::"
-        ? "localhost"
-        : hostname;
-      resolve(`http://${host}:${port}`);
+    headersTimeoutMs: config.headersTimeoutMs,
+    // Deno Deploy's edge reads request heads itself.
+    behindEdge: Deno.env.get("DENO_DEPLOYMENT_ID") !== undefined,
+    onUpgrade(req, socket, head) {
+      if (new URL(req.url ?? "/", "http://host").pathname === "/ws") {
+        signaling.upgrade(req, socket, head);
+      } else socket.destroy();
     },
-  }, parley.app.handler());
-  const url = await listening;
+  });
+  const { hostname, port } = server.addr;
+  const host = hostname === "0.0.0.0" || hostname === "::"
+    ? "localhost"
+    : hostname;
   return {
-    url,
+    url: `http://${host}:${port}`,
     parley,
     async shutdown() {
       // Sockets first, with 1001, so clients reconnect elsewhere; then the listener.
-      await parley.signaling.shutdown();
-      stop.abort();
-      await server.finished;
+      await signaling.shutdown();
+      await server.shutdown();
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Parley's signaling relay as a benchmark target: rate limits and the
- * connection cap out of the way, logs off, everything else as in production.
+ * Parley's signaling relay as a benchmark target: rate limits, the
+ * connection cap and the room size limit out of the way, logs off,
+ * everything else as in production.
  *
  * With `REDIS_URL` (or `CLUSTER=kv KV_PATH=…`) in its environment, and the
  * permissions to read it and reach the store, it joins that cluster as one
@@ -16,6 +17,7 @@ import {
   createSignaling,
   quietLogger,
 } from "../signaling/mod.ts";
+import { serveNode } from "../framework/node_serve.ts";
 import { memoryProbe } from "./memory_probe.ts";
 
 if (import.meta.main) {
@@ -28,14 +30,21 @@ if (import.meta.main) {
     ratePerSecond: 1e9,
     rateBurst: 1e9,
     maxConnections: 1e6,
+    // Every load-generator socket comes from 127.0.0.1.
+    maxSocketsPerAddress: 1e6,
+    // Join storms put thousands of users in one room.
+    maxRoomMembers: 1e6,
     // The load generator reads as fast as it can; allow deep queues under overload.
     maxBufferedBytes: 256 * 1024 * 1024,
   });
-  Deno.serve({
+  // The production server (main.ts serves the same way).
+  await serveNode((req) => memoryProbe(req) ?? signaling.notWebSocket(), {
     hostname: "127.0.0.1",
     port: Number(Deno.args[0] ?? 0),
+    headersTimeoutMs: 10_000,
+    onUpgrade: (req, socket, head) => signaling.upgrade(req, socket, head),
     onListen: ({ port }) => console.log(`listening ${port}`),
-  }, (req, info) => memoryProbe(req) ?? signaling.handleUpgrade(req, info));
+  });
   // The default SIGTERM action kills the process before V8 can write a
   // `--cpu-prof` profile; exiting ourselves writes it.
   Deno.addSignalListener("SIGTERM", () => Deno.exit(0));

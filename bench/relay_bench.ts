@@ -317,7 +317,11 @@ async function withServer<T>(
     relay === "parley" ? "./parley_server.ts" : "./minimal_relay.ts",
     import.meta.url,
   );
-  const flags = ["--allow-net=127.0.0.1"];
+  // ws asks whether its optional native add-ons are switched off.
+  const flags = [
+    "--allow-net=127.0.0.1",
+    "--allow-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE",
+  ];
   if (profile) {
     flags.push(
       "--cpu-prof",

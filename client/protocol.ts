@@ -108,6 +108,12 @@ export interface ChatMessage {
   at: number;
 }
 
+/** Room chat the server dropped because we could not read it fast enough. */
+export interface ChatDroppedMessage {
+  type: "chat-dropped";
+  count: number;
+}
+
 /** Call-control messages from the server. */
 export type CallControlMessage =
   | { type: "ringing"; callId: string; to: string }
@@ -148,6 +154,7 @@ export type ServerMessage =
   | WelcomeMessage
   | PresenceMessage
   | ChatMessage
+  | ChatDroppedMessage
   | CallControlMessage
   | CallRestoredMessage
   | IceServersMessage
@@ -159,6 +166,7 @@ const SERVER_TYPES = new Set([
   "welcome",
   "presence",
   "chat",
+  "chat-dropped",
   "ringing",
   "incoming",
   "accepted",

@@ -12,11 +12,12 @@
  * saved per tab (`saved_session.ts`) so a reload joins again by itself.
  */
 import { CallController, type CallDeps, type CallSnapshot } from "./call.ts";
-import { refreshDueAt, staleForNewCall } from "./ice_servers.ts";
+import { IceRefresh } from "./ice_refresh.ts";
 import { groupDevices } from "./media.ts";
 import type { PeerConnectionLike, StreamLike } from "./peer.ts";
-import type { ServerMessage, UserInfo, WireUser } from "./protocol.ts";
+import type { ServerMessage } from "./protocol.ts";
 import { sampleQuality } from "./quality_sampler.ts";
+import { applyPresence, sortedUsers } from "./roster.ts";
 import {
   forgetSession,
   type KeyValueStore,
@@ -43,7 +44,14 @@ import {
   roomName,
   users,
 } from "./state.ts";
-import { endReasonText, MAX_CHAT, nameProblem } from "./text.ts";
+import {
+  chatDisplayText,
+  droppedChatText,
+  endReasonText,
+  MAX_CHAT,
+  nameProblem,
+  renamedText,
+} from "./text.ts";
 import { realTimers, type Timers } from "./timers.ts";
 
 /** How long a notice stays on screen. */
@@ -52,6 +60,9 @@ const NOTICE_MS = 8_000;
 const ENDED_MS = 4_000;
 /** Chat lines kept in memory. */
 const CHAT_LIMIT = 500;
+/** Shown next to the name form when the server turns a login away. */
+export const ROOM_FULL_TEXT =
+  "This room is full. Try again in a while, or use another room.";
 
 /** What a session is built from; the browser defaults come from {@link browserSession}. */
 export interface SessionOptions {
@@ -75,15 +86,6 @@ const ACTIVE_PHASES = new Set([
   "connected",
 ]);
 
-/** A user list entry as the server sends it (`available` left out). */
-function fromWire(u: WireUser): UserInfo {
-  return { name: u.name, state: u.state ?? "available" };
-}
-
-function byName(a: UserInfo, b: UserInfo): number {
-  return a.name.localeCompare(b.name);
-}
-
 /** One person's presence in one room; see the module doc. */
 export class Session {
   /** The underlying signaling connection. */
@@ -98,12 +100,8 @@ export class Session {
   #chatId = 0;
   #endedTimer: number | undefined;
   #lastPhase = "idle";
-  #iceServers: RTCIceServer[] = [];
-  /** `timers.now()` when {@link #iceServers} arrived. */
-  #iceReceivedAt = 0;
-  #iceRefreshTimer: number | undefined;
-  /** A `{type: "ice-servers"}` request is out; no second one until it answers. */
-  #iceRequested = false;
+  /** ICE servers, and their renewal during a call. */
+  readonly #ice: IceRefresh;
   #stopQuality: (() => void) | null = null;
 
   constructor(options: SessionOptions) {
@@ -125,6 +123,11 @@ export class Session {
         options.call.onPeerConnection?.(pc);
         this.#watchQuality(pc);
       },
+    });
+    this.#ice = new IceRefresh({
+      timers: this.#timers,
+      request: () => this.signaling.send({ type: "ice-servers" }),
+      apply: (servers) => this.calls.setIceServers(servers),
     });
     this.signaling.onStatus((status, detail) => {
       if (status === "open") {
@@ -244,7 +247,7 @@ export class Session {
     this.calls.hangup();
     this.calls.dispose();
     this.signaling.stop();
-    this.#timers.clearTimeout(this.#iceRefreshTimer);
+    this.#ice.dispose();
     this.#watchQuality(null);
   }
 
@@ -268,34 +271,56 @@ export class Session {
         me.value = msg.name;
         pendingName.value = null;
         nameError.value = null;
-        users.value = msg.users.map(fromWire).sort(byName);
+        users.value = sortedUsers(msg.users);
         connection.value = "connected";
         if (msg.renamed && was !== msg.name) {
-          this.notify("info", `That name was taken, so you are “${msg.name}”.`);
+          this.notify(
+            "info",
+            renamedText(
+              was ?? this.#loginName ?? msg.name,
+              msg.name,
+              msg.users.map((u) => u.name),
+            ),
+          );
         }
         this.#resume = msg.resume;
         saveSession(this.#options.storage ?? null, this.#options.room, {
           name: msg.name,
           resume: msg.resume,
         });
-        this.#iceRequested = false;
-        this.#setIceServers(msg.iceServers ?? []);
+        this.#ice.received(msg.iceServers ?? []);
         this.calls.onWelcome(msg);
         return;
       }
       case "ice-servers":
-        this.#iceRequested = false;
-        this.#setIceServers(msg.iceServers ?? []);
+        this.#ice.received(msg.iceServers ?? []);
         return;
       case "presence":
-        return this.#onPresence(msg.joined, msg.left, msg.changed);
+        users.value = applyPresence(users.value, msg, me.value);
+        return;
       case "chat": {
         const line = {
           id: ++this.#chatId,
           from: msg.from,
-          text: msg.text,
+          // The server neutralises chat already; one more pass (a regex
+          // test when there is nothing to remove) keeps a server from
+          // before that rule from reversing text on screen.
+          text: chatDisplayText(msg.text),
           at: msg.at,
           mine: msg.from === me.value,
+        };
+        chat.value = [...chat.value.slice(-(CHAT_LIMIT - 1)), line];
+        return;
+      }
+      case "chat-dropped": {
+        if (!Number.isInteger(msg.count) || msg.count < 1) return;
+        const line = {
+          id: ++this.#chatId,
+          from: "",
+          text: droppedChatText(msg.count),
+          at: this.#timers.now(),
+          mine: false,
+          notice: true,
         };
         chat.value = [...chat.value.slice(-(CHAT_LIMIT - 1)), line];
         return;
@@ -315,19 +340,6 @@ export class Session {
     }
   }
 
-  #onPresence(
-    joined: WireUser[] = [],
-    left: string[] = [],
-    changed: WireUser[] = [],
-  ): void {
-    const map = new Map(users.value.map((u) => [u.name, u]));
-    for (const name of left) map.delete(name);
-    for (const u of [...joined, ...changed]) {
-      if (u.name !== me.value) map.set(u.name, fromWire(u));
-    }
-    users.value = [...map.values()].sort(byName);
-  }
-
   #onError(code: string, message: string): void {
     switch (code) {
       case "bad-name":
@@ -336,7 +348,19 @@ export class Session {
         this.#loginName = null;
         this.#resume = undefined;
         forgetSession(this.#options.storage ?? null, this.#options.room);
+        // The socket is up and waits for a better name: say so, rather
+        // than "Connecting…" for ever.
+        if (this.signaling.status === "open") connection.value = "connected";
         nameError.value = message || "That name cannot be used.";
+        return;
+      case "room-full":
+        // Not let in: back to the name form, which says why. The socket
+        // stays open, so joining again later is one click.
+        me.value = null;
+        pendingName.value = null;
+        this.#loginName = null;
+        if (this.signaling.status === "open") connection.value = "connected";
+        nameError.value = ROOM_FULL_TEXT;
         return;
       case "rate-limited":
         this.notify("error", "Slow down a little: too many messages.");
@@ -371,44 +395,8 @@ export class Session {
     if (snap.localStream && previous !== snap.phase) void this.refreshDevices();
     const wasActive = ACTIVE_PHASES.has(previous);
     const active = ACTIVE_PHASES.has(snap.phase);
-    if (active && !wasActive) {
-      if (
-        staleForNewCall(
-          this.#iceServers,
-          this.#iceReceivedAt,
-          this.#timers.now(),
-        )
-      ) this.#requestIceServers();
-      this.#scheduleIceRefresh();
-    } else if (!active && wasActive) {
-      this.#timers.clearTimeout(this.#iceRefreshTimer);
-      this.#iceRefreshTimer = undefined;
-    }
-  }
-
-  #setIceServers(servers: RTCIceServer[]): void {
-    this.#iceServers = servers;
-    this.#iceReceivedAt = this.#timers.now();
-    this.calls.setIceServers(servers);
-    if (ACTIVE_PHASES.has(this.#lastPhase)) this.#scheduleIceRefresh();
-  }
-
-  #requestIceServers(): void {
-    if (this.#iceRequested) return;
-    // Unsent while offline is fine: the next welcome brings fresh ones.
-    this.#iceRequested = this.signaling.send({ type: "ice-servers" });
-  }
-
-  /** During a call, asks for fresh credentials before the current expire. */
-  #scheduleIceRefresh(): void {
-    this.#timers.clearTimeout(this.#iceRefreshTimer);
-    this.#iceRefreshTimer = undefined;
-    const due = refreshDueAt(this.#iceServers, this.#iceReceivedAt);
-    if (due === null) return;
-    this.#iceRefreshTimer = this.#timers.setTimeout(() => {
-      this.#iceRefreshTimer = undefined;
-      if (ACTIVE_PHASES.has(this.#lastPhase)) this.#requestIceServers();
-    }, Math.max(0, due - this.#timers.now()));
+    if (active && !wasActive) this.#ice.callStarted();
+    else if (!active && wasActive) this.#ice.callEnded();
   }
 
   /** Samples connection quality while a peer connection exists. */

@@ -23,6 +23,8 @@ export interface ChatLine {
   text: string;
   at: number;
   mine: boolean;
+  /** A line from the app itself (e.g. chat that was lost), not a person. */
+  notice?: boolean;
 }
 
 /** A status or error line for the live region. */

@@ -2,6 +2,12 @@
  * Words and numbers shown to the person: durations, times, why a call ended,
  * input checks. Pure functions, so views stay free of wording logic.
  */
+import {
+  checkName,
+  MAX_NAME_GRAPHEMES,
+  MAX_NAME_UNITS,
+  neutralizeText,
+} from "../signaling/text_rules.ts";
 import type { CallEndReason } from "./call.ts";
 
 /** A call duration as `m:ss` or `h:mm:ss`. */
@@ -62,22 +68,61 @@ export function endReasonText(
   }
 }
 
-/** Longest name the server accepts. */
-export const MAX_NAME = 32;
+/** The chat line for `count` messages the server dropped on the way to us. */
+export function droppedChatText(count: number): string {
+  return count === 1
+    ? "1 message could not be delivered while your connection was slow or interrupted."
+    : `${count} messages could not be delivered while your connection was slow or interrupted.`;
+}
+
+/** Longest name the server accepts, in characters (an emoji counts once). */
+export const MAX_NAME = MAX_NAME_GRAPHEMES;
+/**
+ * `maxLength` for the name field. The field counts UTF-16 units, and one
+ * emoji can take eleven of them, so it only stops pasted novels; the
+ * character count is {@linkcode nameProblem}'s.
+ */
+export const MAX_NAME_INPUT = MAX_NAME_UNITS;
 /** Longest chat message the server accepts. */
 export const MAX_CHAT = 2000;
 
 /**
- * Checks a name the way the server will (length after trimming; the server
- * also rejects invisible characters). Returns a message, or null when fine.
+ * Checks a name with the server's own rules (`signaling/text_rules.ts`):
+ * the sentence to show, or null when the server will take it. Whether it
+ * looks like a name already in the room only the server can tell; see
+ * {@linkcode renamedText}.
  */
 export function nameProblem(name: string): string | null {
-  const trimmed = name.normalize("NFC").trim();
-  if (trimmed.length === 0) return "Please enter a name.";
-  if ([...trimmed].length > MAX_NAME) {
-    return `Names can be at most ${MAX_NAME} characters.`;
-  }
-  return null;
+  const verdict = checkName(name);
+  return verdict.ok ? null : verdict.problem;
+}
+
+/**
+ * Tells why the server gave us `given` instead of `asked`: the name was
+ * someone's already (in any case), or looks the same as one (the server
+ * compares names by their confusables skeleton, so "аlice" with a Cyrillic
+ * а is "alice").
+ *
+ * @param others names in the room besides ours
+ */
+export function renamedText(
+  asked: string,
+  given: string,
+  others: readonly string[],
+): string {
+  const folded = asked.toLowerCase();
+  return others.some((n) => n.toLowerCase() === folded)
+    ? `That name was taken, so you are “${given}”.`
+    : `“${asked}” looks the same as a name already here, so you are “${given}”.`;
+}
+
+/**
+ * Chat text as it may be shown: direction overrides and isolates, and
+ * invisible characters outside emoji, removed (the server's rule, applied
+ * again on arrival); right-to-left writing stays as it is.
+ */
+export function chatDisplayText(text: string): string {
+  return neutralizeText(text);
 }
 
 /** One letter for an avatar (the first character, upper-cased). */

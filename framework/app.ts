@@ -215,15 +215,21 @@ export class App<State = Record<string, unknown>> {
     ctx.params = match.params;
     ctx.route = match.route.path;
     ctx._setPage(match.route.page);
-    const response = match.handler
-      ? await match.handler(ctx as Context<unknown>)
-      : ctx.render();
-    if (!(response instanceof Response)) {
-      throw new TypeError(
-        `the handler of ${ctx.route} did not return a Response`,
-      );
+    try {
+      const response = match.handler
+        ? await match.handler(ctx as Context<unknown>)
+        : ctx.render();
+      if (!(response instanceof Response)) {
+        throw new TypeError(
+          `the handler of ${ctx.route} did not return a Response`,
+        );
+      }
+      return response;
+    } catch (error) {
+      // Rendered here too, like the 404: middleware that adds headers
+      // (security headers, say) must see error pages as well.
+      return this.#errorPage(ctx, error);
     }
-    return response;
   }
 
   #errorPage(ctx: Context<State>, error: unknown): Response {

@@ -15,7 +15,7 @@ import {
   restoredCallerIsFirst,
 } from "./calls.ts";
 import { type EndReason, parley, tutorial } from "./frames.ts";
-import { nameKey } from "./names.ts";
+import { nameKey, normalizeName } from "./names.ts";
 import type { LoginCallClaim } from "./protocol.ts";
 import {
   type Connection,
@@ -110,7 +110,9 @@ export class CallControl {
 
   /**
    * Records `login.call`, or restores the call at once if the named peer is
-   * here claiming the same call. A claimant counts as busy while it waits.
+   * here claiming the same call. A claimant counts as busy while it waits,
+   * and the peer's name, if nobody has it, is held for the peer until then
+   * (see `name_holds.ts`).
    */
   claim(me: Member, claim: LoginCallClaim): void {
     const mine: CallClaim = {
@@ -138,6 +140,10 @@ export class CallControl {
         );
       }, this.#ctx.config.resumeGraceMs),
     };
+    const peerName = normalizeName(claim.peer);
+    if (!peer && peerName !== null && nameKey(peerName) !== me.key) {
+      me.room.holds.hold(nameKey(peerName), claim.callId, me.key, me);
+    }
     this.#ctx.presenceChanged(me);
   }
 
@@ -183,6 +189,7 @@ export class CallControl {
     if (!claim) return;
     if (claim.timer !== null) this.#ctx.clock.clearTimeout(claim.timer);
     member.claim = null;
+    member.room.holds.releaseBy(member);
     this.#ctx.presenceChanged(member);
   }
 

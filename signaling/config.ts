@@ -23,7 +23,11 @@ export interface TurnConfig {
   urls: string[];
   /** coturn's `static-auth-secret`. Never logged, never sent to clients. */
   secret: string;
-  /** Lifetime of a minted credential in seconds, 1..3600. */
+  /**
+   * Lifetime of a minted credential in seconds, 1..3600. Short, because a
+   * leaked one is a free relay until then; the client asks for fresh ones
+   * during a long call.
+   */
   ttlSeconds: number;
 }
 
@@ -61,10 +65,33 @@ export interface SignalingConfig {
   /** A recipient that lets this many bytes queue up unread is dropped (1008). */
   maxBufferedBytes: number;
   /**
+   * A recipient with this many bytes unsent is a slow reader: room chat and
+   * presence wait for it (chat bounded, presence coalesced) while its call's
+   * frames go ahead. See `congestion.ts`.
+   */
+  slowReaderBytes: number;
+  /**
    * How long a `parley.v1` session whose connection dropped stays resumable
    * (and how long a call claimed after a restart waits for its peer).
    */
   resumeGraceMs: number;
+  /**
+   * Reverse proxies whose `X-Forwarded-For` names the client (exact
+   * addresses); empty: the TCP peer is the client.
+   */
+  trustedProxies: string[];
+  /** Open sockets (handshakes included) from one client address. */
+  maxSocketsPerAddress: number;
+  /** A socket that has not logged in this long after opening is closed (1008). */
+  loginTimeoutMs: number;
+  /**
+   * Detached sessions (see `resumeGraceMs`) from one client address
+   * (`SIGNALING_MAX_DROPPED_PER_ADDRESS`); when one more drops, the oldest
+   * of them that is not in a call ends.
+   */
+  maxDetachedPerAddress: number;
+  /** Members of one room, detached ones included; more logins get `room-full`. */
+  maxRoomMembers: number;
 }
 
 /** Defaults, as documented in PROTOCOL.md. */
@@ -82,7 +109,13 @@ export const DEFAULT_CONFIG: Readonly<SignalingConfig> = Object.freeze({
   maxChatChars: 2000,
   presenceTickMs: 50,
   maxBufferedBytes: 4 * 1024 * 1024,
+  slowReaderBytes: 64 * 1024,
   resumeGraceMs: 30_000,
+  trustedProxies: [],
+  maxSocketsPerAddress: 64,
+  loginTimeoutMs: 10_000,
+  maxDetachedPerAddress: 8,
+  maxRoomMembers: 1000,
 });
 
 type NumericKey = {
@@ -144,18 +177,51 @@ const NUMERIC_ENV: ReadonlyArray<
     "unread bytes queued to a client before it is dropped (1008)",
   ],
   [
+    "SIGNALING_SLOW_READER_BYTES",
+    "slowReaderBytes",
+    1024,
+    "unsent bytes past which a client's room chat waits (and may be dropped) while its call goes ahead",
+  ],
+  [
     "SIGNALING_RESUME_GRACE_MS",
     "resumeGraceMs",
     0,
     "how long a dropped parley.v1 session stays resumable",
+  ],
+  [
+    "SIGNALING_MAX_SOCKETS_PER_ADDRESS",
+    "maxSocketsPerAddress",
+    1,
+    "open sockets from one client address; more get 429",
+  ],
+  [
+    "SIGNALING_LOGIN_TIMEOUT_MS",
+    "loginTimeoutMs",
+    100,
+    "a socket that has not logged in by then is closed (1008)",
+  ],
+  [
+    "SIGNALING_MAX_DROPPED_PER_ADDRESS",
+    "maxDetachedPerAddress",
+    1,
+    "dropped sessions awaiting a resume from one client address; past it the oldest ends",
+  ],
+  [
+    "SIGNALING_MAX_ROOM_MEMBERS",
+    "maxRoomMembers",
+    2,
+    "users in one room, dropped ones awaiting resume included; more get room-full",
   ],
 ];
 
 /** A room lease lives this long unless `CLUSTER_LEASE_MS` says otherwise. */
 export const DEFAULT_CLUSTER_LEASE_MS = 5000;
 
+/** A request head must arrive this fast unless `HTTP_HEADERS_TIMEOUT_MS` says otherwise. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+
 /** A credential lives this long unless `TURN_TTL_SECONDS` says otherwise. */
-export const DEFAULT_TURN_TTL_SECONDS = 3600;
+export const DEFAULT_TURN_TTL_SECONDS = 600;
 
 /** One environment variable: what it sets and its default, for the docs. */
 export interface EnvVariable {
@@ -201,6 +267,24 @@ export const ENVIRONMENT: readonly EnvVariable[] = [
     name: "TURN_TTL_SECONDS",
     default: String(DEFAULT_TURN_TTL_SECONDS),
     meaning: "lifetime of a minted TURN credential, 1–3600 s",
+  },
+  {
+    name: "HTTP_HEADERS_TIMEOUT_MS",
+    default: String(DEFAULT_HEADERS_TIMEOUT_MS),
+    meaning:
+      "a connection whose request head has not arrived by then is closed (slow-header clients)",
+  },
+  {
+    name: "TRUSTED_PROXIES",
+    default: "—",
+    meaning:
+      "comma-separated reverse-proxy addresses whose X-Forwarded-For names the client, for per-address limits",
+  },
+  {
+    name: "METRICS_TOKEN",
+    default: "— (`/metrics` off)",
+    meaning:
+      "bearer token that `/metrics` requires (`Authorization: Bearer <token>`); at least 16 characters",
   },
   {
     name: "CLUSTER",
@@ -288,6 +372,8 @@ export class ConfigError extends Error {
 export interface ListenConfig {
   port: number;
   hostname: string;
+  /** How long a connection may take to send a request head. */
+  headersTimeoutMs: number;
 }
 
 /**
@@ -313,8 +399,44 @@ export function listenConfigFromEnv(
   if (hostname.trim() === "") {
     problems.push("HOSTNAME must not be empty; unset it to listen on 0.0.0.0.");
   }
+  const rawTimeout = get("HTTP_HEADERS_TIMEOUT_MS")?.trim();
+  const headersTimeoutMs = rawTimeout
+    ? Number(rawTimeout)
+    : DEFAULT_HEADERS_TIMEOUT_MS;
+  if (!Number.isInteger(headersTimeoutMs) || headersTimeoutMs < 100) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS must be a whole number ≥ 100 (got "${rawTimeout}"); fix it or unset it for ${DEFAULT_HEADERS_TIMEOUT_MS}`,
+    );
+  }
   if (problems.length) throw new ConfigError(problems.join("\n"));
-  return { port, hostname };
+  return { port, hostname, headersTimeoutMs };
+}
+
+/** The shortest `METRICS_TOKEN` accepted: shorter ones are guessable. */
+export const MIN_METRICS_TOKEN_CHARS = 16;
+
+/**
+ * Reads `METRICS_TOKEN`: the bearer token `/metrics` requires, or `null`
+ * (unset or blank) to keep `/metrics` off.
+ *
+ * @throws {ConfigError} when the token is too short or has characters a
+ *   bearer token cannot carry (RFC 6750's token68).
+ */
+export function metricsTokenFromEnv(
+  get: (name: string) => string | undefined = readEnv,
+): string | null {
+  const token = get("METRICS_TOKEN")?.trim();
+  if (!token) return null;
+  if (
+    token.length < MIN_METRICS_TOKEN_CHARS ||
+    !/^[A-Za-z0-9\-._~+/]+=*$/.test(token)
+  ) {
+    // Never quote the value: it is a secret, even when a bad one.
+    throw new ConfigError(
+      `METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_CHARS} characters of A–Z, a–z, 0–9, -._~+/ (e.g. the output of \`openssl rand -hex 32\`), or unset to keep /metrics off`,
+    );
+  }
+  return token;
 }
 
 /**
@@ -334,6 +456,9 @@ export function configFromEnv(
 
   const origins = get("ALLOWED_ORIGINS")?.trim();
   if (origins) config.allowedOrigins = commaList(origins);
+
+  const proxies = get("TRUSTED_PROXIES")?.trim();
+  if (proxies) config.trustedProxies = commaList(proxies);
 
   const iceJson = get("ICE_SERVERS")?.trim();
   const stun = get("STUN_URLS")?.trim();
@@ -439,6 +564,14 @@ export function resolveConfig(
   ) {
     problems.push(
       `iceServers must be an array of {urls, username?, credential?} objects (ICE_SERVERS='[{"urls":"stun:stun.example.org:3478"}]')`,
+    );
+  }
+  if (
+    !Array.isArray(config.trustedProxies) ||
+    !config.trustedProxies.every((p) => typeof p === "string")
+  ) {
+    problems.push(
+      `trustedProxies must be a list of addresses like "127.0.0.1" (TRUSTED_PROXIES=10.0.0.5,10.0.0.6)`,
     );
   }
   if (config.turn !== null) problems.push(...turnProblems(config.turn));

@@ -100,6 +100,10 @@ export const parley = {
       ',"peer":' + q(peer) + "}";
   },
   pong: '{"type":"pong"}',
+  /** `count` room chats were dropped while this member could not read. */
+  chatDropped(count: number): string {
+    return '{"type":"chat-dropped","count":' + count + "}";
+  },
 };
 
 /** `ended.reason` values. */

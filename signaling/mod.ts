@@ -5,10 +5,19 @@
  *
  * @example
  * ```ts
+ * import { serveNode } from "../framework/node_serve.ts";
  * const signaling = createSignaling();
- * Deno.serve((req, info) => signaling.handleUpgrade(req, info));
+ * await serveNode(() => signaling.notWebSocket(), {
+ *   hostname: "127.0.0.1",
+ *   port: 8000,
+ *   headersTimeoutMs: 10_000,
+ *   onUpgrade: (req, socket, head) => signaling.upgrade(req, socket, head),
+ * });
  * ```
  */
+
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 
 import { MemoryBus } from "./bus.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -74,8 +83,13 @@ export interface SignalingStats extends RelayStats {
 
 /** A running signaling server. */
 export interface Signaling {
-  /** Handles `GET /ws?room=<room>`: a WebSocket upgrade or a refusal. */
-  handleUpgrade(req: Request, info?: Deno.ServeHandlerInfo): Response;
+  /**
+   * Takes an upgrade request for `/ws?room=<room>` with its raw socket (from
+   * `node:http`'s `upgrade` event): a signaling socket, or a refusal.
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The answer to a `GET /ws` that did not ask for an upgrade (426). */
+  notWebSocket(): Response;
   /** Refuses new upgrades (503), closes every socket with 1001; resolves within 5 s. */
   shutdown(): Promise<void>;
   /** Counters for `/metrics`. */
@@ -130,7 +144,8 @@ export function createSignaling(
   const transport = new Transport(config, router ?? relay, bus, logger);
   let stopping: Promise<void> | null = null;
   return {
-    handleUpgrade: (req, info) => transport.handleUpgrade(req, info),
+    upgrade: (req, socket, head) => transport.upgrade(req, socket, head),
+    notWebSocket: () => transport.notWebSocket(),
     shutdown() {
       stopping ??= (async () => {
         router?.drain();

@@ -1,43 +1,63 @@
 /**
- * User names: normalisation, validation and per-room uniqueness. Names are
- * shown to other users, so anything that can hide or reorder text (controls,
- * bidi overrides, zero-width characters) is refused rather than stripped.
+ * User names on the server: validation (the rules shared with the browser,
+ * in `text_rules.ts`) and per-room uniqueness. Names are shown to other
+ * users, so anything that can hide or reorder text is refused rather than
+ * stripped, and two names that look alike are one name: the key a room
+ * files its members under is a confusables skeleton (Unicode UTS #39), so
+ * "аlice" with a Cyrillic а is taken while "alice" is there.
+ *
+ * The skeleton's mapping is Unicode's confusables.txt as packaged by
+ * `unhomoglyph` (nodeca; data version 13.0.0). It stays on the server:
+ * ~100 KB that the browser never needs, since it learns the room's names
+ * only from the server that applies this rule.
  */
 
-/** Longest name, in code points. */
-export const MAX_NAME_CHARS = 32;
+import unhomoglyph from "unhomoglyph";
+import { checkName, graphemes, MAX_NAME_GRAPHEMES } from "./text_rules.ts";
 
-/**
- * Control (Cc), format (Cf: bidi overrides, zero-width), line/paragraph
- * separators, lone surrogates and private use.
- */
-const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}]/u;
+export { checkName };
+
+/** Longest name, in grapheme clusters (an emoji sequence counts once). */
+export const MAX_NAME_CHARS = MAX_NAME_GRAPHEMES;
 
 /**
  * Returns the canonical form of a requested name (NFC, trimmed), or `null`
- * when it is not a string, is empty, longer than 32 characters or contains a
- * forbidden character.
+ * when {@linkcode checkName} refuses it (it says why).
  */
 export function normalizeName(requested: unknown): string | null {
-  if (typeof requested !== "string") return null;
-  // Cheap bound before the regex and NFC: composition folds only a few code
-  // units into one character, so anything this long cannot fit.
-  if (requested.length > MAX_NAME_CHARS * 8) return null;
-  if (FORBIDDEN.test(requested)) return null;
-  const name = requested.normalize("NFC").trim();
-  const chars = codePointLength(name);
-  if (chars < 1 || chars > MAX_NAME_CHARS) return null;
-  return name;
+  const verdict = checkName(requested);
+  return verdict.ok ? verdict.name : null;
 }
 
-/** The key two names collide on: case-insensitive (with ß ~ SS), NFC. */
-export function nameKey(name: string): string {
-  return name.toUpperCase().toLowerCase().normalize("NFC");
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+const SPACES = /\s+/gu;
+
+/** Case fold that also folds ß to ss (via SS), as names are compared. */
+function fold(text: string): string {
+  return text.toUpperCase().toLowerCase();
 }
 
 /**
+ * UTS #39 skeleton: NFD, default-ignorable code points removed, each code
+ * point replaced by its confusables prototype, NFD again. Not for display.
+ */
+export function skeleton(text: string): string {
+  return unhomoglyph(text.normalize("NFD").replace(IGNORABLE, ""))
+    .normalize("NFD");
+}
+
+/**
+ * The key two names collide on: the skeleton of the case-folded name,
+ * folded again (a prototype can be a capital: ℬ → B), with runs of spaces
+ * as one. "ALICE", "аlice" (Cyrillic а), "ａｌｉｃｅ" and "alice" share one.
+ */
+export function nameKey(name: string): string {
+  return fold(skeleton(fold(name))).replace(SPACES, " ");
+}
+/**
  * Picks `name`, or the first free variant `name 2`, `name 3`, … (shortening
- * the base so the result stays within 32 characters).
+ * the base by whole grapheme clusters so the result stays within 32 and no
+ * emoji sequence is cut in half).
  *
  * @param isTaken whether a key is already in use in the room
  * @param firstSuffix where to start counting (a hint to skip known-taken
@@ -49,12 +69,16 @@ export function uniqueName(
   firstSuffix = 2,
 ): { name: string; suffix: number } {
   if (!isTaken(nameKey(name))) return { name, suffix: 1 };
-  const chars = Array.from(name);
+  const clusters = graphemes(name);
   for (let n = Math.max(2, firstSuffix);; n++) {
     const suffix = ` ${n}`;
-    const base = chars.slice(0, MAX_NAME_CHARS - suffix.length).join("")
-      .trimEnd();
-    const candidate = base + suffix;
+    let keep = MAX_NAME_CHARS - suffix.length;
+    let candidate = "";
+    // A cut can leave a joiner that only made sense before what it joined
+    // (ZWNJ between Arabic letters); shorten until the rules accept it.
+    do {
+      candidate = clusters.slice(0, keep).join("").trimEnd() + suffix;
+    } while (--keep > 0 && !checkName(candidate).ok);
     if (!isTaken(nameKey(candidate))) return { name: candidate, suffix: n };
   }
 }

@@ -3,6 +3,8 @@
  * codes, and validation of parsed client frames. Pure functions, no I/O.
  */
 
+import { neutralizeText } from "./text_rules.ts";
+
 /** `parley.v1` (Parley's client) or `tutorial` (the MDN sample, `json`). */
 export type Dialect = "parley" | "tutorial";
 
@@ -25,7 +27,8 @@ export type ErrorCode =
   | "no-call"
   | "incompatible"
   | "text-too-long"
-  | "rate-limited";
+  | "rate-limited"
+  | "room-full";
 
 /** What each error means for the client, phrased as what to do. */
 export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
@@ -37,7 +40,7 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   "already-logged-in":
     "This connection already has a name; open a new connection to use another.",
   "bad-name":
-    "Pick a name of 1–32 characters without control, zero-width or direction-override characters.",
+    "Pick a name of 1–32 characters (an emoji counts as one) without invisible, control or direction-changing characters.",
   "unknown-user": "No user of that name in this room; check the user list.",
   "self-call": "You cannot call yourself; pick another user.",
   "in-call": "You are already ringing or in a call; end it first.",
@@ -47,6 +50,8 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   "text-too-long": "Shorten the message.",
   "rate-limited":
     "Too many messages; slow down or the connection will be closed.",
+  "room-full":
+    "This room has as many users as it can take; try again later or use another room.",
 };
 
 /** An SDP description as relayed in `signal` / `video-offer`. */
@@ -276,18 +281,17 @@ function bad(detail: string): Rejection {
   return new Rejection("bad-message", detail);
 }
 
-/** C0/C1 controls other than tab and newline, which chat keeps. */
-const CHAT_CONTROLS = /[^\P{Cc}\t\n]/gu;
-
 /**
- * Cleans chat text for relaying as plain text: trims, drops control
- * characters (keeping newlines and tabs), and enforces 1..max characters.
+ * Cleans chat text for relaying as plain text: trims, neutralises what
+ * could hide or reverse text (see `neutralizeText`: controls other than
+ * newline and tab, direction overrides and isolates, invisible characters
+ * outside emoji), and enforces 1..max characters.
  */
 export function cleanChatText(text: string, max: number): string | Rejection {
   // Code points never outnumber UTF-16 units, so a cheap pre-check bounds the
   // work on oversized input before any regex runs.
   if (text.length > max * 2) return new Rejection("text-too-long");
-  const clean = text.replace(CHAT_CONTROLS, "").trim();
+  const clean = neutralizeText(text).trim();
   if (clean.length === 0) {
     return bad("text is empty");
   }

@@ -14,10 +14,12 @@ import { CallControl } from "./call_control.ts";
 import { peerOf } from "./calls.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import type { SignalingConfig } from "./config.ts";
+import { UNKNOWN_ADDRESS } from "./detached.ts";
 import { errorFrame, parley, stampFrame, tutorial } from "./frames.ts";
 import { IceServerList } from "./ice.ts";
 import { type Logger, type LogRecord, quietLogger } from "./log.ts";
 import { RateLimiter } from "./limits.ts";
+import { PriorityOutbox } from "./outbox.ts";
 import type { PresenceEntry } from "./presence.ts";
 import {
   cleanChatText,
@@ -47,11 +49,13 @@ export { CloseCode };
 /** Errors logged per connection before further ones are only counted. */
 const MAX_LOGGED_ERRORS = 10;
 
-/**
- * Frames queued for a detached session. Past this the session ends: a user
- * gone that long in a busy room would come back to a stale flood anyway.
- */
-export const MAX_QUEUED_FRAMES = 256;
+/** Facts about a new connection that the transport knows. */
+export interface ConnectionMeta {
+  /** The client's address (see `client_address.ts`). */
+  ip?: string;
+  /** Whether the upgrade request carried an `Origin` header (a browser page). */
+  hasOrigin?: boolean;
+}
 
 /** Counters for `/metrics`. */
 export interface RelayStats {
@@ -144,13 +148,15 @@ export class Relay {
     id: ConnectionId,
     dialect: Dialect,
     roomName: string,
-    meta: { ip?: string } = {},
+    meta: ConnectionMeta = {},
   ): void {
     const now = this.#clock.now();
     const conn: Connection = {
       id,
       dialect,
       roomName,
+      address: meta.ip ?? UNKNOWN_ADDRESS,
+      hasOrigin: meta.hasOrigin === true,
       limiter: new RateLimiter(
         this.#config.ratePerSecond,
         this.#config.rateBurst,
@@ -160,8 +166,20 @@ export class Relay {
       openedAt: now,
       member: null,
       errors: 0,
+      loginTimer: null,
     };
     this.#conns.set(id, conn);
+    // A socket that never logs in would hold a connection slot for free.
+    conn.loginTimer = this.#clock.setTimeout(() => {
+      conn.loginTimer = null;
+      if (conn.member === null && this.#conns.get(id) === conn) {
+        this.#kick(
+          conn,
+          CloseCode.policy,
+          `log in within ${this.#config.loginTimeoutMs} ms of connecting`,
+        );
+      }
+    }, this.#config.loginTimeoutMs);
     this.#log({
       event: "connect",
       conn: id,
@@ -223,6 +241,10 @@ export class Relay {
         if (isRejection(msg)) this.#reject(conn, msg.reject, msg.detail);
         else this.#onTutorial(conn, msg, data);
       }
+      if (conn.member !== null && conn.loginTimer !== null) {
+        this.#clock.clearTimeout(conn.loginTimer);
+        conn.loginTimer = null;
+      }
     } catch (error) {
       this.#log({
         event: "internal-error",
@@ -245,6 +267,10 @@ export class Relay {
     const conn = this.#conns.get(id);
     if (!conn) return;
     this.#conns.delete(id);
+    if (conn.loginTimer !== null) {
+      this.#clock.clearTimeout(conn.loginTimer);
+      conn.loginTimer = null;
+    }
     const member = conn.member;
     conn.member = null;
     if (member) {
@@ -274,6 +300,23 @@ export class Relay {
   kick(id: ConnectionId, code: number, reason: string): void {
     const conn = this.#conns.get(id);
     if (conn) this.#kick(conn, code, reason);
+  }
+
+  /**
+   * Whether the transport may take one more socket when `openSockets` are
+   * open: detached sessions count against `maxConnections` like sockets
+   * (each holds a user in memory and in presence), but a process full of
+   * them still lets real users in: the oldest detached session of the
+   * address holding the most (sparing calls where it can) ends to make
+   * room. Only open sockets alone at the cap refuse.
+   */
+  admitSocket(openSockets: number): boolean {
+    const max = this.#config.maxConnections;
+    if (openSockets >= max) return false;
+    while (openSockets + this.#sessions.detached >= max) {
+      if (!this.#sessions.shedDetached()) return false;
+    }
+    return true;
   }
 
   /** Sends every pending presence delta (and tutorial `userlist`) now. */
@@ -350,6 +393,12 @@ export class Relay {
       this.#clock.clearTimeout(this.#presenceTimer);
       this.#presenceTimer = null;
     }
+    for (const conn of this.#conns.values()) {
+      if (conn.loginTimer !== null) {
+        this.#clock.clearTimeout(conn.loginTimer);
+        conn.loginTimer = null;
+      }
+    }
     for (const room of this.#rooms.values()) {
       for (const member of room.members.values()) {
         if (member.call?.timer != null) {
@@ -393,7 +442,9 @@ export class Relay {
       case "ice-servers":
         return this.#send(
           conn,
-          parley.iceServers(this.#ice.json(me.name, this.#clock.now())),
+          parley.iceServers(
+            this.#ice.json(me.name, this.#clock.now(), conn.hasOrigin),
+          ),
         );
     }
   }
@@ -531,18 +582,18 @@ export class Relay {
   }
 
   /**
-   * Sends to a member's socket, or queues while it is detached. A queue past
-   * {@linkcode MAX_QUEUED_FRAMES} ends the session (see
-   * {@linkcode SessionLifecycle.queueFull}).
+   * Sends to a member's socket, or queues while it is detached: room chat
+   * past its bound is dropped (and counted for the member), while call
+   * frames past theirs end the session (see
+   * {@linkcode SessionLifecycle.queueFull}): the room cannot end a call.
    */
   #deliver(member: Member, frame: string): void {
     if (!member.live || member.ending) return;
     if (member.conn !== null) return this.#send(member.conn, frame);
-    if (member.outbox.length < MAX_QUEUED_FRAMES) {
-      member.outbox.push(frame);
-      return;
-    }
-    this.#sessions.queueFull(member);
+    member.outbox ??= new PriorityOutbox({
+      callChars: this.#config.maxBufferedBytes,
+    });
+    if (!member.outbox.push(frame)) this.#sessions.queueFull(member);
   }
 
   #reject(conn: Connection, code: ErrorCode, detail?: string): void {

@@ -12,6 +12,7 @@ import type { Clock, TimerHandle } from "./clock.ts";
 import type { SignalingConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { RateLimiter } from "./limits.ts";
+import type { PriorityOutbox } from "./outbox.ts";
 import type { Dialect, ErrorCode } from "./protocol.ts";
 import type { Room } from "./rooms.ts";
 
@@ -29,11 +30,24 @@ export interface Connection {
   readonly id: ConnectionId;
   readonly dialect: Dialect;
   readonly roomName: string;
+  /**
+   * The client's address (`UNKNOWN_ADDRESS` when the transport did not say):
+   * detached sessions are capped per address.
+   */
+  readonly address: string;
+  /**
+   * Whether the upgrade carried an `Origin` (a browser page; the transport
+   * refused origins that are not allowed). Only such sessions are handed
+   * TURN credentials.
+   */
+  readonly hasOrigin: boolean;
   readonly limiter: RateLimiter;
   readonly openedAt: number;
   /** The session on this socket: `null` before login, and once replaced. */
   member: Member | null;
   errors: number;
+  /** Closes the socket if it has not logged in in time; `null` once fired or cleared. */
+  loginTimer: TimerHandle | null;
 }
 
 /** A call claimed at login after a restart, waiting for the peer's claim. */
@@ -62,8 +76,12 @@ export interface Member {
   conn: Connection | null;
   call: Call<Member> | null;
   claim: PendingClaim | null;
-  /** Frames held while detached, sent right after the next `welcome`. */
-  outbox: string[];
+  /**
+   * Frames held while detached, sent right after the next `welcome`: call
+   * frames kept whole, room chat bounded (see `outbox.ts`). `null` while
+   * connected, so an idle member carries none.
+   */
+  outbox: PriorityOutbox | null;
   /** Grace period while detached (or the immediate end once over-queued). */
   graceTimer: TimerHandle | null;
   /** The queue overflowed: the session ends on the next timer turn. */

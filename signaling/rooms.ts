@@ -3,6 +3,7 @@
  * presence bookkeeping. Users only ever see the members of their own room.
  */
 
+import { NameHolds } from "./name_holds.ts";
 import { nameKey, uniqueName } from "./names.ts";
 import { RoomPresence } from "./presence.ts";
 
@@ -21,6 +22,8 @@ export function isValidRoomName(name: string): boolean {
 export class Room<Member> {
   readonly members = new Map<string, Member>();
   readonly presence = new RoomPresence();
+  /** Names kept free for call parties expected back after a restart. */
+  readonly holds = new NameHolds<Member>();
   /** Per base name, the last suffix handed out, so `guest 57` is found in O(1). */
   #suffixHints = new Map<string, number>();
 
@@ -32,18 +35,24 @@ export class Room<Member> {
   }
 
   /**
-   * Adds a member under `requested` or, if that is taken, under the first
-   * free variant (`name 2`, `name 3`, …). `create` builds the member once its
-   * name and key are known.
+   * Adds a member under `requested` or, if that is taken or held (see
+   * {@linkcode NameHolds}), under the first free variant (`name 2`, `name 3`,
+   * …). `create` builds the member once its name and key are known.
+   *
+   * @param opensHold whether this login proved to be the one a hold on a
+   *   key waits for; its name's holds end once it has the name
    */
   join(
     requested: string,
     create: (name: string, key: string) => Member,
+    opensHold?: (key: string) => boolean,
   ): Member {
     const base = nameKey(requested);
     const picked = uniqueName(
       requested,
-      (key) => this.members.has(key),
+      (key) =>
+        this.members.has(key) ||
+        (this.holds.isHeld(key) && !opensHold?.(key)),
       (this.#suffixHints.get(base) ?? 1) + 1,
     );
     if (picked.suffix === 1) this.#suffixHints.delete(base);
@@ -55,6 +64,7 @@ export class Room<Member> {
     const key = nameKey(picked.name);
     const member = create(picked.name, key);
     this.members.set(key, member);
+    this.holds.release(key);
     this.presence.touch(key);
     return member;
   }

@@ -8,14 +8,16 @@
 
 import type { CallControl } from "./call_control.ts";
 import { peerOf } from "./calls.ts";
+import { DetachedSessions, UNKNOWN_ADDRESS } from "./detached.ts";
 import { parley, stampSuffix, tutorial } from "./frames.ts";
 import type { IceServerList } from "./ice.ts";
 import type { LogRecord } from "./log.ts";
-import { nameKey, normalizeName } from "./names.ts";
+import { checkName, nameKey } from "./names.ts";
 import type { LoginCallClaim } from "./protocol.ts";
 import {
   CloseCode,
   type Connection,
+  isBusy,
   type Member,
   type RelayContext,
 } from "./relay_context.ts";
@@ -38,7 +40,7 @@ export class SessionLifecycle {
   readonly #ctx: SessionContext;
   readonly #calls: CallControl;
   readonly #tokens: ResumeTokens<Member>;
-  readonly #detached = new Set<Member>();
+  readonly #detached = new DetachedSessions<Member>();
   #nextSid = 1;
   #users = 0;
   #resumed = 0;
@@ -77,8 +79,10 @@ export class SessionLifecycle {
     if (conn.member !== null) {
       return this.#ctx.reject(conn, "already-logged-in");
     }
-    const name = normalizeName(requested);
-    if (name === null) return this.#ctx.reject(conn, "bad-name");
+    const verdict = checkName(requested);
+    // The rule's own sentence names the character, so the person can fix it.
+    if (!verdict.ok) return this.#ctx.reject(conn, "bad-name", verdict.problem);
+    const name = verdict.name;
     let refused: string | undefined;
     if (resume !== undefined && conn.dialect === "parley") {
       const redeemed = this.#tokens.redeem(
@@ -93,6 +97,15 @@ export class SessionLifecycle {
       refused = redeemed.refused;
     }
     const room = this.#ctx.room(conn.roomName);
+    // Detached members count: they are in everyone's presence all the same.
+    if (room.members.size >= this.#ctx.config.maxRoomMembers) {
+      return this.#ctx.reject(conn, "room-full");
+    }
+    // A name held for a claimed call's party opens to the login proving it
+    // is that party (see name_holds.ts).
+    const opensHold = claim &&
+      ((key: string) =>
+        room.holds.opensFor(key, claim.callId, nameKey(claim.peer)));
     const member = room.join(name, (joinedName, key): Member => ({
       sid: this.#nextSid++,
       dialect: conn.dialect,
@@ -103,11 +116,11 @@ export class SessionLifecycle {
       conn,
       call: null,
       claim: null,
-      outbox: [],
+      outbox: null,
       graceTimer: null,
       ending: false,
       live: true,
-    }));
+    }), opensHold);
     conn.member = member;
     this.#users++;
     this.#ctx.markDirty(room);
@@ -153,8 +166,10 @@ export class SessionLifecycle {
     conn.member = member;
     this.#resumed++;
     this.#welcome(member, member.name !== requested, true);
-    const queued = member.outbox;
-    member.outbox = [];
+    const outbox = member.outbox;
+    member.outbox = null;
+    // Call frames first, then how much chat was lost, then the chat kept.
+    const queued = outbox?.drain() ?? [];
     for (const frame of queued) this.#ctx.send(conn, frame);
     this.#ctx.log({
       event: "resume",
@@ -163,6 +178,7 @@ export class SessionLifecycle {
       room: member.room.name,
       replaced: old?.id,
       queued: queued.length,
+      droppedChats: outbox?.droppedChats,
     });
   }
 
@@ -182,7 +198,11 @@ export class SessionLifecycle {
         renamed,
         member.room.name,
         member.room.presence.snapshotJson(member.sid),
-        this.#ctx.ice.json(member.name, this.#ctx.clock.now()),
+        this.#ctx.ice.json(
+          member.name,
+          this.#ctx.clock.now(),
+          member.conn!.hasOrigin,
+        ),
         this.#tokens.issue(member, member.room.name, member.key),
         resumed,
         resumed ? callJson : null,
@@ -198,8 +218,10 @@ export class SessionLifecycle {
    * first, `peer-left` — whichever comes first.
    */
   detach(member: Member): void {
+    const address = member.conn?.address ?? UNKNOWN_ADDRESS;
     member.conn = null;
-    this.#detached.add(member);
+    this.#capFrom(address);
+    this.#detached.add(member, address);
     this.#tokens.detach(member, this.#ctx.clock.now());
     member.graceTimer = this.#ctx.clock.setTimeout(() => {
       member.graceTimer = null;
@@ -211,6 +233,40 @@ export class SessionLifecycle {
       room: member.room.name,
       call: member.call?.id,
     });
+  }
+
+  /**
+   * Keeps `address` under its cap of detached sessions before one more
+   * joins them, by ending its oldest that is not in a call (else its
+   * oldest). The oldest rather than the newcomer: behind one NAT, the
+   * session that dropped last is the likeliest to come back, and a client
+   * dropping in a loop only ever pushes out its own older sessions.
+   */
+  #capFrom(address: string): void {
+    const cap = this.#ctx.config.maxDetachedPerAddress;
+    while (this.#detached.countFrom(address) >= cap) {
+      const victim = this.#detached.victimFrom(address, isBusy);
+      if (victim === undefined) return;
+      // Out of the count even if ending it turns out to be a no-op.
+      this.#detached.delete(victim);
+      this.end(victim, "detached-cap");
+    }
+  }
+
+  /**
+   * Ends one detached session to make room in a full process: the oldest
+   * not in a call, else the oldest, of the address holding the most. False
+   * when there is none to end.
+   */
+  shedDetached(): boolean {
+    const address = this.#detached.heaviestAddress();
+    const victim = address === undefined
+      ? undefined
+      : this.#detached.victimFrom(address, isBusy);
+    if (victim === undefined) return false;
+    this.#detached.delete(victim);
+    this.end(victim, "capacity");
+    return true;
   }
 
   /** The user is gone: its call ends with `peer-left` and the room sees it leave. */
@@ -244,6 +300,7 @@ export class SessionLifecycle {
       this.#ctx.clock.clearTimeout(member.claim.timer);
     }
     member.claim = null;
+    member.room.holds.releaseBy(member);
     if (member.call) this.#calls.forget(member.call);
     this.#unseat(member);
   }
@@ -270,7 +327,7 @@ export class SessionLifecycle {
     this.#users--;
     if (member.conn) member.conn.member = null;
     member.conn = null;
-    member.outbox = [];
+    member.outbox = null;
   }
 
   /**
@@ -280,7 +337,7 @@ export class SessionLifecycle {
    */
   queueFull(member: Member): void {
     member.ending = true;
-    member.outbox = [];
+    member.outbox = null;
     this.#detached.delete(member);
     this.#tokens.revoke(member);
     const clock = this.#ctx.clock;

@@ -1,6 +1,8 @@
 /**
  * Room chat. Text is rendered as text nodes only, so a message like
- * `<img src=x onerror=…>` shows those characters and runs nothing.
+ * `<img src=x onerror=…>` shows those characters and runs nothing. Each
+ * sender name and message has `dir="auto"`, which isolates it: right-to-left
+ * text reads as written without moving the time or name next to it.
  */
 /** @jsxRuntime classic */
 /** @jsx h */
@@ -59,26 +61,46 @@ export default function Chat() {
       >
         {lines.length === 0 && <p class="empty">No messages yet.</p>}
         <ol class="chat__list">
-          {lines.map((line) => (
-            <li
-              key={line.id}
-              class={line.mine ? "message message--mine" : "message"}
-              data-testid="chat-message"
-              data-mine={line.mine ? "true" : "false"}
-            >
-              <span class="message__meta">
-                <span class="message__from" data-testid="chat-from">
-                  {line.mine ? "You" : line.from}
-                </span>
-                <time class="message__time" dateTime={isoTime(line.at)}>
-                  {formatTimeOfDay(line.at)}
-                </time>
-              </span>
-              <span class="message__text" data-testid="chat-text">
-                {line.text}
-              </span>
-            </li>
-          ))}
+          {lines.map((line) =>
+            line.notice
+              ? (
+                <li
+                  key={line.id}
+                  class="message message--notice"
+                  data-testid="chat-notice"
+                >
+                  {line.text}
+                </li>
+              )
+              : (
+                <li
+                  key={line.id}
+                  class={line.mine ? "message message--mine" : "message"}
+                  data-testid="chat-message"
+                  data-mine={line.mine ? "true" : "false"}
+                >
+                  <span class="message__meta">
+                    <span
+                      class="message__from"
+                      data-testid="chat-from"
+                      dir="auto"
+                    >
+                      {line.mine ? "You" : line.from}
+                    </span>
+                    <time class="message__time" dateTime={isoTime(line.at)}>
+                      {formatTimeOfDay(line.at)}
+                    </time>
+                  </span>
+                  <span
+                    class="message__text"
+                    data-testid="chat-text"
+                    dir="auto"
+                  >
+                    {line.text}
+                  </span>
+                </li>
+              )
+          )}
         </ol>
       </div>
       <form class="chat__form" onSubmit={send} aria-label="Send a message">

@@ -14,7 +14,7 @@ import {
   notices,
   pendingName,
 } from "../../client/state.ts";
-import { MAX_NAME } from "../../client/text.ts";
+import { MAX_NAME_INPUT } from "../../client/text.ts";
 
 /** Props: the room shown in the URL ("" for the lobby). */
 export interface NameFormProps {
@@ -77,7 +77,7 @@ export default function NameForm({ room }: NameFormProps) {
               autocomplete="nickname"
               placeholder="Your name"
               aria-label="Your name"
-              maxLength={MAX_NAME}
+              maxLength={MAX_NAME_INPUT}
               required
               value={draft}
               disabled={joining}

@@ -20,7 +20,7 @@ import type { ConnectionId, MemoryBus, Sink } from "../bus.ts";
 import type { Clock, TimerHandle } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { type Dialect, frameTooBig } from "../protocol.ts";
-import { CloseCode, type Relay } from "../relay.ts";
+import { CloseCode, type ConnectionMeta, type Relay } from "../relay.ts";
 import type { SocketEvents } from "../transport.ts";
 import type { Broker, InstanceId } from "./broker.ts";
 import { decodeWire, encodeWire, frameWire, sendWire, TICK } from "./wire.ts";
@@ -47,6 +47,7 @@ interface Route {
   readonly room: string;
   readonly dialect: Dialect;
   readonly ip?: string;
+  readonly hasOrigin?: boolean;
   /** The room's owner; `null` while it is being looked up. */
   owner: InstanceId | null;
   /** Frames received during the lookup (`null`: a binary frame). */
@@ -163,12 +164,13 @@ export class ClusterRouter implements SocketEvents {
     id: ConnectionId,
     dialect: Dialect,
     roomName: string,
-    meta: { ip?: string } = {},
+    meta: ConnectionMeta = {},
   ): void {
     const route: Route = {
       room: roomName,
       dialect,
       ip: meta.ip,
+      hasOrigin: meta.hasOrigin,
       owner: null,
       pending: [],
     };
@@ -261,6 +263,16 @@ export class ClusterRouter implements SocketEvents {
     this.disconnect(id, code, true);
   }
 
+  /**
+   * Whether the transport may take one more socket when `openSockets` are
+   * open here: see `Relay.admitSocket`. The detached sessions that count are
+   * this process's relay's (rooms running here, whichever instance their
+   * sockets were on): they are what fills this process's memory.
+   */
+  admitSocket(openSockets: number): boolean {
+    return this.#relay.admitSocket(openSockets);
+  }
+
   // --- lifecycle -----------------------------------------------------------
 
   /**
@@ -338,7 +350,10 @@ export class ClusterRouter implements SocketEvents {
     const pending = route.pending;
     route.pending = [];
     if (owner === this.#self) {
-      this.#relay.open(id, route.dialect, route.room, { ip: route.ip });
+      this.#relay.open(id, route.dialect, route.room, {
+        ip: route.ip,
+        hasOrigin: route.hasOrigin,
+      });
       for (const text of pending) {
         this.#relay.receive(id, text ?? new Uint8Array(0));
       }
@@ -352,6 +367,7 @@ export class ClusterRouter implements SocketEvents {
         dialect: route.dialect,
         room: route.room,
         ip: route.ip,
+        hasOrigin: route.hasOrigin,
       }),
     );
     for (const text of pending) {
@@ -407,7 +423,7 @@ export class ClusterRouter implements SocketEvents {
           message.conn,
           message.dialect,
           message.room,
-          message.ip,
+          { ip: message.ip, hasOrigin: message.hasOrigin },
         );
       case "frame":
       case "binary": {
@@ -441,7 +457,7 @@ export class ClusterRouter implements SocketEvents {
     edgeConn: number,
     dialect: Dialect,
     room: string,
-    ip: string | undefined,
+    meta: ConnectionMeta,
   ): void {
     const key = `${from}|${edgeConn}`;
     const lookup = this.#lookups.get(room);
@@ -455,7 +471,7 @@ export class ClusterRouter implements SocketEvents {
       const retry = () => {
         this.#early.delete(key);
         if (early.closed) return;
-        this.#openRemote(from, edgeConn, dialect, room, ip);
+        this.#openRemote(from, edgeConn, dialect, room, meta);
         const id = this.#remoteIds.get(key);
         if (id === undefined) return;
         for (const text of early.frames) {
@@ -475,7 +491,7 @@ export class ClusterRouter implements SocketEvents {
     this.#remoteIds.set(key, id);
     this.#remotes.set(id, { instance: from, edgeConn, key });
     this.#bus.attach(id, this.#remoteSink(id, from, edgeConn));
-    this.#relay.open(id, dialect, room, { ip });
+    this.#relay.open(id, dialect, room, meta);
   }
 
   #refuseRemote(to: InstanceId, edgeConn: number): void {

@@ -12,8 +12,18 @@ import type { Dialect } from "../protocol.ts";
 
 /** A message between instances. */
 export type WireMessage =
-  /** Edge → owner: a socket for `room` opened. */
-  | { kind: "open"; conn: number; dialect: Dialect; room: string; ip?: string }
+  /**
+   * Edge → owner: a socket for `room` opened; `hasOrigin` as in the relay's
+   * `ConnectionMeta` (only then does the owner hand out TURN credentials).
+   */
+  | {
+    kind: "open";
+    conn: number;
+    dialect: Dialect;
+    room: string;
+    ip?: string;
+    hasOrigin?: boolean;
+  }
   /** Edge → owner: the socket sent a text frame. */
   | { kind: "frame"; conn: number; data: string }
   /** Edge → owner: the socket sent a binary frame (refused by the relay). */
@@ -50,7 +60,9 @@ export function encodeWire(message: WireMessage): string {
   const head = `${KIND_TO_TAG[message.kind]}|${message.conn}|`;
   switch (message.kind) {
     case "open":
-      return `${head}${message.dialect}|${message.room}|${message.ip ?? ""}`;
+      return `${head}${message.dialect}|${message.room}|${message.ip ?? ""}${
+        message.hasOrigin ? "|1" : ""
+      }`;
     case "frame":
       return head + message.data;
     case "binary":
@@ -96,14 +108,16 @@ export function decodeWire(text: string): WireMessage | null {
     case "b":
       return { kind: "binary", conn };
     case "o": {
-      const [dialect, room, ip, extra] = rest.split("|");
+      const [dialect, room, ip, origin, extra] = rest.split("|");
       if (
         (dialect !== "parley" && dialect !== "tutorial") ||
-        room === undefined || ip === undefined || extra !== undefined
+        room === undefined || ip === undefined ||
+        (origin !== undefined && origin !== "1") || extra !== undefined
       ) return null;
-      return ip === ""
-        ? { kind: "open", conn, dialect, room }
-        : { kind: "open", conn, dialect, room, ip };
+      const open: WireMessage = { kind: "open", conn, dialect, room };
+      if (ip !== "") open.ip = ip;
+      if (origin === "1") open.hasOrigin = true;
+      return open;
     }
     case "c": {
       const [code, clean, extra] = rest.split("|");

@@ -51,6 +51,24 @@ Deno.test("chat text and sender names that look like HTML show as characters", (
   reset();
 });
 
+Deno.test("a notice line in the chat shows as the app's own words, with no sender", () => {
+  reset();
+  me.value = "ann";
+  chat.value = [{
+    id: 1,
+    from: "",
+    text: "2 messages could not be delivered while your connection was slow.",
+    at: 0,
+    mine: false,
+    notice: true,
+  }];
+  const html = renderToString(h(Chat, {}));
+  assert.ok(html.includes('data-testid="chat-notice"'));
+  assert.ok(html.includes("2 messages could not be delivered"));
+  assert.ok(!html.includes('data-testid="chat-from"'));
+  reset();
+});
+
 Deno.test("user names that look like HTML show as characters in the list", () => {
   reset();
   me.value = "ann";

@@ -81,6 +81,28 @@ Deno.test("chat lines keep the raw text and mark our own", () => {
   session.close();
 });
 
+Deno.test("a chat-dropped frame becomes one notice line in the chat saying how many messages were lost", () => {
+  const { session, socket } = setup();
+  session.login("ann");
+  socket().open();
+  socket().receive(welcome);
+  socket().receive({ type: "chat-dropped", count: 3 });
+  socket().receive({ type: "chat", from: "bob", text: "still there?", at: 6 });
+  socket().receive({ type: "chat-dropped", count: 0 });
+  assert.deepEqual(
+    chat.value.map((l) => [l.notice ?? false, l.from, l.text]),
+    [
+      [
+        true,
+        "",
+        "3 messages could not be delivered while your connection was slow or interrupted.",
+      ],
+      [false, "bob", "still there?"],
+    ],
+  );
+  session.close();
+});
+
 Deno.test("after a dropped socket the session logs in again with the resume token", () => {
   const { session, socket, clock } = setup();
   session.login("ann");

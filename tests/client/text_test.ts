@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  droppedChatText,
   endReasonText,
   formatDuration,
   initial,
@@ -43,4 +44,9 @@ Deno.test("avatar initials take the first character, emoji included", () => {
   assert.equal(initial("ann"), "A");
   assert.equal(initial("😀x"), "😀");
   assert.equal(initial(""), "?");
+});
+
+Deno.test("lost chat is counted in words, one or many", () => {
+  assert.match(droppedChatText(1), /^1 message could not be delivered/);
+  assert.match(droppedChatText(12), /^12 messages could not be delivered/);
 });

@@ -119,6 +119,30 @@ Deno.test("middleware runs in order, around the handler, and sees 404s", async (
   assert.deepEqual(order, ["a-in", "b-in", "b-out", "a-out:404"]);
 });
 
+Deno.test("middleware sees the error page of a handler that throws", async () => {
+  const seen: number[] = [];
+  const app = new App()
+    .use(async (ctx) => {
+      const res = await ctx.next();
+      seen.push(res.status);
+      res.headers.set("x-seen", "1");
+      return res;
+    })
+    .get("/gone", () => {
+      throw new HttpError(410);
+    })
+    .get("/boom", () => {
+      throw new Error("broken");
+    });
+  const gone = await call(app, "/gone");
+  await gone.body?.cancel();
+  const [boom] = await quietly(() => call(app, "/boom"));
+  await boom.body?.cancel();
+  assert.deepEqual(seen, [410, 500]);
+  assert.equal(gone.headers.get("x-seen"), "1");
+  assert.equal(boom.headers.get("x-seen"), "1");
+});
+
 Deno.test("middleware can answer without calling next", async () => {
   const app = new App()
     .use((ctx) =>

@@ -11,7 +11,7 @@ export function startApp(
   options: SignalingOptions = {},
 ): Promise<RunningServer> {
   return startServer(
-    { port: 0, hostname: "127.0.0.1" },
+    { port: 0, hostname: "127.0.0.1", headersTimeoutMs: 10_000 },
     { logger: quietLogger, ...options },
   );
 }

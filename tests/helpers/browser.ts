@@ -6,6 +6,7 @@
  * where they run and fail with a message saying what to install.
  */
 import type { Browser, LaunchOptions } from "playwright-core";
+import { watchBrowser } from "./csp_watch.ts";
 import { granted } from "./permissions.ts";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -49,7 +50,11 @@ export const FAKE_MEDIA_ARGS = [
   "--use-fake-device-for-media-stream",
 ];
 
-/** Launches headless Chromium; `extraArgs` replace the fake-media flags if given. */
+/**
+ * Launches headless Chromium; `extraArgs` replace the fake-media flags if
+ * given. Its pages are watched for CSP violations (`csp_watch.ts`):
+ * `browser.close()` throws if any page reported one.
+ */
 export async function launchBrowser(
   extraArgs: string[] = FAKE_MEDIA_ARGS,
   options: LaunchOptions = {},
@@ -62,10 +67,12 @@ export async function launchBrowser(
   // Imported here because playwright-core reads the environment on import,
   // which plain `deno test` (no permissions) refuses.
   const { chromium } = await import("playwright-core");
-  return await chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
     ...options,
   });
+  watchBrowser(browser);
+  return browser;
 }

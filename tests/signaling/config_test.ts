@@ -5,6 +5,7 @@ import {
   configFromEnv,
   ENVIRONMENT,
   listenConfigFromEnv,
+  metricsTokenFromEnv,
   resolveConfig,
 } from "../../signaling/config.ts";
 import { granted } from "../helpers/permissions.ts";
@@ -23,7 +24,7 @@ function problem(fn: () => unknown): string {
   throw new Error("expected a ConfigError");
 }
 
-Deno.test("TURN settings: URLs and secret together, a one-hour lifetime by default", () => {
+Deno.test("TURN settings: URLs and secret together, a ten-minute lifetime by default", () => {
   const config = configFromEnv(env({
     TURN_URLS: "turn:t.test:3478, turns:t.test:5349",
     TURN_SECRET: "s3cret\n",
@@ -31,7 +32,7 @@ Deno.test("TURN settings: URLs and secret together, a one-hour lifetime by defau
   assert.deepEqual(config.turn, {
     urls: ["turn:t.test:3478", "turns:t.test:5349"],
     secret: "s3cret",
-    ttlSeconds: 3600,
+    ttlSeconds: 600,
   });
   assert.equal(configFromEnv(env({})).turn, null);
   const short = configFromEnv(env({
@@ -93,10 +94,17 @@ Deno.test("PORT and HOSTNAME: defaults, and a ConfigError naming a bad one", () 
   assert.deepEqual(listenConfigFromEnv(env({})), {
     port: 8000,
     hostname: "0.0.0.0",
+    headersTimeoutMs: 10_000,
   });
   assert.deepEqual(
-    listenConfigFromEnv(env({ PORT: "0", HOSTNAME: "127.0.0.1" })),
-    { port: 0, hostname: "127.0.0.1" },
+    listenConfigFromEnv(
+      env({ PORT: "0", HOSTNAME: "127.0.0.1", HTTP_HEADERS_TIMEOUT_MS: "500" }),
+    ),
+    { port: 0, hostname: "127.0.0.1", headersTimeoutMs: 500 },
+  );
+  assert.match(
+    problem(() => listenConfigFromEnv(env({ HTTP_HEADERS_TIMEOUT_MS: "5" }))),
+    /HTTP_HEADERS_TIMEOUT_MS must be a whole number ≥ 100/,
   );
   assert.match(
     problem(() => listenConfigFromEnv(env({ PORT: "80a" }))),
@@ -108,6 +116,29 @@ Deno.test("PORT and HOSTNAME: defaults, and a ConfigError naming a bad one", () 
   );
 });
 
+Deno.test("METRICS_TOKEN: unset or blank keeps /metrics off; a weak one is refused unquoted", () => {
+  assert.equal(metricsTokenFromEnv(env({})), null);
+  assert.equal(metricsTokenFromEnv(env({ METRICS_TOKEN: "  " })), null);
+  const strong = "Zm9vYmFyYmF6cXV4LXRva2Vu==";
+  assert.equal(
+    metricsTokenFromEnv(env({ METRICS_TOKEN: `${strong}\n` })),
+    strong,
+  );
+  for (
+    const weak of [
+      "short-token",
+      "has spaces in it, sixteen+",
+      "ünïcödé-tökën-sixteen",
+    ]
+  ) {
+    const message = problem(() =>
+      metricsTokenFromEnv(env({ METRICS_TOKEN: weak }))
+    );
+    assert.match(message, /METRICS_TOKEN must be at least 16/);
+    assert.ok(!message.includes(weak), "the secret is not quoted");
+  }
+});
+
 Deno.test("ENVIRONMENT lists exactly the variables the config reads", () => {
   const read = new Set<string>();
   const spy = (name: string) => {
@@ -116,6 +147,7 @@ Deno.test("ENVIRONMENT lists exactly the variables the config reads", () => {
   };
   configFromEnv(spy);
   listenConfigFromEnv(spy);
+  metricsTokenFromEnv(spy);
   clusterConfigFromEnv(spy);
   assert.deepEqual(
     [...read].sort(),

@@ -244,7 +244,7 @@ Deno.test({
   ignore: needsNet,
   async fn() {
     const logs: LogRecord[] = [];
-    const server = startServer({
+    const server = await startServer({
       ratePerSecond: 1e6,
       rateBurst: 1e6,
       presenceTickMs: 10,

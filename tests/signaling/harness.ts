@@ -8,7 +8,7 @@ import type { Clock, TimerHandle } from "../../signaling/clock.ts";
 import { resolveConfig, type SignalingConfig } from "../../signaling/config.ts";
 import type { LogRecord } from "../../signaling/log.ts";
 import type { Dialect } from "../../signaling/protocol.ts";
-import { Relay } from "../../signaling/relay.ts";
+import { type ConnectionMeta, Relay } from "../../signaling/relay.ts";
 
 /** A clock that only moves when told to; timers fire in time order. */
 export class ManualClock implements Clock {
@@ -158,11 +158,18 @@ export class Harness {
     });
   }
 
-  /** Opens a connection in `room` ("" is the lobby). */
-  connect(dialect: Dialect = "parley", room = ""): TestClient {
+  /**
+   * Opens a connection in `room` ("" is the lobby). `meta` is what the
+   * transport knows of it: by default a browser page (it sent an `Origin`).
+   */
+  connect(
+    dialect: Dialect = "parley",
+    room = "",
+    meta: ConnectionMeta = { hasOrigin: true },
+  ): TestClient {
     const id = this.#nextId++;
     this.bus.attach(id);
-    this.relay.open(id, dialect, room);
+    this.relay.open(id, dialect, room, meta);
     return new TestClient(id, this.relay, this.bus);
   }
 

@@ -7,6 +7,7 @@ import {
   type Signaling,
   type SignalingStats,
 } from "../../signaling/mod.ts";
+import { serveNode } from "../../framework/node_serve.ts";
 import { needsNet } from "../helpers/permissions.ts";
 import { acceptedCall, parleyUser, WsClient } from "./ws_helpers.ts";
 
@@ -276,17 +277,24 @@ Deno.test({
       logger: quietLogger,
       presenceTickMs: 10,
     });
-    const server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen() {} },
-      (req, info) =>
+    const server = await serveNode(
+      (req) =>
         new URL(req.url).pathname === "/metrics"
           ? serveMetrics(req, signaling)
-          : signaling.handleUpgrade(req, info),
+          : signaling.notWebSocket(),
+      {
+        hostname: "127.0.0.1",
+        port: 0,
+        headersTimeoutMs: 10_000,
+        onUpgrade: (req, socket, head) => signaling.upgrade(req, socket, head),
+      },
     );
     const base = `127.0.0.1:${server.addr.port}`;
     const url = `ws://${base}/ws`;
     const scrape = async () => {
-      const res = await fetch(`http://${base}/metrics`);
+      const res = await fetch(`http://${base}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
       assert.equal(res.status, 200);
       assert.match(
         res.headers.get("content-type")!,
@@ -354,6 +362,9 @@ Deno.test({
   },
 });
 
+/** The token the scrapes in this file send (`METRICS_TOKEN`). */
+const METRICS_TOKEN = "test-metrics-token-0123456789";
+
 /** The app's `/metrics` route, called as the router would. */
 function serveMetrics(
   req: Request,
@@ -362,5 +373,5 @@ function serveMetrics(
   const get = (metricsRoute as {
     GET: (ctx: unknown) => Response | Promise<Response>;
   }).GET;
-  return get({ req, state: { signaling } });
+  return get({ req, state: { signaling, metricsToken: METRICS_TOKEN } });
 }

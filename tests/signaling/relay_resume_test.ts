@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_QUEUED_FRAMES } from "../../signaling/relay.ts";
+import { DEFAULT_OUTBOX_LIMITS } from "../../signaling/outbox.ts";
 import { type Frame, Harness, type TestClient } from "./harness.ts";
 
 /** Logs users in like `h.users`, also returning each one's resume token. */
@@ -238,17 +238,54 @@ Deno.test("tutorial-dialect users never detach", () => {
   assert.equal(h.relay.stats().detached, 0);
 });
 
-Deno.test(`past ${MAX_QUEUED_FRAMES} queued frames the session ends and its token is void`, () => {
+Deno.test("room chat for a detached user never ends its session: the oldest is dropped and the count follows the call frames on resume", () => {
+  const h = new Harness({ ratePerSecond: 10_000, rateBurst: 10_000 });
+  const [ann, bob, mal] = session(h, ["ann", "bob", "mal"]);
+  const callId = callBetween(h, ann, bob, "bob");
+  h.tick();
+  mal.client.frames();
+  bob.client.drop();
+  const sent = 300;
+  for (let i = 0; i < sent; i++) {
+    mal.client.send({ type: "chat", text: `spam ${i}` });
+    if (i === 150) {
+      ann.client.send({ type: "signal", callId, candidate: null });
+    }
+  }
+  h.clock.advance(0);
+  assert.equal(h.relay.stats().detached, 1, "still waiting to be resumed");
+  assert.deepEqual(
+    ann.client.frames().filter((f) => f.type !== "chat"),
+    [],
+    "no peer-left",
+  );
+  const frames = h.relogin("bob", { resume: bob.token }).frames();
+  const kept = DEFAULT_OUTBOX_LIMITS.chatFrames;
+  assert.deepEqual(types(frames.slice(0, 3)), [
+    "welcome",
+    "signal",
+    "chat-dropped",
+  ]);
+  assert.equal(frames[0].resumed, true);
+  assert.equal(frames[0].call.callId, callId);
+  assert.equal(frames[2].count, sent - kept);
+  assert.deepEqual(
+    frames.slice(3).map((f) => f.text),
+    Array.from({ length: kept }, (_, i) => `spam ${sent - kept + i}`),
+  );
+});
+
+Deno.test(`past ${DEFAULT_OUTBOX_LIMITS.callFrames} queued call frames the session ends and its token is void`, () => {
   const h = new Harness({ ratePerSecond: 10_000, rateBurst: 10_000 });
   const [ann, bob] = session(h, ["ann", "bob"]);
   const callId = callBetween(h, ann, bob, "bob");
   bob.client.drop();
-  for (let i = 0; i < MAX_QUEUED_FRAMES; i++) {
+  for (let i = 0; i < DEFAULT_OUTBOX_LIMITS.callFrames; i++) {
     ann.client.send({ type: "signal", callId, candidate: null });
   }
-  assert.equal(h.relay.stats().detached, 1, "256 fit");
+  assert.equal(h.relay.stats().detached, 1, "the bound fits");
   ann.client.send({ type: "signal", callId, candidate: null });
-  assert.equal(h.relay.stats().detached, 0, "the 257th ends it");
+  assert.equal(h.relay.stats().detached, 0, "one more ends it");
   assert.equal(h.relogin("bob", { resume: bob.token }).one().name, "bob 2");
   h.clock.advance(0);
   assert.deepEqual(ann.client.frames(), [

@@ -38,7 +38,7 @@ Deno.test({
   name:
     "a socket closed with 4000 resumes under the same name and the call peer never sees left or ended",
   async fn() {
-    const server = startServer({ presenceTickMs: 10 });
+    const server = await startServer({ presenceTickMs: 10 });
     try {
       const { client: ann } = await parleyUser(server.url, "ann");
       const bob = await parleyUser(server.url, "bob");
@@ -90,7 +90,7 @@ Deno.test({
   name:
     "a dropped TCP connection mid-call resumes with its token and the call goes on",
   async fn() {
-    const server = startServer({ presenceTickMs: 10 });
+    const server = await startServer({ presenceTickMs: 10 });
     try {
       const { client: ann } = await parleyUser(server.url, "ann");
       // bob on a bare TCP connection, so it can vanish without a Close frame.
@@ -135,7 +135,7 @@ Deno.test({
   name:
     "a resume while the old socket is still open closes the old one with 4001",
   async fn() {
-    const server = startServer();
+    const server = await startServer();
     try {
       const old = await parleyUser(server.url, "ann");
       const fresh = await relogin(server.url, "ann", {
@@ -160,7 +160,7 @@ Deno.test({
   name:
     "after a restart on the same port a call is restored by mutual claim, relays an ICE restart and hangs up",
   async fn() {
-    const first = startServer({ presenceTickMs: 10 });
+    const first = await startServer({ presenceTickMs: 10 });
     const port = first.port;
     const { client: ann, welcome: annWelcome } = await parleyUser(
       first.url,
@@ -178,7 +178,7 @@ Deno.test({
       [1001, 1001],
     );
 
-    const second = startServer({ presenceTickMs: 10 }, port);
+    const second = await startServer({ presenceTickMs: 10 }, port);
     try {
       // Each client tries its old token (unknown here) and claims its call.
       const annBack = await relogin(second.url, "ann", {

@@ -3,6 +3,7 @@
  * queues parsed frames so tests can await the next one of a kind.
  */
 
+import { serveNode } from "../../framework/node_serve.ts";
 import {
   createSignaling,
   quietLogger,
@@ -25,17 +26,21 @@ export interface TestServer {
 
 /**
  * Serves `createSignaling(options)` (quiet by default) on `port`: a free one
- * by default, or a given one to stand in for a restarted server.
+ * by default, or a given one to stand in for a restarted server. The server
+ * is the production one (`framework/node_serve.ts`): upgrades go to the
+ * relay, any other request gets the relay's 426.
  */
-export function startServer(
+export async function startServer(
   options: SignalingOptions = {},
   port = 0,
-): TestServer {
+): Promise<TestServer> {
   const signaling = createSignaling({ logger: quietLogger, ...options });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port, onListen() {} },
-    (req, info) => signaling.handleUpgrade(req, info),
-  );
+  const server = await serveNode(() => signaling.notWebSocket(), {
+    hostname: "127.0.0.1",
+    port,
+    headersTimeoutMs: 10_000,
+    onUpgrade: (req, socket, head) => signaling.upgrade(req, socket, head),
+  });
   const { port: actual } = server.addr;
   return {
     url: `ws://127.0.0.1:${actual}/ws`,
@@ -46,6 +51,46 @@ export function startServer(
       await server.shutdown();
     },
   };
+}
+
+/**
+ * Sends a WebSocket handshake over plain TCP and reads the answer, for
+ * refusals a WebSocket client reports without their status and body.
+ */
+export async function rawHandshake(
+  port: number,
+  path = "/ws",
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("");
+    await conn.write(new TextEncoder().encode(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+        `Sec-WebSocket-Version: 13\r\n${extra}\r\n`,
+    ));
+    let text = "";
+    const buf = new Uint8Array(4096);
+    const decoder = new TextDecoder();
+    while (true) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += decoder.decode(buf.subarray(0, n), { stream: true });
+      const head = text.indexOf("\r\n\r\n");
+      const length = /content-length: (\d+)/i.exec(text)?.[1];
+      if (
+        head >= 0 && length !== undefined &&
+        new TextEncoder().encode(text.slice(head + 4)).length >= Number(length)
+      ) break;
+      if (head >= 0 && text.startsWith("HTTP/1.1 101")) break;
+    }
+    const status = Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0);
+    return { status, body: text.slice(text.indexOf("\r\n\r\n") + 4) };
+  } finally {
+    conn.close();
+  }
 }
 
 /** A WebSocket client with an awaitable queue of parsed frames. */

@@ -102,7 +102,7 @@ async function withCluster(
   const store = await backend.open();
   const servers: TestServer[] = [];
   const add = async () => {
-    const server = startServer({
+    const server = await startServer({
       presenceTickMs: 10,
       broker: await store.broker(),
     });
@@ -312,11 +312,11 @@ for (const backend of backends) {
       const store = await backend.open();
       // The owner learns it won 300 ms late: the other instance reads the
       // lease and forwards its socket in between.
-      const a = startServer({
+      const a = await startServer({
         presenceTickMs: 10,
         broker: slowClaims(await store.broker(), 300),
       });
-      const b = startServer({
+      const b = await startServer({
         presenceTickMs: 10,
         broker: await store.broker(),
       });

@@ -40,8 +40,14 @@ Deno.test({
     const redis = await startRedis();
     const connect = () =>
       RedisBroker.connect({ url: redis.url, leaseMs: LEASE_MS });
-    const a = startServer({ presenceTickMs: 10, broker: await connect() });
-    const b = startServer({ presenceTickMs: 10, broker: await connect() });
+    const a = await startServer({
+      presenceTickMs: 10,
+      broker: await connect(),
+    });
+    const b = await startServer({
+      presenceTickMs: 10,
+      broker: await connect(),
+    });
     const clients: WsClient[] = [];
     try {
       const ann = (await parleyUser(a.url, "Ann")).client;
@@ -142,8 +148,8 @@ Deno.test({
       url: redis.url,
       leaseMs: LEASE_MS,
     });
-    const a = startServer({ presenceTickMs: 10, broker: brokerA });
-    const b = startServer({ presenceTickMs: 10, broker: brokerB });
+    const a = await startServer({ presenceTickMs: 10, broker: brokerA });
+    const b = await startServer({ presenceTickMs: 10, broker: brokerB });
     const steal = createClient({ url: redis.url });
     await steal.connect();
     try {
@@ -196,7 +202,7 @@ Deno.test({
       url: redis.url,
       leaseMs: LEASE_MS,
     });
-    const a = startServer({ presenceTickMs: 10, broker: brokerA });
+    const a = await startServer({ presenceTickMs: 10, broker: brokerA });
     // B's broker as is, except that the test can report a gap the way the
     // broker does (how the broker detects one is tested below).
     const real = await RedisBroker.connect({
@@ -210,7 +216,7 @@ Deno.test({
         return real.start(onMessage, onGap);
       },
     });
-    const b = startServer({ presenceTickMs: 10, broker: brokerB });
+    const b = await startServer({ presenceTickMs: 10, broker: brokerB });
     const clients: WsClient[] = [];
     try {
       const ann = (await parleyUser(a.url, "Ann")).client;
