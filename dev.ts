@@ -12,7 +12,6 @@ const WATCHED = [
   "islands",
   "client",
   "framework",
-  "http",
   "signaling",
   "static",
   "main.ts",

@@ -10,7 +10,7 @@
 import { App, staticFiles } from "fresh";
 import { serveNode } from "./framework/node_serve.ts";
 import type { State } from "./define.ts";
-import { securityHeaders } from "./http/security_headers.ts";
+import { securityHeaders } from "./framework/security_headers.ts";
 import { metricsTokenFromEnv } from "./signaling/config.ts";
 import {
   ConfigError,

@@ -80,7 +80,7 @@ export function applyPresence(
   }
   if (added.length === 0) return next;
   added.sort((a, b) => compareNames(a.name, b.name));
-  return merge(next, dedupe(added));
+  return insertAll(next, dedupe(added));
 }
 
 /**
@@ -111,16 +111,23 @@ function dedupe(users: UserInfo[]): UserInfo[] {
   return out;
 }
 
-/** Two sorted lists with no name in common, as one. */
-function merge(a: readonly UserInfo[], b: readonly UserInfo[]): UserInfo[] {
-  const out: UserInfo[] = new Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) {
-    out[k++] = compareNames(a[i].name, b[j].name) <= 0 ? a[i++] : b[j++];
+/**
+ * Sorted `list` with sorted `added` (no name in common) put in: each new
+ * entry's place found by binary search, so a storm-sized delta costs
+ * k·log n comparisons rather than a comparison per listed user.
+ */
+function insertAll(
+  list: readonly UserInfo[],
+  added: readonly UserInfo[],
+): UserInfo[] {
+  const out: UserInfo[] = [];
+  let from = 0;
+  for (const user of added) {
+    const at = ~find(list, user.name);
+    for (let i = from; i < at; i++) out.push(list[i]);
+    out.push(user);
+    from = at;
   }
-  while (i < a.length) out[k++] = a[i++];
-  while (j < b.length) out[k++] = b[j++];
+  for (let i = from; i < list.length; i++) out.push(list[i]);
   return out;
 }

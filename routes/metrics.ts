@@ -1,5 +1,5 @@
 import { define } from "../define.ts";
-import { checkBearer } from "../http/bearer.ts";
+import { checkBearer } from "../framework/bearer.ts";
 import { formatMetrics } from "../signaling/metrics.ts";
 
 const TEXT = { "content-type": "text/plain; charset=utf-8" };

@@ -73,6 +73,15 @@ export function describeCharacter(cp: number): string {
 /** Anything that needs a closer look; most text has none of it. */
 const SUSPECT =
   /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}\p{Default_Ignorable_Code_Point}\u2800]/u;
+/**
+ * One suspect character at a time, or a whole subdivision flag (🏴 + tag
+ * letters + cancel tag, as in 🏴󠁧󠁢󠁳󠁣󠁴󠁿), whose tag characters are
+ * invisible alone. One pass of one regex: hostile text costs its length.
+ */
+const SCAN = new RegExp(
+  "\\u{1F3F4}[\\u{E0020}-\\u{E007E}]{1,32}\\u{E007F}|" + SUSPECT.source,
+  "gu",
+);
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 const MODIFIER = /\p{Emoji_Modifier}/u;
 const ARABIC = /\p{Script=Arabic}/u;
@@ -91,53 +100,50 @@ const ZWJ = 0x200d;
 const VS15 = 0xfe0e;
 const VS16 = 0xfe0f;
 const KEYCAP = 0x20e3;
-const BLACK_FLAG = 0x1f3f4;
-const CANCEL_TAG = 0xe007f;
 
-function isTag(cp: number | undefined): boolean {
-  return cp !== undefined && cp >= 0xe0020 && cp <= 0xe007f;
+/** The code point that ends just before `at`, as a string ("" at the start). */
+function charBefore(text: string, at: number): string {
+  if (at <= 0) return "";
+  const low = text.charCodeAt(at - 1);
+  const high = at >= 2 ? text.charCodeAt(at - 2) : 0;
+  return low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff
+    ? text.slice(at - 2, at)
+    : text[at - 1];
 }
 
-function isKeycapBase(ch: string | undefined): boolean {
-  return ch !== undefined && ch.length === 1 && /[0-9#*]/.test(ch);
+/** The code point that starts at `at`, as a string ("" at the end). */
+function charAt(text: string, at: number): string {
+  const cp = text.codePointAt(at);
+  return cp === undefined ? "" : String.fromCodePoint(cp);
 }
 
 /**
- * Whether the suspect character `chars[i]` is part of something visible:
- * an emoji sequence (ZWJ between emoji, a variation selector after an
- * emoji or in a keycap, tag characters of a subdivision flag), or a
- * zero-width non-joiner between Arabic-script letters.
+ * Whether the suspect character `ch` at `at` in `text` is part of
+ * something visible: an emoji sequence (ZWJ between emoji, a variation
+ * selector after an emoji or in a keycap), or a zero-width non-joiner
+ * between Arabic-script letters, where it changes how they join.
  */
-function inContext(chars: readonly string[], i: number): boolean {
-  const cp = chars[i].codePointAt(0)!;
-  const prev = chars[i - 1];
-  const next = chars[i + 1];
-  switch (cp) {
+function inContext(text: string, at: number, ch: string): boolean {
+  const prev = charBefore(text, at);
+  const next = charAt(text, at + ch.length);
+  switch (ch.codePointAt(0)) {
     case ZWJ:
-      return prev !== undefined && next !== undefined &&
-        (PICTOGRAPH.test(prev) || MODIFIER.test(prev) ||
-          prev.codePointAt(0) === VS16) &&
-        PICTOGRAPH.test(next);
+      return (PICTOGRAPH.test(prev) || MODIFIER.test(prev) ||
+        prev.codePointAt(0) === VS16) && PICTOGRAPH.test(next);
     case VS15:
     case VS16:
-      return prev !== undefined &&
-        (PICTOGRAPH.test(prev) ||
-          (isKeycapBase(prev) && next?.codePointAt(0) === KEYCAP));
+      return PICTOGRAPH.test(prev) ||
+        (/^[0-9#*]$/.test(prev) && next.codePointAt(0) === KEYCAP);
     case ZWNJ:
-      return prev !== undefined && next !== undefined &&
-        ARABIC.test(prev) && ARABIC.test(next) && LETTER.test(next);
+      return ARABIC.test(prev) && ARABIC.test(next) && LETTER.test(next);
   }
-  if (!isTag(cp)) return false;
-  // 🏴 + tag letters + cancel tag: one subdivision flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿).
-  let start = i;
-  while (isTag(chars[start - 1]?.codePointAt(0))) start--;
-  let end = i;
-  while (isTag(chars[end + 1]?.codePointAt(0))) end++;
-  if (chars[start - 1]?.codePointAt(0) !== BLACK_FLAG) return false;
-  for (let j = start; j < end; j++) {
-    if (chars[j].codePointAt(0) === CANCEL_TAG) return false;
-  }
-  return end > start && chars[end].codePointAt(0) === CANCEL_TAG;
+  return false;
+}
+
+/** Whether a {@linkcode SCAN} match may stay where it is. */
+function allowed(text: string, at: number, match: string): boolean {
+  // A flag is the only match longer than one code point.
+  return match.length > 2 || inContext(text, at, match);
 }
 
 /** Why `ch` (not in an emoji sequence) cannot be in a name. */
@@ -221,9 +227,8 @@ export function checkName(requested: unknown): NameVerdict {
 /** The first character of `text` a name may not have there, or null. */
 function firstRefused(text: string): string | null {
   if (!SUSPECT.test(text)) return null;
-  const chars = Array.from(text);
-  for (let i = 0; i < chars.length; i++) {
-    if (SUSPECT.test(chars[i]) && !inContext(chars, i)) return chars[i];
+  for (const m of text.matchAll(SCAN)) {
+    if (!allowed(text, m.index, m[0])) return m[0];
   }
   return null;
 }
@@ -242,14 +247,9 @@ const CHAT_KEEPS = /[\t\n\u200E\u200F\u061C\p{Co}\p{Cn}]/u;
  */
 export function neutralizeText(text: string): string {
   if (!SUSPECT.test(text)) return text;
-  const chars = Array.from(text);
-  let out = "";
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i];
-    if (!SUSPECT.test(ch) || CHAT_KEEPS.test(ch) || inContext(chars, i)) {
-      out += ch;
-    } else if (SEPARATOR.test(ch)) out += "\n";
-    else if (SURROGATE.test(ch)) out += "\uFFFD";
-  }
-  return out;
+  return text.replace(SCAN, (match: string, at: number) => {
+    if (CHAT_KEEPS.test(match) || allowed(text, at, match)) return match;
+    if (SEPARATOR.test(match)) return "\n";
+    return SURROGATE.test(match) ? "\uFFFD" : "";
+  });
 }

@@ -5,7 +5,7 @@
 import { createParley, type Parley, type WebOptions } from "../../main.ts";
 import type { EnvRecord, SignalingOptions } from "../../signaling/mod.ts";
 import { quietLogger } from "../../signaling/mod.ts";
-import { INFO } from "../framework/helpers.ts";
+import { INFO } from "./helpers.ts";
 import { granted } from "../helpers/permissions.ts";
 
 /** `ignore` value: the app reads its routes, islands and build from disk. */

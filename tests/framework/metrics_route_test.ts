@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../signaling/mod.ts";
-import { needsApp, openApp } from "./app.ts";
+import { needsApp, openApp } from "./metrics_app.ts";
 
 const TOKEN = "9f86d081884c7d659a2feaa0c55ad015";
 

@@ -9,7 +9,7 @@
  * attribute, so an injected `<script>`, `onerror=` handler or `style=` is
  * refused by the browser even if it ever got into the markup.
  */
-import type { Middleware } from "fresh";
+import type { Middleware } from "./types.ts";
 
 /**
  * The `Content-Security-Policy`. `'self'` in `connect-src` also covers the

@@ -4,9 +4,9 @@ import {
   CONTENT_SECURITY_POLICY,
   SECURITY_HEADERS,
   securityHeaders,
-} from "../../http/security_headers.ts";
-import { INFO } from "../framework/helpers.ts";
-import { needsApp, openApp } from "./app.ts";
+} from "../../framework/security_headers.ts";
+import { INFO } from "./helpers.ts";
+import { needsApp, openApp } from "./metrics_app.ts";
 
 function call(app: App, path: string): Promise<Response> {
   return app.handler()(new Request(`http://localhost${path}`), INFO);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkBearer, sameSecret } from "../../http/bearer.ts";
+import { checkBearer, sameSecret } from "../../framework/bearer.ts";
 
 const TOKEN = "s3cret-token-for-tests";
 
