@@ -99,9 +99,10 @@ export function nameProblem(name: string): string | null {
 
 /**
  * Tells why the server gave us `given` instead of `asked`: the name was
- * someone's already (in any case), or looks the same as one (the server
- * compares names by their confusables skeleton, so "аlice" with a Cyrillic
- * а is "alice").
+ * someone's already (in any case), or else looks the same as a name in use
+ * (the server compares names by their confusables skeleton, so "аlice" with
+ * a Cyrillic а is "alice") or is held for someone coming back, which this
+ * page cannot tell apart.
  *
  * @param others names in the room besides ours
  */
@@ -113,7 +114,7 @@ export function renamedText(
   const folded = asked.toLowerCase();
   return others.some((n) => n.toLowerCase() === folded)
     ? `That name was taken, so you are “${given}”.`
-    : `“${asked}” looks the same as a name already here, so you are “${given}”.`;
+    : `“${asked}” is taken or looks the same as a name in use, so you are “${given}”.`;
 }
 
 /**

@@ -250,7 +250,7 @@ Deno.test("the page applies the same table: refusals named before sending, look-
         assert.ok(me.value !== null, label(row));
         assert.notEqual(nameKey(me.value!), nameKey(row.duplicateOf));
         const told = notices.value.at(-1)?.text ?? "";
-        assert.match(told, /was taken|looks the same as a name already here/);
+        assert.match(told, /was taken|looks the same as a name in use/);
         assert.ok(told.includes(`“${me.value}”`), told);
       } else {
         assert.equal(accepted, true, label(row));
@@ -267,7 +267,7 @@ Deno.test("a name that looks like someone else's is explained as a look-alike, a
   throughThePage("\u0430lice").session.close();
   assert.equal(
     notices.value.at(-1)?.text,
-    "“\u0430lice” looks the same as a name already here, so you are “\u0430lice 2”.",
+    "“\u0430lice” is taken or looks the same as a name in use, so you are “\u0430lice 2”.",
   );
   throughThePage("ALICE").session.close();
   assert.equal(
