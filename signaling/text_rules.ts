@@ -183,6 +183,9 @@ export function graphemes(text: string): string[] {
 export function graphemeCount(text: string): number {
   // Each cluster has at least one code unit: short text needs no segmenter.
   if (text.length <= 1) return text.length;
+  // A browser without Intl.Segmenter (Firefox before 125) counts code
+  // points: stricter with emoji, and the server has the last word.
+  if (typeof Intl.Segmenter !== "function") return Array.from(text).length;
   segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
   let n = 0;
   for (const _ of segmenter.segment(text)) n++;

@@ -4,6 +4,8 @@
  * crash and a supervisor restart would. Needs `deno task build` to have run.
  */
 
+import { freePort } from "./ports.ts";
+
 const ROOT = new URL("../../", import.meta.url);
 
 /** A running server process. */
@@ -112,4 +114,24 @@ export async function startAppProcess(
     `Parley did not answer /healthz on port ${options.port}` +
       ` (${exited ? "it exited" : "timed out"}). Output:\n${process.output()}`,
   );
+}
+
+/**
+ * Runs `fn` against a fresh server process on a free port with `env`, then
+ * stops it; on failure the server's last output is printed with the error.
+ * `ws` is the server's `/ws` URL.
+ */
+export async function withAppProcess(
+  env: Record<string, string>,
+  fn: (server: AppProcess, ws: string) => Promise<void>,
+): Promise<void> {
+  const server = await startAppProcess({ port: freePort(), env });
+  try {
+    await fn(server, `ws://127.0.0.1:${server.port}/ws`);
+  } catch (error) {
+    console.error(server.output());
+    throw error;
+  } finally {
+    await server.kill("SIGTERM");
+  }
 }

@@ -4,27 +4,11 @@
  * a real user still gets in.
  */
 import assert from "node:assert/strict";
-import { type AppProcess, startAppProcess } from "../helpers/app_process.ts";
+import { withAppProcess } from "../helpers/app_process.ts";
 import { needsRun } from "../helpers/permissions.ts";
-import { freePort } from "../helpers/ports.ts";
 import { maskFrame, parleyUser, WsClient } from "./ws_helpers.ts";
 
 const opts = { ignore: needsRun, sanitizeOps: false, sanitizeResources: false };
-
-async function withServer(
-  env: Record<string, string>,
-  fn: (server: AppProcess, ws: string) => Promise<void>,
-): Promise<void> {
-  const server = await startAppProcess({ port: freePort(), env });
-  try {
-    await fn(server, `ws://127.0.0.1:${server.port}/ws`);
-  } catch (error) {
-    console.error(server.output());
-    throw error;
-  } finally {
-    await server.kill("SIGTERM");
-  }
-}
 
 /** The server's resident memory in bytes, from /proc. */
 async function rssOf(pid: number): Promise<number> {
@@ -125,7 +109,7 @@ Deno.test({
   name:
     "64 sockets streaming 48 MB frames and unfinished fragments cost the server under 32 MB and get 1009",
   async fn() {
-    await withServer({}, async (server, url) => {
+    await withAppProcess({}, async (server, url) => {
       // Warm up the paths a normal user takes, so they are not counted.
       const warm = await parleyUser(url, "warm");
       await warm.client.close();
@@ -194,7 +178,7 @@ Deno.test({
   ...opts,
   name: "a socket that never logs in is closed with 1008 after the deadline",
   async fn() {
-    await withServer(
+    await withAppProcess(
       { SIGNALING_LOGIN_TIMEOUT_MS: "500" },
       async (_server, url) => {
         const idle = await WsClient.open(url, "parley.v1");
@@ -217,7 +201,7 @@ Deno.test({
   ...opts,
   name: "a ping flood is closed with 1008 while a user logs in",
   async fn() {
-    await withServer({}, async (server, url) => {
+    await withAppProcess({}, async (server, url) => {
       const conn = await handshaken(server.port);
       const codeP = closeCode(conn);
       const ping = maskFrame(0x9, new Uint8Array(4));
@@ -238,7 +222,7 @@ Deno.test({
   name:
     "slow-header connections are closed after the header timeout while pages still load",
   async fn() {
-    await withServer(
+    await withAppProcess(
       { HTTP_HEADERS_TIMEOUT_MS: "1000" },
       async (server) => {
         const conns = await Promise.all(
@@ -283,7 +267,7 @@ Deno.test({
   name:
     "one address can't take every connection slot: past its cap it gets 429 and another address logs in",
   async fn() {
-    await withServer(
+    await withAppProcess(
       {
         SIGNALING_MAX_CONNECTIONS: "200",
         SIGNALING_MAX_SOCKETS_PER_ADDRESS: "20",

@@ -6,27 +6,16 @@
  * `TRUSTED_PROXIES` names 127.0.0.1.
  */
 import assert from "node:assert/strict";
-import { type AppProcess, startAppProcess } from "../helpers/app_process.ts";
-import { needsRun } from "../helpers/permissions.ts";
+import {
+  type AppProcess,
+  startAppProcess,
+  withAppProcess,
+} from "../helpers/app_process.ts";
 import { freePort } from "../helpers/ports.ts";
+import { needsRun } from "../helpers/permissions.ts";
 import { acceptedCall, type Frame, WsClient } from "./ws_helpers.ts";
 
 const opts = { ignore: needsRun, sanitizeOps: false, sanitizeResources: false };
-
-async function withServer(
-  env: Record<string, string>,
-  fn: (server: AppProcess, url: string) => Promise<void>,
-): Promise<void> {
-  const server = await startAppProcess({ port: freePort(), env });
-  try {
-    await fn(server, `ws://127.0.0.1:${server.port}/ws`);
-  } catch (error) {
-    console.error(server.output());
-    throw error;
-  } finally {
-    await server.kill("SIGTERM");
-  }
-}
 
 /** Logs `name` in from client address `ip`; resolves with its first answer. */
 async function loginFrom(
@@ -75,7 +64,7 @@ Deno.test({
   name:
     "an address that logs in and drops in a loop keeps at most the cap of detached sessions in presence, while another address logs in",
   async fn() {
-    await withServer({
+    await withAppProcess({
       SIGNALING_MAX_DROPPED_PER_ADDRESS: "3",
       SIGNALING_MAX_CONNECTIONS: "50",
       TRUSTED_PROXIES: "127.0.0.1",
@@ -111,7 +100,7 @@ Deno.test({
   name:
     "detached sessions count against the connection cap: a full process ends the heaviest address's oldest one to let a user in",
   async fn() {
-    await withServer({
+    await withAppProcess({
       SIGNALING_MAX_CONNECTIONS: "10",
       SIGNALING_MAX_DROPPED_PER_ADDRESS: "8",
       TRUSTED_PROXIES: "127.0.0.1",
@@ -150,28 +139,31 @@ Deno.test({
   name:
     "a login past the room member limit gets room-full while other rooms still take users",
   async fn() {
-    await withServer({ SIGNALING_MAX_ROOM_MEMBERS: "3" }, async (server) => {
-      const room = `ws://127.0.0.1:${server.port}/ws?room=small`;
-      const inside = [];
-      for (const name of ["ann", "bob", "cat"]) {
-        const user = await loginFrom(room, "127.0.0.1", name);
-        assert.equal(user.answer.type, "welcome");
-        inside.push(user.client);
-      }
-      const late = await loginFrom(room, "127.0.0.1", "dan");
-      assert.equal(late.answer.type, "error");
-      assert.equal(late.answer.code, "room-full");
-      assert.match(late.answer.message, /try again later/);
-      const elsewhere = await loginFrom(
-        `ws://127.0.0.1:${server.port}/ws?room=big`,
-        "127.0.0.1",
-        "dan",
-      );
-      assert.equal(elsewhere.answer.type, "welcome");
-      for (const c of [...inside, late.client, elsewhere.client]) {
-        await c.close();
-      }
-    });
+    await withAppProcess(
+      { SIGNALING_MAX_ROOM_MEMBERS: "3" },
+      async (server) => {
+        const room = `ws://127.0.0.1:${server.port}/ws?room=small`;
+        const inside = [];
+        for (const name of ["ann", "bob", "cat"]) {
+          const user = await loginFrom(room, "127.0.0.1", name);
+          assert.equal(user.answer.type, "welcome");
+          inside.push(user.client);
+        }
+        const late = await loginFrom(room, "127.0.0.1", "dan");
+        assert.equal(late.answer.type, "error");
+        assert.equal(late.answer.code, "room-full");
+        assert.match(late.answer.message, /try again later/);
+        const elsewhere = await loginFrom(
+          `ws://127.0.0.1:${server.port}/ws?room=big`,
+          "127.0.0.1",
+          "dan",
+        );
+        assert.equal(elsewhere.answer.type, "welcome");
+        for (const c of [...inside, late.client, elsewhere.client]) {
+          await c.close();
+        }
+      },
+    );
   },
 });
 
