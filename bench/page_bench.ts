@@ -32,7 +32,9 @@ export async function runPageBench(
     figure("page / HTML", bytes.html.raw, "B"),
     figure("page / HTML gzip", bytes.html.gzip, "B"),
     figure("page / JS", bytes.js.raw, "B"),
-    figure("page / JS gzip", bytes.js.gzip, "B", { target: { max: 20_000 } }),
+    // Raised from 20,000 with the shared name rules (issue 12) and issue 14's
+    // decision that libraries stay libraries.
+    figure("page / JS gzip", bytes.js.gzip, "B", { target: { max: 25_000 } }),
     figure("page / CSS", bytes.css.raw, "B"),
     figure("page / CSS gzip", bytes.css.gzip, "B"),
     // deno bench reports no median; p75 bounds it from above.
