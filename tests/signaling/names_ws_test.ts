@@ -4,10 +4,15 @@
  * name, and an emoji name joins as typed.
  */
 import assert from "node:assert/strict";
+import { needsNet } from "../helpers/permissions.ts";
 import { nameKey } from "../../signaling/names.ts";
 import { parleyUser, startServer, WsClient } from "./ws_helpers.ts";
 
-Deno.test("with alice logged in, a Cyrillic аlice is renamed, alice with a Hangul filler is refused by name, and an emoji name logs in as typed", async () => {
+Deno.test({
+  name:
+    "with alice logged in, a Cyrillic аlice is renamed, alice with a Hangul filler is refused by name, and an emoji name logs in as typed",
+  ignore: needsNet,
+}, async () => {
   const server = await startServer();
   const open: WsClient[] = [];
   try {
