@@ -48,8 +48,6 @@ export interface NodeServer {
   readonly addr: { hostname: string; port: number };
   /** Stops accepting and closes every connection it still holds. */
   shutdown(): Promise<void>;
-  /** Connections whose request head is still awaited (for tests and metrics). */
-  readonly awaitingHead: number;
 }
 
 /** Serves `handler` on `hostname:port`; resolves once listening. */
@@ -73,7 +71,7 @@ export async function serveNode(
     clearTimeout(deadlines.get(socket));
     deadlines.delete(socket);
   };
-  const stopping = new AbortController();
+  let stopping = false;
 
   const server = http.createServer((req, res) => {
     disarm(req.socket);
@@ -86,10 +84,14 @@ export async function serveNode(
       hostname: req.socket.remoteAddress ?? "",
       port: req.socket.remotePort ?? 0,
     };
-    const completed = new Promise<void>((resolve) => res.on("close", resolve));
+    const { promise: completed, resolve: complete } = Promise
+      .withResolvers<void>();
     const info = { remoteAddr: remote, completed } as Deno.ServeHandlerInfo;
     const abort = new AbortController();
-    res.on("close", () => abort.abort());
+    res.on("close", () => {
+      abort.abort();
+      complete();
+    });
     const request = toWebRequest(req, options.hostname, abort.signal);
     Promise.resolve()
       .then(() => handler(request, info))
@@ -104,7 +106,7 @@ export async function serveNode(
   });
   server.on("upgrade", (req, socket, head) => {
     disarm(socket);
-    if (options.onUpgrade && !stopping.signal.aborted) {
+    if (options.onUpgrade && !stopping) {
       options.onUpgrade(req, socket, head);
     } else socket.destroy();
   });
@@ -113,7 +115,7 @@ export async function serveNode(
     socket.destroy();
   });
 
-  const front = net.createServer((socket) => {
+  const listener = options.behindEdge ? server : net.createServer((socket) => {
     open.add(socket);
     socket.on("close", () => {
       open.delete(socket);
@@ -123,7 +125,6 @@ export async function serveNode(
     arm(socket);
     server.emit("connection", socket);
   });
-  const listener = options.behindEdge ? server : front;
   const { promise, resolve, reject } = Promise.withResolvers<void>();
   listener.once("error", reject);
   listener.listen(options.port, options.hostname, () => resolve());
@@ -134,11 +135,8 @@ export async function serveNode(
 
   return {
     addr,
-    get awaitingHead() {
-      return deadlines.size;
-    },
     async shutdown() {
-      stopping.abort();
+      stopping = true;
       const closed = new Promise<void>((done) => listener.close(() => done()));
       for (const socket of open) socket.destroy();
       for (const timer of deadlines.values()) clearTimeout(timer);

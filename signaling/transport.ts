@@ -14,7 +14,7 @@
  * no decompression bombs).
  */
 
-import type { IncomingMessage } from "node:http";
+import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 // @deno-types="@types/ws"
 import type { WebSocket, WebSocketServer } from "ws";
@@ -95,6 +95,8 @@ export class Transport {
   readonly #refused: Record<string, number> = {};
   #nextId = 1;
   #accepting = true;
+  /** Handshakes under way: counted against the caps until they settle. */
+  #handshakes = 0;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #drained: (() => void) | null = null;
 
@@ -142,7 +144,10 @@ export class Transport {
       req.headers["x-forwarded-for"],
       this.#trusted,
     ) ?? UNKNOWN_ADDRESS;
-    const refusal = this.#admit(req, address);
+    const room = new URL(req.url ?? "/", "http://host").searchParams.get(
+      "room",
+    ) ?? "";
+    const refusal = this.#admit(req, room, address);
     if (refusal) {
       this.#abort(socket, refusal);
       return;
@@ -150,22 +155,24 @@ export class Transport {
     const { dialect } = negotiateDialect(
       req.headers["sec-websocket-protocol"] ?? null,
     );
-    const url = new URL(req.url ?? "/", "http://host");
-    const room = url.searchParams.get("room") ?? "";
     const hasOrigin = req.headers.origin !== undefined;
     // Counted now, not once upgraded, so a burst of handshakes can't pass the caps.
     const id = this.#nextId++;
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
-    const pending = { ws: null as WebSocket | null };
-    this.#pendingUpgrades.add(pending);
+    this.#handshakes++;
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      this.#handshakes--;
+      return true;
+    };
     socket.once("close", () => {
-      if (pending.ws === null) this.#release(address);
-      this.#pendingUpgrades.delete(pending);
+      if (settle()) this.#release(address);
     });
     this.#server().then((wss) =>
       wss.handleUpgrade(req, socket, head, (ws) => {
-        pending.ws = ws;
-        this.#pendingUpgrades.delete(pending);
+        settle();
         if (!this.#accepting) {
           this.#release(address);
           ws.close(CloseCode.goingAway, "server shutting down");
@@ -175,9 +182,6 @@ export class Transport {
       })
     );
   }
-
-  /** Handshakes under way: counted against the caps until they settle. */
-  readonly #pendingUpgrades = new Set<{ ws: WebSocket | null }>();
 
   /** The answer to a plain `GET /ws` that did not ask for an upgrade. */
   notWebSocket(): Response {
@@ -219,7 +223,7 @@ export class Transport {
 
   /** Open sockets (including ones still completing the handshake). */
   get size(): number {
-    return this.#sockets.size + this.#pendingUpgrades.size;
+    return this.#sockets.size + this.#handshakes;
   }
 
   /** Refused upgrades by reason. */
@@ -227,7 +231,11 @@ export class Transport {
     return { ...this.#refused };
   }
 
-  #admit(req: IncomingMessage, address: string): Refusal | null {
+  #admit(
+    req: IncomingMessage,
+    room: string,
+    address: string,
+  ): Refusal | null {
     if (!this.#accepting) {
       return {
         status: 503,
@@ -238,9 +246,6 @@ export class Transport {
     if (req.headers.upgrade?.toLowerCase() !== "websocket") {
       return notWebSocket();
     }
-    const room = new URL(req.url ?? "/", "http://host").searchParams.get(
-      "room",
-    ) ?? "";
     if (!isValidRoomName(room)) {
       return {
         status: 400,
@@ -473,7 +478,7 @@ export class Transport {
     this.#count(refusal);
     const body = refusal.body + "\n";
     const headers = [
-      `HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status] ?? "Error"}`,
+      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}`,
       "Connection: close",
       "Content-Type: text/plain; charset=utf-8",
       `Content-Length: ${new TextEncoder().encode(body).length}`,
@@ -485,14 +490,6 @@ export class Transport {
     socket.end(headers.join("\r\n") + "\r\n\r\n" + body);
   }
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: "Bad Request",
-  403: "Forbidden",
-  426: "Upgrade Required",
-  429: "Too Many Requests",
-  503: "Service Unavailable",
-};
 
 function notWebSocket(): Refusal {
   return {
