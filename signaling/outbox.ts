@@ -22,6 +22,7 @@
  */
 
 import { parley } from "./frames.ts";
+import { presenceDeltaFrame } from "./presence.ts";
 
 /** How {@linkcode PriorityOutbox} holds a frame. */
 export type FrameKind =
@@ -276,20 +277,15 @@ export class PriorityOutbox {
 /** One delta with the same effect as the merged ones, or `null` if none. */
 function presenceFrame(names: Map<string, NameChange>): string | null {
   const left: string[] = [];
-  const joined: WireUser[] = [];
-  const changed: WireUser[] = [];
+  const joined: string[] = [];
+  const changed: string[] = [];
   for (const [name, c] of names) {
     if (c.reset) left.push(name);
     if (c.entry === null) continue;
-    if (c.reset || c.added) joined.push(c.entry);
-    else changed.push(c.entry);
+    if (c.reset || c.added) joined.push(JSON.stringify(c.entry));
+    else changed.push(JSON.stringify(c.entry));
   }
-  if (!left.length && !joined.length && !changed.length) return null;
-  let frame = '{"type":"presence"';
-  if (left.length) frame += ',"left":' + JSON.stringify(left);
-  if (joined.length) frame += ',"joined":' + JSON.stringify(joined);
-  if (changed.length) frame += ',"changed":' + JSON.stringify(changed);
-  return frame + "}";
+  return presenceDeltaFrame(left, joined, changed);
 }
 
 /** Whether `frame` parses as an object whose `type` is `type`. */

@@ -143,14 +143,30 @@ function presenceFrame(
   left: string[],
   changed: PresenceEntry[],
 ): string | null {
-  if (!joined.length && !left.length && !changed.length) return null;
+  return presenceDeltaFrame(
+    left,
+    joined.map(entryJson),
+    changed.map(entryJson),
+  );
+}
+
+/**
+ * A `presence` frame from names that left and the JSON text of the entries
+ * that joined or changed; `null` when all three are empty. The one place
+ * the delta's wire shape is written, for the relay's ticks and for the
+ * outbox that merges deltas a reader has not taken yet.
+ */
+export function presenceDeltaFrame(
+  left: readonly string[],
+  joinedJson: readonly string[],
+  changedJson: readonly string[],
+): string | null {
+  if (!joinedJson.length && !left.length && !changedJson.length) return null;
   let frame = '{"type":"presence"';
   if (left.length) frame += ',"left":' + JSON.stringify(left);
-  if (joined.length) {
-    frame += ',"joined":[' + joined.map(entryJson).join(",") + "]";
-  }
-  if (changed.length) {
-    frame += ',"changed":[' + changed.map(entryJson).join(",") + "]";
+  if (joinedJson.length) frame += ',"joined":[' + joinedJson.join(",") + "]";
+  if (changedJson.length) {
+    frame += ',"changed":[' + changedJson.join(",") + "]";
   }
   return frame + "}";
 }
