@@ -23,14 +23,13 @@
  * });
  * // sink.send(frame):
  * if (gate.send(frame) === "overflow") kick(1008, "too slow");
- * // on the socket's 'drain' event (or pass `clock` to poll instead):
+ * // on the socket's 'drain' event:
  * gate.drained();
  * // when the socket closes:
  * gate.dispose();
  * ```
  */
 
-import type { Clock, TimerHandle } from "./clock.ts";
 import { classifyFrame, type OutboxLimits, PriorityOutbox } from "./outbox.ts";
 
 /** What {@linkcode CongestionGate.send} did with a frame. */
@@ -54,21 +53,7 @@ export interface CongestionGateOptions {
   write(frame: string): void;
   /** Bounds of the room-traffic queue (its call part is never used here). */
   limits?: Partial<OutboxLimits>;
-  /**
-   * For sockets without a drain event: while frames wait, the gate checks
-   * the backlog every `pollMs` on this clock. Leave out when the transport
-   * calls {@linkcode CongestionGate.drained} itself.
-   */
-  clock?: Clock;
-  /** Poll interval with `clock`; see {@linkcode DEFAULT_POLL_MS}. */
-  pollMs?: number;
 }
-
-/**
- * Between two looks at a congested socket's backlog: short enough that a
- * reader catching up is fed before it runs dry, long enough to cost nothing.
- */
-export const DEFAULT_POLL_MS = 50;
 
 /**
  * Upper bound of the backlog bytes one frame adds: 3 bytes of UTF-8 per
@@ -90,7 +75,6 @@ export class CongestionGate {
    * it is read only once this bound passes a limit.
    */
   #atMost = 0;
-  #timer: TimerHandle | null = null;
   #overflowed = false;
 
   constructor(options: CongestionGateOptions) {
@@ -129,16 +113,12 @@ export class CongestionGate {
       return "overflow";
     }
     this.#flush();
-    if (outbox.empty) return "sent";
-    this.#poll();
-    return "queued";
+    return outbox.empty ? "sent" : "queued";
   }
 
   /** The socket sent its backlog (its 'drain' event): write what waits. */
   drained(): void {
-    if (this.#overflowed) return;
-    this.#flush();
-    if (this.#outbox !== null && !this.#outbox.empty) this.#poll();
+    if (!this.#overflowed) this.#flush();
   }
 
   /** Whether room traffic is waiting for the backlog to fall. */
@@ -151,13 +131,9 @@ export class CongestionGate {
     return this.#outbox?.droppedChats ?? 0;
   }
 
-  /** Forgets what waits and stops polling (the socket closed). */
+  /** Forgets what waits (the socket closed). */
   dispose(): void {
     this.#outbox = null;
-    if (this.#timer !== null) {
-      this.#options.clock?.clearTimeout(this.#timer);
-      this.#timer = null;
-    }
   }
 
   /** Whether the backlog is under `limit`, reading it only when in doubt. */
@@ -176,15 +152,6 @@ export class CongestionGate {
     const box = this.#outbox;
     if (box === null) return;
     while (!box.empty && this.#under(this.#soft)) this.#write(box.shift()!);
-  }
-
-  #poll(): void {
-    const clock = this.#options.clock;
-    if (!clock || this.#timer !== null) return;
-    this.#timer = clock.setTimeout(() => {
-      this.#timer = null;
-      this.drained();
-    }, this.#options.pollMs ?? DEFAULT_POLL_MS);
   }
 
   #overflow(): void {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { CongestionGate } from "../../signaling/congestion.ts";
 import { parley } from "../../signaling/frames.ts";
-import { ManualClock } from "./harness.ts";
 
 /**
  * A socket as the gate sees it: what was written, a backlog that grows by
@@ -15,7 +14,7 @@ class FakeSocket {
   gate(
     soft: number,
     hard: number,
-    extra: { clock?: ManualClock; chatFrames?: number } = {},
+    extra: { chatFrames?: number } = {},
   ): CongestionGate {
     return new CongestionGate({
       softBytes: soft,
@@ -29,7 +28,6 @@ class FakeSocket {
         this.backlog += frame.length;
       },
       limits: { chatFrames: extra.chatFrames ?? 3 },
-      clock: extra.clock,
     });
   }
 
@@ -194,33 +192,13 @@ Deno.test("a call frame under the hard limit is written even with the backlog pa
   assert.equal(gate.send(signal(2)), "overflow", "now past 1000");
 });
 
-Deno.test("with a clock the gate looks again by itself until everything is out, then stops", () => {
-  const clock = new ManualClock();
+Deno.test("dispose forgets what waits", () => {
   const socket = new FakeSocket();
-  const gate = socket.gate(100, 10_000, { clock });
-  gate.send(chat("x".repeat(200)));
-  gate.send(chat("a"));
-  gate.send(chat("b"));
-  socket.take();
-  assert.equal(clock.pending, 1);
-  clock.advance(1000);
-  assert.deepEqual(socket.take(), [], "still congested");
-  assert.equal(clock.pending, 1, "and still looking");
-  socket.flush();
-  clock.advance(1000);
-  assert.deepEqual(socket.take(), [chat("a"), chat("b")]);
-  assert.equal(clock.pending, 0);
-});
-
-Deno.test("dispose forgets what waits and stops looking", () => {
-  const clock = new ManualClock();
-  const socket = new FakeSocket();
-  const gate = socket.gate(100, 10_000, { clock });
+  const gate = socket.gate(100, 10_000);
   gate.send(chat("x".repeat(200)));
   gate.send(chat("a"));
   socket.take();
   gate.dispose();
-  assert.equal(clock.pending, 0);
   assert.equal(gate.waiting, false);
   socket.flush();
   gate.drained();
