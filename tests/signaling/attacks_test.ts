@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { withAppProcess } from "../helpers/app_process.ts";
 import { needsRun } from "../helpers/permissions.ts";
-import { maskFrame, parleyUser, WsClient } from "./ws_helpers.ts";
+import { maskFrame, parleyUser, RawClient, WsClient } from "./ws_helpers.ts";
 
 const opts = { ignore: needsRun, sanitizeOps: false, sanitizeResources: false };
 
@@ -16,64 +16,17 @@ async function rssOf(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }
 
-/** A TCP connection that has completed a WebSocket handshake. */
-async function handshaken(
-  port: number,
-  headers = "",
-): Promise<Deno.TcpConn> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(new TextEncoder().encode(
-    `GET /ws?room=lobby HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
-      "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
-      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: parley.v1\r\n${headers}\r\n`,
-  ));
-  let head = "";
-  const byte = new Uint8Array(1);
-  while (!head.endsWith("\r\n\r\n")) {
-    if (await conn.read(byte) === null) throw new Error(`closed: ${head}`);
-    head += String.fromCharCode(byte[0]);
-  }
-  assert.match(head, /^HTTP\/1\.1 101/, head);
-  return conn;
+/** A bare client, handshake done, that reports the server's close code. */
+function rawClient(port: number): Promise<RawClient> {
+  return RawClient.open(port, "/ws?room=lobby");
 }
 
-/** Reads until the server's Close frame or the end; returns its code, if any. */
-async function closeCode(conn: Deno.TcpConn): Promise<number | null> {
-  const buf = new Uint8Array(65536);
-  let data = new Uint8Array(0);
-  while (true) {
-    let n: number | null;
-    try {
-      n = await conn.read(buf);
-    } catch {
-      n = null;
-    }
-    if (n !== null) {
-      const next = new Uint8Array(data.length + n);
-      next.set(data);
-      next.set(buf.subarray(0, n), data.length);
-      data = next;
-    }
-    // Walk the unmasked server frames for a Close (opcode 8).
-    let at = 0;
-    while (at + 2 <= data.length) {
-      const opcode = data[at] & 0x0f;
-      let length = data[at + 1] & 0x7f;
-      let head = 2;
-      if (length === 126) {
-        if (at + 4 > data.length) break;
-        length = (data[at + 2] << 8) | data[at + 3];
-        head = 4;
-      } else if (length === 127) break;
-      if (at + head + length > data.length) break;
-      if (opcode === 8 && length >= 2) {
-        return (data[at + head] << 8) | data[at + head + 1];
-      }
-      at += head + length;
-    }
-    if (n === null) return null;
-  }
+/** The close code the server sent, once it has cut the connection (5 s at most). */
+function closeCodeOf(raw: RawClient): Promise<number | null | "timeout"> {
+  return Promise.race([
+    raw.done.then(() => raw.closeCode),
+    new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 5000)),
+  ]);
 }
 
 /** A frame header (masked, no payload) announcing `length` bytes. */
@@ -122,11 +75,11 @@ Deno.test({
       const MiB = 1024 * 1024;
       const chunk = new Uint8Array(MiB);
       const until = Date.now() + 8000;
-      const conns = await Promise.all(
-        Array.from({ length: 64 }, () => handshaken(server.port)),
+      const clients = await Promise.all(
+        Array.from({ length: 64 }, () => rawClient(server.port)),
       );
-      const results = await Promise.all(conns.map(async (conn, i) => {
-        const codeP = closeCode(conn);
+      const results = await Promise.all(clients.map(async (raw, i) => {
+        const { conn } = raw;
         let sent: number;
         if (i % 2 === 0) {
           // One text frame announcing 48 MB, then its payload.
@@ -141,15 +94,8 @@ Deno.test({
           await conn.write(fragment).catch(() => 0);
           sent = MiB + await stream(conn, next, 47 * MiB, until);
         }
-        const code = await Promise.race([
-          codeP,
-          new Promise<string>((r) => setTimeout(() => r("timeout"), 5000)),
-        ]);
-        try {
-          conn.close();
-        } catch {
-          // Already closed by the server.
-        }
+        const code = await closeCodeOf(raw);
+        await raw.close();
         return { sent, code };
       }));
       clearInterval(sampler);
@@ -202,14 +148,13 @@ Deno.test({
   name: "a ping flood is closed with 1008 while a user logs in",
   async fn() {
     await withAppProcess({}, async (server, url) => {
-      const conn = await handshaken(server.port);
-      const codeP = closeCode(conn);
+      const raw = await rawClient(server.port);
       const ping = maskFrame(0x9, new Uint8Array(4));
       const burst = new Uint8Array(ping.length * 1000);
       for (let i = 0; i < 1000; i++) burst.set(ping, i * ping.length);
-      await stream(conn, burst, burst.length * 200, Date.now() + 5000);
-      assert.equal(await codeP, 1008);
-      conn.close();
+      await stream(raw.conn, burst, burst.length * 200, Date.now() + 5000);
+      assert.equal(await closeCodeOf(raw), 1008);
+      await raw.close();
       const user = await parleyUser(url, "calm");
       assert.equal(user.welcome.name, "calm");
       await user.client.close();

@@ -64,13 +64,7 @@ export async function rawHandshake(
 ): Promise<{ status: number; body: string }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
-    const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`)
-      .join("");
-    await conn.write(new TextEncoder().encode(
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
-        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
-        `Sec-WebSocket-Version: 13\r\n${extra}\r\n`,
-    ));
+    await conn.write(handshakeRequest(port, path, headers));
     let text = "";
     const buf = new Uint8Array(4096);
     const decoder = new TextDecoder();
@@ -266,11 +260,9 @@ export class RawClient {
     { read = true } = {},
   ): Promise<RawClient> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    await conn.write(new TextEncoder().encode(
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
-        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
-        `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
-    ));
+    await conn.write(
+      handshakeRequest(port, path, { "Sec-WebSocket-Protocol": protocol }),
+    );
     // Read the response head byte by byte so no frame bytes are swallowed.
     const head: number[] = [];
     const one = new Uint8Array(1);
@@ -356,6 +348,21 @@ export class RawClient {
     }
     return data.slice(at);
   }
+}
+
+/** A WebSocket handshake request for `path` on 127.0.0.1:`port`, with `headers` added. */
+function handshakeRequest(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Uint8Array {
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("");
+  return new TextEncoder().encode(
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+      `Sec-WebSocket-Version: 13\r\n${extra}\r\n`,
+  );
 }
 
 function endsWithBlankLine(bytes: number[]): boolean {
