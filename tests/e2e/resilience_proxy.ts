@@ -1,11 +1,19 @@
 /**
- * A TCP proxy owned by a test, between one browser page and the app, that
- * can cut the network for real: {@link CutProxy.cut} destroys every proxied
+ * A TCP proxy owned by a test, between one client and the app, that can cut
+ * the network for real: {@link CutProxy.cut} destroys every proxied
  * connection (the page sees its WebSocket close with 1006 at once, the
  * server sees the TCP connection go without a Close frame) and refuses new
  * ones for a while. Chromium's `context.setOffline(true)` cannot do this: it
  * only stalls an open WebSocket.
+ *
+ * It can also give the client a slow link: with {@link CutProxy.rate} set,
+ * bytes from the server reach the client at most that fast, and the proxy
+ * reads from the server only as fast as it passes bytes on, so the server
+ * sees its socket back up exactly as with a slow reader.
  */
+
+/** Bytes moved per step on a slow link; small enough that pacing stays smooth. */
+const CHUNK = 4096;
 
 interface Pair {
   client: Deno.Conn;
@@ -28,23 +36,33 @@ export class CutProxy {
   forwarded = 0;
   /** Connections refused while cut. */
   refused = 0;
+  /** Bytes per second from server to client; `Infinity`: as fast as it comes. */
+  rate: number;
   #listener: Deno.Listener;
   #targetPort: number;
   #pairs = new Set<Pair>();
   #refuseUntil = 0;
 
-  private constructor(listener: Deno.Listener, targetPort: number) {
+  private constructor(
+    listener: Deno.Listener,
+    targetPort: number,
+    rate: number,
+  ) {
     this.#listener = listener;
     this.#targetPort = targetPort;
+    this.rate = rate;
     this.port = (listener.addr as Deno.NetAddr).port;
     this.url = `http://127.0.0.1:${this.port}`;
     void this.#acceptLoop();
   }
 
-  /** Listens on a free loopback port and forwards to `127.0.0.1:targetPort`. */
-  static start(targetPort: number): CutProxy {
+  /**
+   * Listens on a free loopback port and forwards to `127.0.0.1:targetPort`,
+   * passing the server's bytes on at `rate` bytes per second at most.
+   */
+  static start(targetPort: number, rate = Infinity): CutProxy {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    return new CutProxy(listener, targetPort);
+    return new CutProxy(listener, targetPort, rate);
   }
 
   /** Connections currently open through the proxy. */
@@ -106,8 +124,25 @@ export class CutProxy {
     const end = () => this.#end(pair);
     pair.client.readable.pipeTo(pair.server.writable).catch(() => {})
       .finally(end);
-    pair.server.readable.pipeTo(pair.client.writable).catch(() => {})
-      .finally(end);
+    this.#downlink(pair.server, pair.client).catch(() => {}).finally(end);
+  }
+
+  /** Copies the server's bytes to the client, keeping to {@link rate}. */
+  async #downlink(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+    const buffer = new Uint8Array(CHUNK);
+    for (;;) {
+      if (!Number.isFinite(this.rate)) {
+        // Unthrottled (perhaps after a slow stretch): stream as is.
+        return from.readable.pipeTo(to.writable);
+      }
+      const n = await from.read(buffer);
+      if (n === null) return;
+      let written = 0;
+      while (written < n) {
+        written += await to.write(buffer.subarray(written, n));
+      }
+      await new Promise((r) => setTimeout(r, (n / this.rate) * 1000));
+    }
   }
 
   #end(pair: Pair): void {

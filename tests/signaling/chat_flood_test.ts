@@ -9,7 +9,6 @@ import { needsRun } from "../helpers/permissions.ts";
 import assert from "node:assert/strict";
 import { startAppProcess } from "../helpers/app_process.ts";
 import { freePort } from "../helpers/ports.ts";
-import { ThrottleProxy } from "../helpers/throttle_proxy.ts";
 import { CutProxy } from "../e2e/resilience_proxy.ts";
 import { acceptedCall, type Frame, WsClient } from "./ws_helpers.ts";
 
@@ -189,7 +188,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const server = await startAppProcess({ port: freePort() });
-    const proxy = ThrottleProxy.start(server.port, 64 * 1024);
+    const proxy = CutProxy.start(server.port, 64 * 1024);
     const chatters: Chatter[] = [];
     const clients: WsClient[] = [];
     try {
