@@ -7,7 +7,7 @@
  * {@linkcode runCallSetupBench}.
  */
 import { startApp } from "../tests/helpers/app_server.ts";
-import { launchBrowser } from "../tests/helpers/browser.ts";
+import { launch } from "../tests/helpers/browsers.ts";
 import {
   acceptToFirstFrameMs,
   closeUsers,
@@ -24,7 +24,7 @@ export async function runCallSetupBench(
   log: (line: string) => void = () => {},
 ): Promise<Figure[]> {
   const app = await startApp();
-  const browser = await launchBrowser();
+  const browser = await launch("chromium");
   let alice: User | undefined, bob: User | undefined;
   const times: number[] = [];
   try {

@@ -129,6 +129,8 @@ export interface CallDeps {
   onPeerConnection?(pc: PeerConnectionLike | null): void;
   /** `relay` sends all media through TURN (see `client/README.md`). */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Whether the camera's first frames are sent small (`video_start.ts`). */
+  startVideoSmall?: boolean;
 }
 
 type Kind = "audio" | "video";
@@ -927,7 +929,9 @@ export class CallController {
         c.senders.set(kind, sender);
         // Not awaited: the parameters apply before the first frame is
         // encoded, which waits for the connection anyway.
-        if (kind === "video") c.restoreVideo = startSmall(sender, track);
+        if (kind === "video" && this.#deps.startVideoSmall !== false) {
+          c.restoreVideo = startSmall(sender, track);
+        }
       } else if (!pc.remoteDescription) {
         const transceiver = pc.addTransceiver(kind, {
           direction: "sendrecv",

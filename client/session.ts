@@ -17,6 +17,7 @@ import { groupDevices } from "./media.ts";
 import type { PeerConnectionLike, StreamLike } from "./peer.ts";
 import type { ServerMessage } from "./protocol.ts";
 import { sampleQuality } from "./quality_sampler.ts";
+import { sendChangesRestartReceiving } from "./video_start.ts";
 import { applyPresence, sortedUsers } from "./roster.ts";
 import {
   forgetSession,
@@ -495,6 +496,7 @@ export function browserSession(room = ""): Session | null {
       createStream: () => new MediaStream() as unknown as StreamLike,
       onPeerConnection: exposePeerConnection,
       iceTransportPolicy: relayForced(location.search) ? "relay" : undefined,
+      startVideoSmall: !sendChangesRestartReceiving(navigator.userAgent),
     },
     enumerateDevices: media ? () => media.enumerateDevices() : undefined,
     storage: sessionStore(),

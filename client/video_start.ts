@@ -14,6 +14,8 @@
  * after the call connects it gets its original parameters back: from then on
  * WebRTC adapts resolution to the (by then measured) bandwidth as usual. The
  * first second is no smaller than what WebRTC would have sent anyway.
+ *
+ * Not in Firefox: see {@link sendChangesRestartReceiving}.
  */
 import type { SenderLike, TrackLike } from "./peer.ts";
 
@@ -32,6 +34,23 @@ export function startScale(width?: number, height?: number): number {
   const pixels = width * height;
   if (pixels <= START_MAX_PIXELS) return 1;
   return Math.ceil(Math.sqrt(pixels / START_MAX_PIXELS));
+}
+
+/**
+ * Whether, in the browser with this user agent, changing a video sender's
+ * parameters during a call restarts the video coming the other way.
+ *
+ * Firefox's video conduit carries both directions of a transceiver, and any
+ * change to the send configuration (an encoding's scale, the degradation
+ * preference) deletes and re-creates its receive stream as well: the
+ * picture from the other side stops and starts again from the next key
+ * frame. There, putting the small start's parameters back would make every
+ * call's incoming video restart a second in, which is worse than a later
+ * first frame, so Firefox senders start at full size. No API tells this
+ * behaviour apart, hence the user agent.
+ */
+export function sendChangesRestartReceiving(userAgent: string): boolean {
+  return /\bFirefox\/\d/.test(userAgent);
 }
 
 type Encoding = { scaleResolutionDownBy?: number };

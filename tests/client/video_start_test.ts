@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  sendChangesRestartReceiving,
   START_MAX_PIXELS,
   startScale,
   startSmall,
@@ -86,4 +87,28 @@ Deno.test("startSmall leaves small, unknown or unsupported senders alone", async
   assert.equal(await startSmall(plain, camera(1280, 720)), null);
   const simulcast = paramSender({ encodings: [{}, {}] });
   assert.equal(await startSmall(simulcast.sender, camera(1280, 720)), null);
+});
+
+Deno.test("only Firefox is known to restart incoming video when a sender's parameters change", () => {
+  const agents: [string, boolean][] = [
+    [
+      "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0",
+      true,
+    ],
+    [
+      "Mozilla/5.0 (Android 14; Mobile; rv:140.0) Gecko/140.0 Firefox/140.0",
+      true,
+    ],
+    [
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+      false,
+    ],
+    [
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
+      false,
+    ],
+  ];
+  for (const [agent, restarts] of agents) {
+    assert.equal(sendChangesRestartReceiving(agent), restarts, agent);
+  }
 });

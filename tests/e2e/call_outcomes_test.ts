@@ -4,9 +4,12 @@
  * Each must tell the caller why, and leave both people able to call again.
  */
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
 import { startApp } from "../helpers/app_server.ts";
-import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import {
+  launch,
+  needsBrowsers,
+  type TestBrowser,
+} from "../helpers/browsers.ts";
 import {
   assertNothingBroke,
   callState,
@@ -50,12 +53,12 @@ async function canCallEachOther(a: User, b: User) {
 Deno.test({
   name:
     "calls that end before they start, and crossing calls, in Chromium: the caller is told why and both can call again",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn(t) {
     const app = await startApp();
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     try {
-      browser = await launchBrowser();
+      browser = await launch("chromium");
       const b = browser;
       const pair = async () => {
         const alice = await openUser(b, app.url, "alice");
@@ -140,8 +143,8 @@ Deno.test({
             await waitForNotice(carol, "alice is busy in another call.");
             // Alice was never rung and her call with bob goes on.
             assert.equal(
-              await alice.page.$("[data-testid=incoming-call]"),
-              null,
+              await alice.page.exists("[data-testid=incoming-call]"),
+              false,
             );
             for (const u of [alice, bob]) {
               assert.equal(await callState(u), "connected");
@@ -210,8 +213,8 @@ Deno.test({
               for (const u of [alice, bob]) {
                 assert.equal(await callState(u), "connected", u.name);
                 assert.equal(
-                  await u.page.$("[data-testid=incoming-call]"),
-                  null,
+                  await u.page.exists("[data-testid=incoming-call]"),
+                  false,
                 );
                 // Crossing calls are normal: nothing to report as an error.
                 const errors = await u.page.$$eval(
@@ -240,14 +243,14 @@ Deno.test({
 Deno.test({
   name:
     "an unanswered call times out with a message for both, who can then call again",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn() {
     // A short ring so the test need not wait out the 30 s default.
     const app = await startApp({ ringTimeoutMs: 1_500 });
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     let alice: User | undefined, bob: User | undefined;
     try {
-      browser = await launchBrowser();
+      browser = await launch("chromium");
       alice = await openUser(browser, app.url, "alice");
       bob = await openUser(browser, app.url, "bob");
       await ring(alice, bob);

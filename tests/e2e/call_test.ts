@@ -4,9 +4,12 @@
  * sees and hears them, and how long the first frame takes after Accept.
  */
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
 import { startApp } from "../helpers/app_server.ts";
-import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import {
+  launch,
+  needsBrowsers,
+  type TestBrowser,
+} from "../helpers/browsers.ts";
 import {
   acceptToFirstFrameMs,
   assertNothingBroke,
@@ -111,12 +114,12 @@ function localTrackEnabled(user: User, kind: "audio" | "video") {
 
 Deno.test({
   name: "video calls in Chromium: media, hang-up, mute, camera, setup time",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn(t) {
     const app = await startApp();
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     try {
-      browser = await launchBrowser();
+      browser = await launch("chromium");
       const b = browser;
 
       await t.step(

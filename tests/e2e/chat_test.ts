@@ -4,9 +4,12 @@
  * wherever they are shown (people list, chat, incoming-call prompt).
  */
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
 import { startApp } from "../helpers/app_server.ts";
-import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import {
+  launch,
+  needsBrowsers,
+  type TestBrowser,
+} from "../helpers/browsers.ts";
 import {
   assertNothingBroke,
   closeUsers,
@@ -45,13 +48,13 @@ function chatLines(user: User) {
 
 Deno.test({
   name: "names and chat messages that look like HTML arrive as plain text",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn(t) {
     const app = await startApp();
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     let mallory: User | undefined, bob: User | undefined;
     try {
-      browser = await launchBrowser();
+      browser = await launch("chromium");
       mallory = await openUser(browser, app.url, HTML_NAME);
       bob = await openUser(browser, app.url, "bob");
       const m = mallory, b = bob;

@@ -10,9 +10,12 @@
  * first, so the lobby runs on instance 1 and bob's frames are forwarded.
  */
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
 import { type AppProcess, startAppProcess } from "../helpers/app_process.ts";
-import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import {
+  launch,
+  needsBrowsers,
+  type TestBrowser,
+} from "../helpers/browsers.ts";
 import { FailoverProxy } from "../helpers/failover_proxy.ts";
 import { freePort } from "../helpers/ports.ts";
 import { type Redis, startRedis } from "../helpers/redis.ts";
@@ -199,17 +202,17 @@ for (
   Deno.test({
     name:
       `people on two instances over Redis chat and call, and killing ${victimName} mid-call keeps the video and the call`,
-    ignore: needsBrowser,
+    ignore: needsBrowsers("chromium"),
     sanitizeOps: false,
     sanitizeResources: false,
     async fn() {
       let setup: Setup | undefined;
-      let browser: Browser | undefined;
+      let browser: TestBrowser | undefined;
       let a: User | undefined;
       let b: User | undefined;
       try {
         setup = await startCluster();
-        browser = await launchBrowser();
+        browser = await launch("chromium");
         a = await openUser(browser, setup.toOne.url, "ann");
         b = await openUser(browser, setup.toTwo.url, "bob");
         assert.ok((setup.toOne.forwarded.get(setup.one.port) ?? 0) > 0);

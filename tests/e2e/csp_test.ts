@@ -7,17 +7,22 @@
 import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
 import { startApp } from "../helpers/app_server.ts";
-import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import {
+  launch,
+  needsBrowsers,
+  type TestBrowser,
+} from "../helpers/browsers.ts";
 import { takeCspViolations } from "../helpers/csp_watch.ts";
 import { closeUsers, openUser, type User } from "./helpers.ts";
 
 Deno.test({
   name:
     "the lobby and a room page carry the policy, and people join both without a violation",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn() {
     const app = await startApp();
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     const users: User[] = [];
     try {
       for (const path of ["/", "/r/csp-room"]) {
@@ -30,7 +35,7 @@ Deno.test({
         assert.match(policy, /frame-ancestors 'none'/, path);
         assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval/, path);
       }
-      browser = await launchBrowser();
+      browser = await launch("chromium");
       // Joining needs the hydrated islands (external module scripts), the
       // stylesheet and the page's own WebSocket (`connect-src 'self'`).
       users.push(await openUser(browser, app.url, "ann"));
@@ -44,7 +49,7 @@ Deno.test({
         );
         assert.equal(status, "connected", user.name);
       }
-      assert.deepEqual(takeCspViolations(browser), []);
+      assert.deepEqual(browser.takeCspViolations(), []);
     } finally {
       await closeUsers(...users);
       await browser?.close();
@@ -56,7 +61,7 @@ Deno.test({
 Deno.test({
   name:
     "an injected inline script, inline handler, style attribute and foreign socket are blocked and reported",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn() {
     const app = await startApp();
     let browser: Browser | undefined;
@@ -127,7 +132,7 @@ Deno.test({
 
 Deno.test({
   name: "no other page can frame the app",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn() {
     const app = await startApp();
     let browser: Browser | undefined;

@@ -5,13 +5,19 @@
  * client/README.md, plus readings of `getStats()` and of the videos' pixels.
  */
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import {
+  STEP_TIMEOUT_MS,
+  type TestBrowser,
+  type TestPage,
+} from "../helpers/browsers.ts";
+
+export { STEP_TIMEOUT_MS };
 
 /** One person in the app. */
 export interface User {
   name: string;
-  context: BrowserContext;
-  page: Page;
+  /** The person's page, alone in its browser context. */
+  page: TestPage;
   /** Uncaught page errors and console errors, for a final "nothing broke". */
   problems: string[];
   /** Messages of any `alert`/`confirm`/`prompt` the page opened. */
@@ -34,9 +40,6 @@ export interface InboundStats {
   video: Inbound;
 }
 
-/** Steps wait this long by default before failing with the selector named. */
-export const STEP_TIMEOUT_MS = 15_000;
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -46,20 +49,17 @@ function sleep(ms: number): Promise<void> {
  * `path` picks the room (`/` is the lobby).
  */
 export async function openUser(
-  browser: Browser,
+  browser: TestBrowser,
   baseUrl: string,
   name: string,
   options: { path?: string; viewport?: { width: number; height: number } } = {},
 ): Promise<User> {
-  const context = await browser.newContext({
-    viewport: options.viewport ?? { width: 1280, height: 800 },
-  });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const page = await browser.newPage({ viewport: options.viewport });
   // The page gives no sign of having hydrated, and a click on Join before it
   // has would submit the form natively and reload. The session lists devices
   // the moment it starts (in the islands' first effect, after hydration), so
   // that call is the signal that the controls are live.
-  await context.addInitScript(() => {
+  await page.addInitScript(() => {
     // The page's sockets, so that closeUsers can wait for the goodbye.
     const sockets: WebSocket[] = [];
     (globalThis as { __e2eSockets?: WebSocket[] }).__e2eSockets = sockets;
@@ -78,17 +78,10 @@ export async function openUser(
         true;
       return list();
     };
-  });
-  const page = await context.newPage();
-  const user: User = { name, context, page, problems: [], dialogs: [] };
-  page.on("pageerror", (e) => user.problems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") user.problems.push(`console: ${m.text()}`);
-  });
-  page.on("dialog", (d) => {
-    user.dialogs.push(d.message());
-    void d.dismiss().catch(() => {});
-  });
+  }, undefined);
+  const user: User = { name, page, problems: [], dialogs: [] };
+  page.onProblem((line) => user.problems.push(line));
+  page.onDialog((message) => user.dialogs.push(message));
   await page.goto(new URL(options.path ?? "/", baseUrl).href);
   await page.waitForFunction(() =>
     (globalThis as { __e2eSessionStarted?: boolean }).__e2eSessionStarted ===
@@ -117,7 +110,7 @@ export async function closeUsers(...users: (User | undefined)[]) {
   await Promise.all(users.map(async (u) => {
     if (!u) return;
     await leave(u.page).catch(() => {});
-    await u.context.close().catch(() => {});
+    await u.page.close().catch(() => {});
   }));
 }
 
@@ -125,7 +118,7 @@ export async function closeUsers(...users: (User | undefined)[]) {
 const LEAVE_TIMEOUT_MS = 5_000;
 
 /** Sends the page's goodbye (see {@link closeUsers}) and waits for it. */
-async function leave(page: Page): Promise<void> {
+async function leave(page: TestPage): Promise<void> {
   if (page.isClosed()) return;
   await page.evaluate(async (timeoutMs) => {
     const sockets = (globalThis as { __e2eSockets?: WebSocket[] })
@@ -445,8 +438,8 @@ export async function acceptToFirstFrameMs(
   const firstFrameAt = await caller.page.waitForFunction(() =>
     (globalThis as { __e2eFirstFrameAt?: number | null })
       .__e2eFirstFrameAt
-  ).then((h) => h.jsonValue() as Promise<number>);
-  return firstFrameAt - acceptedAt;
+  );
+  return (firstFrameAt as number) - acceptedAt;
 }
 
 /** Tags the current peer connection, to tell later whether it is the same one. */

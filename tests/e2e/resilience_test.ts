@@ -15,10 +15,13 @@
  * time to connected through TURN).
  */
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
 import { startApp } from "../helpers/app_server.ts";
 import { type AppProcess, startAppProcess } from "../helpers/app_process.ts";
-import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import {
+  launch,
+  needsBrowsers,
+  type TestBrowser,
+} from "../helpers/browsers.ts";
 import { startCoturn } from "../helpers/coturn.ts";
 import { freePort } from "../helpers/ports.ts";
 import { mintTurnCredential } from "../../signaling/turn_credentials.ts";
@@ -198,15 +201,15 @@ function selectedCandidateTypes(user: User) {
 Deno.test({
   name:
     "a call keeps its video while the server process is killed and restarted, and both come back under their names to chat and hang up through the new process",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn() {
     const port = freePort();
     let server: AppProcess | null = await startAppProcess({ port });
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     let a: User | undefined;
     let b: User | undefined;
     try {
-      browser = await launchBrowser();
+      browser = await launch("chromium");
       a = await openUser(browser, server.url, "ann");
       b = await openUser(browser, server.url, "bob");
       await connect(a, b);
@@ -343,16 +346,16 @@ Deno.test({
 Deno.test({
   name:
     "after a server restart, a call whose peer never comes back ends with a sentence saying so",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn() {
     const port = freePort();
     const env = { SIGNALING_RESUME_GRACE_MS: "3000" };
     let server: AppProcess | null = await startAppProcess({ port, env });
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     let a: User | undefined;
     let b: User | undefined;
     try {
-      browser = await launchBrowser();
+      browser = await launch("chromium");
       a = await openUser(browser, server.url, "ann");
       b = await openUser(browser, server.url, "bob");
       await connect(a, b);
@@ -392,15 +395,15 @@ Deno.test({
 Deno.test({
   name:
     "a person whose signaling is cut for 3 s comes back under the same name, with no 'name taken', seen by the other all along, mid-call",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn() {
     const app = await startApp();
     const proxy = CutProxy.start(Number(new URL(app.url).port));
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     let a: User | undefined;
     let b: User | undefined;
     try {
-      browser = await launchBrowser();
+      browser = await launch("chromium");
       a = await openUser(browser, proxy.url, "ann");
       b = await openUser(browser, app.url, "bob");
       await connect(a, b);
@@ -552,7 +555,7 @@ async function timedConnect(caller: User, callee: User): Promise<number> {
 Deno.test({
   name:
     "with ?relay=1 and a real coturn the call connects through the relay and the quality badge says relayed; without it, direct",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn() {
     const turn = await startCoturn();
     // 120 s credentials are within 5 minutes of expiry from the start, so
@@ -560,10 +563,10 @@ Deno.test({
     const app = await startApp({
       turn: { urls: [turn.url], secret: turn.secret, ttlSeconds: 120 },
     });
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     const people: (User | undefined)[] = [];
     try {
-      browser = await launchBrowser();
+      browser = await launch("chromium");
       const a = await openUser(browser, app.url, "ann", { path: "/?relay=1" });
       people.push(a);
       const b = await openUser(browser, app.url, "bob", { path: "/?relay=1" });
@@ -575,14 +578,13 @@ Deno.test({
       for (const u of [a, b]) {
         const types = await selectedCandidateTypes(u);
         assert.equal(types.local, "relay", `${u.name}'s own candidate`);
-        const badge = await u.page.waitForSelector(
-          "[data-testid=quality][data-path=relayed]",
-        );
+        const badge = "[data-testid=quality][data-path=relayed]";
+        await u.page.waitForSelector(badge);
         assert.match(
-          (await badge.getAttribute("aria-label")) ?? "",
+          (await u.page.getAttribute(badge, "aria-label")) ?? "",
           /relayed through a TURN server/,
         );
-        assert.match((await badge.textContent()) ?? "", /· relayed$/);
+        assert.match((await u.page.textContent(badge)) ?? "", /· relayed$/);
         const config = await u.page.evaluate(() =>
           (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc!
             .getConfiguration()
@@ -627,15 +629,14 @@ Deno.test({
 Deno.test({
   name:
     "coturn refuses a credential past its expiry with 401 and gives no relay candidate, while a fresh one works",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn() {
     const turn = await startCoturn();
     const app = await startApp();
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     try {
-      browser = await launchBrowser();
-      const context = await browser.newContext();
-      const page = await context.newPage();
+      browser = await launch("chromium");
+      const page = await browser.newPage();
       await page.goto(app.url);
       const nowSeconds = Date.now() / 1000;
       const expired = await mintTurnCredential(
@@ -704,7 +705,7 @@ Deno.test({
           JSON.stringify(accepted)
         }`,
       );
-      await context.close();
+      await page.close();
     } finally {
       await browser?.close();
       await app.shutdown();

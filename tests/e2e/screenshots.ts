@@ -9,7 +9,7 @@
  * since its stacked layout puts the chat below the fold.
  */
 import { startApp } from "../helpers/app_server.ts";
-import { launchBrowser } from "../helpers/browser.ts";
+import { launch } from "../helpers/browsers.ts";
 import {
   closeUsers,
   openUser,
@@ -32,7 +32,7 @@ if (!outDir) {
 await Deno.mkdir(outDir, { recursive: true });
 
 const app = await startApp();
-const browser = await launchBrowser();
+const browser = await launch("chromium");
 const written: string[] = [];
 try {
   for (const viewport of VIEWPORTS) {
@@ -45,15 +45,11 @@ try {
     try {
       const shoot = async (name: string) => {
         const path = `${outDir}/${name}-${size}.png`;
-        await alice.page.screenshot({ path, animations: "disabled" });
+        await alice.page.screenshot(path);
         written.push(path);
         if (phone) {
           const full = `${outDir}/${name}-${size}-full.png`;
-          await alice.page.screenshot({
-            path: full,
-            fullPage: true,
-            animations: "disabled",
-          });
+          await alice.page.screenshot(full, { fullPage: true });
           written.push(full);
         }
       };

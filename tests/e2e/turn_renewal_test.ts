@@ -7,9 +7,12 @@
  * and a relay-only call cannot come back.
  */
 import assert from "node:assert/strict";
-import type { Browser } from "playwright-core";
 import { startApp } from "../helpers/app_server.ts";
-import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import {
+  launch,
+  needsBrowsers,
+  type TestBrowser,
+} from "../helpers/browsers.ts";
 import { startCoturn } from "../helpers/coturn.ts";
 import {
   assertNothingBroke,
@@ -77,16 +80,16 @@ function connectionLog(user: User) {
 Deno.test({
   name:
     "a relayed call renews its TURN credential and restarts ICE through the relay after the first one expired",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn() {
     const turn = await startCoturn();
     const app = await startApp({
       turn: { urls: [turn.url], secret: turn.secret, ttlSeconds: TTL_SECONDS },
     });
-    let browser: Browser | undefined;
+    let browser: TestBrowser | undefined;
     const people: User[] = [];
     try {
-      browser = await launchBrowser();
+      browser = await launch("chromium");
       const a = await openUser(browser, app.url, "ann", { path: "/?relay=1" });
       people.push(a);
       const b = await openUser(browser, app.url, "bob", { path: "/?relay=1" });

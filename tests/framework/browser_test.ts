@@ -4,13 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { App, staticFiles } from "fresh";
-import { launchBrowser, needsBrowser } from "../helpers/browser.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import { needsBrowsers } from "../helpers/browsers.ts";
 import { buildFixture, FIXTURE } from "./helpers.ts";
 
 Deno.test({
   name:
     "islands hydrate in Chromium: props, signals, shared module state, nesting",
-  ignore: needsBrowser,
+  ignore: needsBrowsers("chromium"),
   async fn(t) {
     const buildDir = await buildFixture();
     const app = new App({ root: FIXTURE, buildDir }).use(staticFiles())

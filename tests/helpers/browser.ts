@@ -3,7 +3,10 @@
  *
  * Debian's `/usr/bin/chromium` is used as is (never `playwright install`).
  * Where it is missing the browser tests are ignored, except with `CI=true`,
- * where they run and fail with a message saying what to install.
+ * where they run and fail with a message saying what to install
+ * (`needsBrowsers` in `browsers.ts`). Tests of the app get their pages
+ * through `browsers.ts`; this module is for tests that need playwright
+ * itself.
  */
 import type { Browser, LaunchOptions } from "playwright-core";
 import { watchBrowser } from "./csp_watch.ts";
@@ -11,7 +14,8 @@ import { granted } from "./permissions.ts";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
-function chromiumPresent(): boolean {
+/** Whether Chromium is installed where the tests look for it. */
+export function chromiumPresent(): boolean {
   if (!granted("read")) return false;
   try {
     return Deno.statSync(CHROMIUM_PATH).isFile;
@@ -20,17 +24,11 @@ function chromiumPresent(): boolean {
   }
 }
 
-function onCI(): boolean {
+/** Whether this run is on CI (`CI=true`), where a missing browser fails. */
+export function onCI(): boolean {
   if (!granted("env")) return false;
   return Deno.env.get("CI") === "true";
 }
-
-/**
- * `ignore` value for a browser test: skip when permissions are not granted, or
- * when Chromium is missing outside CI. On CI a missing browser is a failure.
- */
-export const needsBrowser = !granted("net", "read", "write", "env", "run") ||
-  (!chromiumPresent() && !onCI());
 
 /** Flags that make fake camera/mic work and keep Chromium off the network. */
 export const CHROMIUM_ARGS = [

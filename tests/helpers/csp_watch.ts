@@ -21,34 +21,50 @@ export interface CspViolation {
 }
 
 /** The name of the function pages call to report a violation. */
-const BINDING = "__e2eCspViolation";
+export const CSP_BINDING = "__e2eCspViolation";
 
-const recorded = new WeakMap<Browser, CspViolation[]>();
+const recorded = new WeakMap<object, CspViolation[]>();
+
+/**
+ * Where the pages of `browser` (a playwright or puppeteer browser) record
+ * their violations; made on first use.
+ */
+export function violationSink(browser: object): CspViolation[] {
+  let sink = recorded.get(browser);
+  if (!sink) recorded.set(browser, sink = []);
+  return sink;
+}
+
+/**
+ * Runs in the page before its own scripts (an init script): reports every
+ * violation through the function named `binding`.
+ */
+export function reportViolations(binding: string): void {
+  // Capture phase on the window: the event bubbles from the element (or
+  // document) that broke the policy, and page code cannot stop it first.
+  addEventListener("securitypolicyviolation", (e) => {
+    const report = (globalThis as unknown as Record<
+      string,
+      (v: unknown) => void
+    >)[binding];
+    report?.({
+      page: e.documentURI,
+      directive: e.effectiveDirective,
+      blocked: e.blockedURI,
+      sample: e.sample,
+    });
+  }, true);
+}
 
 /** Makes every page of `context` report its CSP violations into `sink`. */
 export async function watchContext(
   context: BrowserContext,
   sink: CspViolation[],
 ): Promise<void> {
-  await context.exposeBinding(BINDING, (_source, v: CspViolation) => {
+  await context.exposeBinding(CSP_BINDING, (_source, v: CspViolation) => {
     sink.push(v);
   });
-  await context.addInitScript((binding) => {
-    // Capture phase on the window: the event bubbles from the element (or
-    // document) that broke the policy, and page code cannot stop it first.
-    addEventListener("securitypolicyviolation", (e) => {
-      const report = (globalThis as unknown as Record<
-        string,
-        (v: unknown) => void
-      >)[binding];
-      report?.({
-        page: e.documentURI,
-        directive: e.effectiveDirective,
-        blocked: e.blockedURI,
-        sample: e.sample,
-      });
-    }, true);
-  }, BINDING);
+  await context.addInitScript(reportViolations, CSP_BINDING);
 }
 
 /**
@@ -57,8 +73,7 @@ export async function watchContext(
  * reported a violation that {@linkcode takeCspViolations} did not take.
  */
 export function watchBrowser(browser: Browser): void {
-  const sink: CspViolation[] = [];
-  recorded.set(browser, sink);
+  const sink = violationSink(browser);
   const newContext = browser.newContext.bind(browser);
   browser.newContext = async (options) => {
     const context = await newContext(options);
@@ -73,14 +88,14 @@ export function watchBrowser(browser: Browser): void {
 }
 
 /** The violations `browser`'s pages reported so far; clears the record. */
-export function takeCspViolations(browser: Browser): CspViolation[] {
+export function takeCspViolations(browser: object): CspViolation[] {
   const sink = recorded.get(browser);
   if (!sink) throw new Error("this browser is not watched (watchBrowser)");
   return sink.splice(0);
 }
 
 /** Fails, listing them, if `browser`'s pages reported any violation. */
-export function assertNoCspViolations(browser: Browser): void {
+export function assertNoCspViolations(browser: object): void {
   const violations = takeCspViolations(browser);
   assert.deepEqual(
     violations,
