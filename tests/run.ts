@@ -3,7 +3,11 @@
  * builds the islands (the browser tests load the real bundles), then runs
  * every test with all permissions. Extra arguments go to `deno test`.
  */
-const CHROMIUM = "/usr/bin/chromium";
+/** The browsers the tests drive, and the Debian package of each. */
+const BROWSERS = [
+  { name: "Chromium", path: "/usr/bin/chromium", apt: "chromium" },
+  { name: "Firefox", path: "/usr/bin/firefox-esr", apt: "firefox-esr" },
+];
 
 function exists(path: string): boolean {
   try {
@@ -19,13 +23,15 @@ async function run(args: string[]): Promise<number> {
   return (await child.status).code;
 }
 
-if (!exists(CHROMIUM)) {
+for (const browser of BROWSERS) {
+  if (exists(browser.path)) continue;
   const ci = Deno.env.get("CI") === "true";
   console.error(
-    `Chromium is missing at ${CHROMIUM}: run \`apt-get install -y chromium\`` +
+    `${browser.name} is missing at ${browser.path}: run ` +
+      `\`apt-get install -y ${browser.apt}\`` +
       (ci
-        ? " (CI=true: browser tests will fail)."
-        : " (browser tests skipped)."),
+        ? ` (CI=true: ${browser.name} tests will fail).`
+        : ` (${browser.name} tests skipped).`),
   );
 }
 

@@ -402,32 +402,47 @@ export async function waitForPrepared(
   }
 }
 
+/** Milliseconds from Accept to the first frame each side's remote video presented. */
+export interface FirstFrames {
+  caller: number;
+  callee: number;
+}
+
+/** Timestamps the next frame `user`'s remote video presents. */
+function stampFirstFrame(user: User): Promise<void> {
+  return user.page.evaluate(() => {
+    const g = globalThis as { __e2eFirstFrameAt?: number | null };
+    g.__e2eFirstFrameAt = null;
+    document.querySelector<HTMLVideoElement>("#remote-video")!
+      .requestVideoFrameCallback((_now, meta) => {
+        g.__e2eFirstFrameAt = performance.timeOrigin + meta.presentationTime;
+      });
+  });
+}
+
+function firstFrameAt(user: User): Promise<number> {
+  return user.page.waitForFunction(() =>
+    (globalThis as { __e2eFirstFrameAt?: number | null }).__e2eFirstFrameAt
+  ) as Promise<number>;
+}
+
 /**
  * Rings `callee`, waits for what ringing prepares (the callee's camera and
- * offer, the caller's camera and connection), clicks Accept and returns the
- * milliseconds until the caller's remote video presents its first frame.
- * The call is left up.
+ * connection, the caller's camera, offer and candidates), clicks Accept and
+ * returns the milliseconds until each side's remote video presents its
+ * first frame. The call is left up.
  */
-export async function acceptToFirstFrameMs(
+export async function acceptToFirstFrames(
   caller: User,
   callee: User,
-): Promise<number> {
+): Promise<FirstFrames> {
   await ring(caller, callee);
   // A person takes far longer than this to reach Accept, so wait for what
   // ringing prepares, candidates included. Otherwise the first calls would
   // time camera start-up.
   await waitForPrepared(caller, callee, true);
-  // Timestamp the first frame the caller's remote video presents.
-  // Both pages run on this machine, so wall-clock times compare.
-  await caller.page.evaluate(() => {
-    const g = globalThis as { __e2eFirstFrameAt?: number | null };
-    g.__e2eFirstFrameAt = null;
-    document.querySelector<HTMLVideoElement>("#remote-video")!
-      .requestVideoFrameCallback((_now, meta) => {
-        g.__e2eFirstFrameAt = performance.timeOrigin +
-          meta.presentationTime;
-      });
-  });
+  await Promise.all([stampFirstFrame(caller), stampFirstFrame(callee)]);
+  // All pages run on this machine, so their wall-clock times compare.
   const acceptedAt = await callee.page.evaluate(() => {
     const at = performance.timeOrigin + performance.now();
     document.querySelector<HTMLButtonElement>(
@@ -435,11 +450,80 @@ export async function acceptToFirstFrameMs(
     )!.click();
     return at;
   });
-  const firstFrameAt = await caller.page.waitForFunction(() =>
-    (globalThis as { __e2eFirstFrameAt?: number | null })
-      .__e2eFirstFrameAt
-  );
-  return (firstFrameAt as number) - acceptedAt;
+  const [callerAt, calleeAt] = await Promise.all([
+    firstFrameAt(caller),
+    firstFrameAt(callee),
+  ]);
+  return { caller: callerAt - acceptedAt, callee: calleeAt - acceptedAt };
+}
+
+/**
+ * Milliseconds from Accept until the caller's remote video presents its
+ * first frame (the picture the caller waits for); see
+ * {@link acceptToFirstFrames}.
+ */
+export async function acceptToFirstFrameMs(
+  caller: User,
+  callee: User,
+): Promise<number> {
+  return (await acceptToFirstFrames(caller, callee)).caller;
+}
+
+/**
+ * Samples the remote video's `framesDecoded` (summed over the
+ * connection's inbound video streams) from the first decoded frame on,
+ * every `everyMs` for `forMs`, in the page so that the driver's round trips
+ * do not skew the timing. Returns the readings, first frame included.
+ */
+export function decodedSeries(
+  user: User,
+  { everyMs = 250, forMs = 3_000, timeoutMs = STEP_TIMEOUT_MS } = {},
+): Promise<number[]> {
+  return user.page.evaluate(async (o) => {
+    const read = async () => {
+      const pc = (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc;
+      let frames = 0;
+      (await pc?.getStats())?.forEach((r) => {
+        if (r.type === "inbound-rtp" && r.kind === "video") {
+          frames += r.framesDecoded ?? 0;
+        }
+      });
+      return frames;
+    };
+    const sleepUntil = (t: number) =>
+      new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
+    const deadline = performance.now() + o.timeoutMs;
+    let frames = await read();
+    while (frames === 0) {
+      if (performance.now() > deadline) return [];
+      await sleepUntil(performance.now() + 20);
+      frames = await read();
+    }
+    const start = performance.now();
+    const series = [frames];
+    for (let i = 1; i <= o.forMs / o.everyMs; i++) {
+      await sleepUntil(start + i * o.everyMs);
+      series.push(await read());
+    }
+    return series;
+  }, { everyMs, forMs, timeoutMs });
+}
+
+/**
+ * Fails unless every reading of {@link decodedSeries} is above the one
+ * before: a drop is a restarted stream, an equal reading a stall.
+ */
+export function assertSteadyVideo(user: User, series: number[]) {
+  assert.ok(series.length > 1, `${user.name} decoded no video frame`);
+  for (let i = 1; i < series.length; i++) {
+    const [before, now] = [series[i - 1], series[i]];
+    assert.ok(
+      now > before,
+      `${user.name}'s incoming video ${
+        now < before ? "restarted" : "stalled"
+      } at reading ${i} (${series.join(", ")})`,
+    );
+  }
 }
 
 /** Tags the current peer connection, to tell later whether it is the same one. */

@@ -270,7 +270,9 @@ class FirefoxBrowser implements TestBrowser {
     options: { viewport?: { width: number; height: number } } = {},
   ): Promise<TestPage> {
     const context = await this.browser.createBrowserContext();
-    const page = await context.newPage();
+    // A window, not a tab: a tab behind another one is hidden, and a hidden
+    // page throttles its timers and stops rendering video.
+    const page = await context.newPage({ type: "window" });
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     await page.setViewport(options.viewport ?? { width: 1280, height: 800 });
     const sink = this.#violations;

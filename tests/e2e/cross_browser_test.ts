@@ -1,0 +1,273 @@
+/**
+ * Firefox and Chromium call each other through the real app: Firefox calls
+ * Chromium and Chromium calls Firefox (video steady from the first frame,
+ * audio both ways, chat, mute, camera off, hang-up), an audio call between
+ * them, and Firefox calling Firefox. Also how long each side waits after
+ * Accept for its first remote frame.
+ */
+import assert from "node:assert/strict";
+import { startApp } from "../helpers/app_server.ts";
+import {
+  type BrowserName,
+  launch,
+  needsBrowsers,
+  type TestBrowser,
+} from "../helpers/browsers.ts";
+import {
+  acceptToFirstFrames,
+  assertNothingBroke,
+  assertSteadyVideo,
+  chatAcross,
+  closeUsers,
+  decodedSeries,
+  dismissEnded,
+  eventually,
+  hangUp,
+  inboundStats,
+  median,
+  openUser,
+  receivedAudioPower,
+  remoteBrightness,
+  ring,
+  type User,
+  waitForCallState,
+  waitForMediaFlow,
+  waitForPrepared,
+} from "./helpers.ts";
+
+/** Calls timed per direction for the first-frame figures. */
+const TIMED_CALLS = 5;
+
+/** `who` mutes; `hearer` hears (next to) nothing; `who` unmutes. */
+async function muteReaches(who: User, hearer: User) {
+  const loud = await receivedAudioPower(hearer);
+  await who.page.click("[data-testid=mute]");
+  // Let audio already in flight and in the jitter buffer drain.
+  await new Promise((r) => setTimeout(r, 500));
+  const muted = await receivedAudioPower(hearer);
+  await who.page.click("[data-testid=mute]");
+  assert.ok(
+    loud > 1e-4,
+    `${hearer.name} hears ${who.name} too quietly: ${loud}`,
+  );
+  assert.ok(
+    muted < loud / 100,
+    `${hearer.name} still hears ${who.name} muted: ${muted} (was ${loud})`,
+  );
+}
+
+/** `who` turns the camera off, `viewer` sees black, then the picture again. */
+async function cameraOffReaches(who: User, viewer: User) {
+  await eventually(
+    `${viewer.name} sees a picture from ${who.name}`,
+    () => remoteBrightness(viewer),
+    (v) => v > 20,
+  );
+  await who.page.click("[data-testid=camera]");
+  await eventually(
+    `${viewer.name}'s picture of ${who.name} turns black`,
+    () => remoteBrightness(viewer),
+    (v) => v >= 0 && v < 3,
+  );
+  await who.page.click("[data-testid=camera]");
+  await eventually(
+    `${viewer.name}'s picture of ${who.name} comes back`,
+    () => remoteBrightness(viewer),
+    (v) => v > 20,
+  );
+}
+
+/**
+ * A whole video call from `callerBrowser` to `calleeBrowser`: both decode
+ * video without a drop or stall for 3 s from their first frame, receive
+ * audio, chat both ways, see and hear the other's mute and camera-off, and
+ * end together on hang-up.
+ */
+async function fullCall(
+  baseUrl: string,
+  callerBrowser: TestBrowser,
+  calleeBrowser: TestBrowser,
+) {
+  let caller: User | undefined, callee: User | undefined;
+  try {
+    caller = await openUser(
+      callerBrowser,
+      baseUrl,
+      `${callerBrowser.name}-caller`,
+    );
+    callee = await openUser(
+      calleeBrowser,
+      baseUrl,
+      `${calleeBrowser.name}-callee`,
+    );
+    await ring(caller, callee);
+    await waitForPrepared(caller, callee);
+    await callee.page.click("[data-testid=accept-call]");
+    // Sampling starts at once so that it sees the first frame.
+    const [callerSeries, calleeSeries] = await Promise.all([
+      decodedSeries(caller),
+      decodedSeries(callee),
+    ]);
+    console.log(
+      `framesDecoded every 250 ms: ${caller.name} ${callerSeries.join(" ")}; ` +
+        `${callee.name} ${calleeSeries.join(" ")}`,
+    );
+    assertSteadyVideo(caller, callerSeries);
+    assertSteadyVideo(callee, calleeSeries);
+    await Promise.all([
+      waitForCallState(caller, "connected"),
+      waitForCallState(callee, "connected"),
+    ]);
+    for (const u of [caller, callee]) {
+      await waitForMediaFlow(u, { audio: true, video: true });
+    }
+
+    await chatAcross(caller, callee, `hello from ${caller.name}`);
+    await chatAcross(callee, caller, `hello from ${callee.name}`);
+
+    await muteReaches(caller, callee);
+    await muteReaches(callee, caller);
+    await cameraOffReaches(caller, callee);
+    await cameraOffReaches(callee, caller);
+
+    await hangUp(callee, caller);
+    for (const u of [caller, callee]) {
+      assert.equal(
+        await u.page.evaluate(() => "__parleyPc" in globalThis),
+        false,
+        `${u.name} kept its peer connection`,
+      );
+    }
+    assertNothingBroke(caller, callee);
+  } finally {
+    await closeUsers(caller, callee);
+  }
+}
+
+/** Accept → first remote frame on each side, over {@link TIMED_CALLS} calls. */
+async function timeFirstFrames(
+  baseUrl: string,
+  callerBrowser: TestBrowser,
+  calleeBrowser: TestBrowser,
+): Promise<Record<"caller" | "callee", number[]>> {
+  let caller: User | undefined, callee: User | undefined;
+  const times = { caller: [] as number[], callee: [] as number[] };
+  try {
+    caller = await openUser(callerBrowser, baseUrl, "timed-caller");
+    callee = await openUser(calleeBrowser, baseUrl, "timed-callee");
+    for (let i = 0; i < TIMED_CALLS; i++) {
+      const t = await acceptToFirstFrames(caller, callee);
+      times.caller.push(t.caller);
+      times.callee.push(t.callee);
+      await waitForCallState(caller, "connected");
+      await hangUp(caller, callee);
+      await dismissEnded(caller, callee);
+    }
+    assertNothingBroke(caller, callee);
+  } finally {
+    await closeUsers(caller, callee);
+  }
+  return times;
+}
+
+Deno.test({
+  name: "Firefox and Chromium call each other, and Firefox calls Firefox",
+  ignore: needsBrowsers("chromium", "firefox"),
+  async fn(t) {
+    const app = await startApp();
+    const browsers: Partial<Record<BrowserName, TestBrowser>> = {};
+    try {
+      const chromium = browsers.chromium = await launch("chromium");
+      const firefox = browsers.firefox = await launch("firefox");
+
+      await t.step(
+        "Firefox calls Chromium: steady video, audio, chat, mute, camera, hang-up",
+        () => fullCall(app.url, firefox, chromium),
+      );
+      await t.step(
+        "Chromium calls Firefox: steady video, audio, chat, mute, camera, hang-up",
+        () => fullCall(app.url, chromium, firefox),
+      );
+      await t.step(
+        "Firefox calls Firefox: steady video both ways",
+        async () => {
+          let a: User | undefined, b: User | undefined;
+          try {
+            a = await openUser(firefox, app.url, "fay");
+            b = await openUser(firefox, app.url, "fox");
+            await ring(a, b);
+            await waitForPrepared(a, b);
+            await b.page.click("[data-testid=accept-call]");
+            const [sa, sb] = await Promise.all([
+              decodedSeries(a),
+              decodedSeries(b),
+            ]);
+            assertSteadyVideo(a, sa);
+            assertSteadyVideo(b, sb);
+            for (const u of [a, b]) {
+              await waitForMediaFlow(u, { audio: true, video: true });
+            }
+            await hangUp(a, b);
+            assertNothingBroke(a, b);
+          } finally {
+            await closeUsers(a, b);
+          }
+        },
+      );
+      await t.step(
+        "an audio call between Chromium and Firefox carries audio both ways and no video",
+        async () => {
+          let c: User | undefined, f: User | undefined;
+          try {
+            c = await openUser(chromium, app.url, "cleo");
+            f = await openUser(firefox, app.url, "finn");
+            await ring(c, f, { audioOnly: true });
+            await f.page.click("[data-testid=accept-call]");
+            for (const u of [c, f]) {
+              await waitForCallState(u, "connected");
+              await waitForMediaFlow(u, { audio: true, video: false });
+              assert.equal((await inboundStats(u)).video.present, false);
+              assert.equal(
+                await u.page.evaluate(() =>
+                  (globalThis as { __parleyPc?: RTCPeerConnection })
+                    .__parleyPc!.remoteDescription!.sdp.includes("m=video")
+                ),
+                false,
+                `${u.name} negotiated video`,
+              );
+            }
+            await muteReaches(f, c);
+            await hangUp(f, c);
+            assertNothingBroke(c, f);
+          } finally {
+            await closeUsers(c, f);
+          }
+        },
+      );
+      await t.step(
+        `accept to first remote frame, ${TIMED_CALLS} calls each way`,
+        async () => {
+          const fmt = (xs: number[]) =>
+            `median ${median(xs).toFixed(0)} ms (${
+              xs.map((x) => x.toFixed(0)).join(", ")
+            })`;
+          for (const [from, to] of [[firefox, chromium], [chromium, firefox]]) {
+            const times = await timeFirstFrames(app.url, from, to);
+            console.log(
+              `${from.name} calls ${to.name}: ${to.name}'s picture on the ` +
+                `${from.name} caller ${fmt(times.caller)}; ${from.name}'s ` +
+                `picture on the ${to.name} callee ${fmt(times.callee)}`,
+            );
+            for (const ms of [...times.caller, ...times.callee]) {
+              assert.ok(ms > 0, "a frame came before Accept");
+            }
+          }
+        },
+      );
+    } finally {
+      await browsers.chromium?.close();
+      await browsers.firefox?.close();
+      await app.shutdown();
+    }
+  },
+});
