@@ -529,6 +529,14 @@ export class CallController {
     this.#emit();
   }
 
+  /**
+   * Whether this browser can share a screen at all (phones have no
+   * `getDisplayMedia`): the control is hidden where it cannot.
+   */
+  get canShareScreen(): boolean {
+    return this.#deps.getDisplayMedia !== undefined;
+  }
+
   /** Shares the screen in place of the camera (replaceTrack). */
   async startScreenShare(): Promise<void> {
     const c = this.#c;
@@ -544,7 +552,11 @@ export class CallController {
     } catch (err) {
       const name = (err as { name?: string } | null)?.name;
       // Closing the browser's picker is a choice, not an error.
-      if (name !== "NotAllowedError" && name !== "AbortError") {
+      if (name === "NotAllowedError" || name === "AbortError") return;
+      if (name === "NotFoundError" || name === "NotSupportedError") {
+        // Nothing to pick from (e.g. headless Firefox): say so, calmly.
+        this.#notice("info", "This browser has no screen it can share.");
+      } else {
         this.#notice("error", "The screen could not be shared.");
       }
       return;

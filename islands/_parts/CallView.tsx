@@ -183,7 +183,7 @@ export default function CallView() {
               onClick={() => session()?.calls.setCameraOff(!snap.cameraOff)}
             />
           )}
-          {!snap.audioOnly && (
+          {!snap.audioOnly && session()?.calls.canShareScreen && (
             <Control
               testid="screen-share"
               label="Share screen"

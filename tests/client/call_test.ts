@@ -22,6 +22,10 @@ interface SetupOptions {
   me?: string;
   camera?: boolean;
   error?: string;
+  /** The `name` of the error `getDisplayMedia` rejects with. */
+  displayError?: string;
+  /** False: the browser has no `getDisplayMedia` (phones). */
+  display?: boolean;
 }
 
 function setup(options: SetupOptions = {}) {
@@ -45,7 +49,10 @@ function setup(options: SetupOptions = {}) {
     },
     createPeerConnection: (config) => new FakePeerConnection(config),
     getUserMedia: gum,
-    getDisplayMedia: () => {
+    getDisplayMedia: options.display === false ? undefined : () => {
+      if (options.displayError) {
+        return Promise.reject(new DOMException("no", options.displayError));
+      }
       const s = new FakeStream([new FakeTrack("video", "screen")]);
       displays.push(s);
       return Promise.resolve(s);
@@ -632,6 +639,38 @@ Deno.test("screen sharing replaces the camera and stopping it brings the camera 
   assert.ok(screen.stopped);
   assert.equal(t.ctl.snapshot.screenSharing, false);
   assert.equal(t.pc().log.filter((l) => l.startsWith("setLocal")).length, 1);
+});
+
+Deno.test("the screen can be shared only where the browser has getDisplayMedia", async () => {
+  assert.equal(setup().ctl.canShareScreen, true);
+  const t = await connectedCaller({ display: false });
+  assert.equal(t.ctl.canShareScreen, false);
+  await t.ctl.startScreenShare();
+  assert.equal(t.ctl.snapshot.screenSharing, false);
+  t.ctl.dispose();
+});
+
+Deno.test("a screen that cannot be shared is explained, never an error for a missing source or a closed picker", async () => {
+  const cases: [string, CallNotice["tone"] | null][] = [
+    ["NotAllowedError", null],
+    ["AbortError", null],
+    ["NotFoundError", "info"],
+    ["NotSupportedError", "info"],
+    ["NotReadableError", "error"],
+  ];
+  for (const [displayError, tone] of cases) {
+    const t = await connectedCaller({ displayError });
+    const before = t.notices.length;
+    await t.ctl.startScreenShare();
+    const added = t.notices.slice(before);
+    assert.deepEqual(
+      added.map((n) => n.tone),
+      tone ? [tone] : [],
+      displayError,
+    );
+    assert.equal(t.ctl.snapshot.screenSharing, false);
+    t.ctl.dispose();
+  }
 });
 
 Deno.test("hanging up while sharing the screen stops the screen too", async () => {

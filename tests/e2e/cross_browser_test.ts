@@ -1,8 +1,9 @@
 /**
  * Firefox and Chromium call each other through the real app: Firefox calls
  * Chromium and Chromium calls Firefox (video steady from the first frame,
- * audio both ways, chat, mute, camera off, hang-up), an audio call between
- * them, and Firefox calling Firefox. Also how long each side waits after
+ * audio both ways, chat, mute, camera off, hang-up, a screen share that
+ * headless Firefox cannot make explained), an audio call between them, and
+ * Firefox calling Firefox. Also how long each side waits after
  * Accept for its first remote frame.
  */
 import assert from "node:assert/strict";
@@ -32,6 +33,7 @@ import {
   type User,
   waitForCallState,
   waitForMediaFlow,
+  waitForNotice,
   waitForPrepared,
 } from "./helpers.ts";
 
@@ -74,6 +76,26 @@ async function cameraOffReaches(who: User, viewer: User) {
     `${viewer.name}'s picture of ${who.name} comes back`,
     () => remoteBrightness(viewer),
     (v) => v > 20,
+  );
+}
+
+/**
+ * Headless Firefox has no screen to share: asking says so in a calm
+ * notice, and nothing shows as an error.
+ */
+async function screenShareExplained(user: User) {
+  await user.page.click("[data-testid=screen-share]");
+  await waitForNotice(user, "This browser has no screen it can share.");
+  assert.deepEqual(
+    await user.page.$$eval(
+      "#notices .notice[data-tone=error]",
+      (els) => els.map((e) => e.textContent),
+    ),
+    [],
+  );
+  assert.equal(
+    await user.page.getAttribute("[data-testid=screen-share]", "aria-pressed"),
+    "false",
   );
 }
 
@@ -129,6 +151,9 @@ async function fullCall(
     await muteReaches(callee, caller);
     await cameraOffReaches(caller, callee);
     await cameraOffReaches(callee, caller);
+    for (const u of [caller, callee]) {
+      if (u.page.browserName === "firefox") await screenShareExplained(u);
+    }
 
     await hangUp(callee, caller);
     for (const u of [caller, callee]) {
