@@ -1,15 +1,16 @@
 /**
  * Screenshots of the real app for a person to look at (not a test):
  * the lobby with people online and a chat message, an incoming-call prompt,
- * and a call in progress, each at 1280×800 and 390×844.
+ * and a call in progress, each at 1280×800, 390×844 and 844×390, in
+ * Chromium or (second argument) Firefox.
  *
- *   deno task build && deno run -A tests/e2e/screenshots.ts /tmp/shots
+ *   deno task build && deno run -A tests/e2e/screenshots.ts /tmp/shots [firefox]
  *
  * Prints the files it wrote. The phone size also gets full-page shots,
  * since its stacked layout puts the chat below the fold.
  */
 import { startApp } from "../helpers/app_server.ts";
-import { launch } from "../helpers/browsers.ts";
+import { type BrowserName, launch } from "../helpers/browsers.ts";
 import {
   closeUsers,
   openUser,
@@ -22,33 +23,37 @@ import {
 const VIEWPORTS = [
   { width: 1280, height: 800 },
   { width: 390, height: 844 },
+  { width: 844, height: 390 },
 ];
 
 const outDir = Deno.args[0];
 if (!outDir) {
-  console.error("usage: deno run -A tests/e2e/screenshots.ts <outdir>");
+  console.error(
+    "usage: deno run -A tests/e2e/screenshots.ts <outdir> [chromium|firefox]",
+  );
   Deno.exit(2);
 }
+const browserName = (Deno.args[1] ?? "chromium") as BrowserName;
 await Deno.mkdir(outDir, { recursive: true });
 
 const app = await startApp();
-const browser = await launch("chromium");
+const browser = await launch(browserName);
 const written: string[] = [];
 try {
   for (const viewport of VIEWPORTS) {
     const size = `${viewport.width}x${viewport.height}`;
-    const phone = viewport.width < 600;
+    const phone = viewport.width < 600 || viewport.height < 600;
     // Only the person photographed uses the viewport; the others are props.
     const alice = await openUser(browser, app.url, "alice", { viewport });
     const bob = await openUser(browser, app.url, "bob");
     const carol = await openUser(browser, app.url, "carol");
     try {
       const shoot = async (name: string) => {
-        const path = `${outDir}/${name}-${size}.png`;
+        const path = `${outDir}/${name}-${size}-${browserName}.png`;
         await alice.page.screenshot(path);
         written.push(path);
         if (phone) {
-          const full = `${outDir}/${name}-${size}-full.png`;
+          const full = `${outDir}/${name}-${size}-${browserName}-full.png`;
           await alice.page.screenshot(full, { fullPage: true });
           written.push(full);
         }
@@ -64,7 +69,9 @@ try {
       await alice.page.waitForSelector("[data-testid=chat-message]");
       await alice.page.fill("#chat-input", "Sure, call me.");
       await alice.page.press("#chat-input", "Enter");
-      await alice.page.waitForSelector("[data-testid=chat-message] >> nth=1");
+      await alice.page.waitForFunction(() =>
+        document.querySelectorAll("[data-testid=chat-message]").length === 2
+      );
       // Nothing focused: the prompt hands focus back to whatever had it, and
       // a focused chat box would scroll the phone layout away from the call.
       await alice.page.evaluate(() =>
