@@ -10,18 +10,13 @@
  */
 import type { Browser, LaunchOptions } from "playwright-core";
 import { watchBrowser } from "./csp_watch.ts";
-import { granted } from "./permissions.ts";
+import { granted, installed } from "./permissions.ts";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
 /** Whether Chromium is installed where the tests look for it. */
 export function chromiumPresent(): boolean {
-  if (!granted("read")) return false;
-  try {
-    return Deno.statSync(CHROMIUM_PATH).isFile;
-  } catch {
-    return false;
-  }
+  return installed(CHROMIUM_PATH);
 }
 
 /** Whether this run is on CI (`CI=true`), where a missing browser fails. */

@@ -7,18 +7,13 @@
  * with a message saying what to install.
  */
 import type { Browser } from "puppeteer-core";
-import { granted } from "./permissions.ts";
+import { installed } from "./permissions.ts";
 
 export const FIREFOX_PATH = "/usr/bin/firefox-esr";
 
 /** Whether Firefox ESR is installed where the tests look for it. */
 export function firefoxPresent(): boolean {
-  if (!granted("read")) return false;
-  try {
-    return Deno.statSync(FIREFOX_PATH).isFile;
-  } catch {
-    return false;
-  }
+  return installed(FIREFOX_PATH);
 }
 
 /**

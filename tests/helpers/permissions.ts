@@ -20,3 +20,13 @@ export const needsRun = !granted("net", "read", "write", "env", "run");
 
 /** `ignore` value for a test that reads and writes files (e.g. a Deno KV file). */
 export const needsWrite = !granted("read", "write");
+
+/** Whether a file exists at `path`; false without read permission. */
+export function installed(path: string): boolean {
+  if (!granted("read")) return false;
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
