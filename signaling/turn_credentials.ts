@@ -9,13 +9,6 @@
 
 import { hmacSha1 } from "./sha1.ts";
 
-/** One ICE server entry as `RTCPeerConnection` takes it. */
-export interface IceServer {
-  urls: string[];
-  username?: string;
-  credential?: string;
-}
-
 /** The longest lifetime we hand out: a leaked credential is useful for at most this long. */
 export const MAX_TURN_TTL_SECONDS = 3600;
 
