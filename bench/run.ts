@@ -2,10 +2,12 @@
  * `deno task bench`: every benchmark in one run, each figure next to its
  * baseline measured in the same run, printed as a table and written to
  * `bench/results.json` (an array of {@linkcode Figure}). Needs
- * `deno task build`, Chromium (for call setup) and redis-server (for the
- * cluster figures).
+ * `deno task build`, Chromium and git (for call setup) and redis-server (for
+ * the cluster figures).
  *
  * `--quick` runs a smaller version (about a minute) for a smoke check.
+ * `--baseline <rev>` (or `PARLEY_BENCH_BASELINE=<rev>`) picks the revision
+ * call setup is compared with (default: `8909d30`, before issue 14).
  */
 import { runCallSetupBench } from "./call_setup_bench.ts";
 import { clusterFigures, runClusterBench } from "./cluster_bench.ts";
@@ -154,7 +156,9 @@ figures.push(...clusterFigures(
   }),
 ));
 figures.push(...await runPageBench(log));
-figures.push(...await runCallSetupBench(quick ? 3 : 10, log));
+// Issue 14: the current tree against a baseline revision (`--baseline <rev>`
+// or PARLEY_BENCH_BASELINE; see call_setup_bench.ts), calls alternating.
+figures.push(...await runCallSetupBench({ calls: quick ? 3 : undefined, log }));
 
 console.log(formatTable(figures));
 const out = new URL("./results.json", import.meta.url);

@@ -1,7 +1,8 @@
 /**
  * The real Parley server as a separate process (`deno run -A main.ts`), so a
  * test can kill it outright and start a new one on the same port, the way a
- * crash and a supervisor restart would. Needs `deno task build` to have run.
+ * crash and a supervisor restart would. Needs `deno task build` to have run
+ * (in `root`, when another checkout is served).
  */
 
 import { freePort } from "./ports.ts";
@@ -31,6 +32,11 @@ export interface AppProcessOptions {
   timeoutMs?: number;
   /** How often to ask `/healthz` (25 ms); small when timing start-up. */
   pollMs?: number;
+  /**
+   * Checkout whose `main.ts` to run (default: this one). The call-setup
+   * bench serves an older revision from a git worktree next to this one.
+   */
+  root?: string | URL;
 }
 
 /** Keeps the tail of a byte stream as text; reading it also keeps the pipe from filling. */
@@ -58,7 +64,7 @@ export async function startAppProcess(
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts"],
-    cwd: ROOT,
+    cwd: options.root ?? ROOT,
     env: {
       PORT: String(options.port),
       HOSTNAME: "127.0.0.1",
