@@ -1,0 +1,285 @@
+/**
+ * Carries out the machine's effects for ONE call and owns everything it
+ * holds: media, peer connection, negotiator, ICE watch, timers. Ending the
+ * call is one {@link CallRunner.dispose}: its AbortController is aborted, so
+ * whatever the call's promises and handlers report afterwards is dropped
+ * here, in one place, instead of being checked against "the current call"
+ * all over.
+ */
+import { openLocalMedia, toMediaError } from "../media.ts";
+import { foldCandidates, toWireDescription } from "../negotiation.ts";
+import type {
+  GetUserMedia,
+  PeerConnectionFactory,
+  PeerConnectionLike,
+  StreamLike,
+} from "../peer.ts";
+import type { ClientMessage, SignalPayload } from "../protocol.ts";
+import type { Timers } from "../timers.ts";
+import { startSmall } from "../video_start.ts";
+import {
+  type CallMedia,
+  type Kind,
+  stopAll,
+  tracksOf,
+} from "./media_controls.ts";
+import { PeerLink } from "./peer_link.ts";
+import type { CallMediaView } from "./snapshot.ts";
+import type { CallEffect, CallEvent, TimerName } from "./states.ts";
+
+/** What a runner needs from outside; shared by every call's runner. */
+export interface RunnerDeps {
+  send(msg: ClientMessage): boolean;
+  createPeerConnection: PeerConnectionFactory;
+  getUserMedia: GetUserMedia;
+  createStream(): StreamLike;
+  timers: Timers;
+  iceServers(): RTCIceServer[];
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  startVideoSmall?: boolean;
+  /** The devices the person chose. */
+  devices(): Readonly<Record<Kind, string | null>>;
+  /** Applies mute and camera-off to freshly opened media. */
+  prepare(stream: StreamLike): void;
+  /** Hands an event back to the machine. */
+  dispatch(event: CallEvent): void;
+  /** Something a view draws changed. */
+  changed(): void;
+  onPeerConnection?(pc: PeerConnectionLike | null): void;
+}
+
+/** The effects a runner carries out (the others concern no single call). */
+export type RunnerEffect = Exclude<
+  CallEffect,
+  { kind: "send" | "notice" | "begin" | "release" }
+>;
+
+const TIMER_EVENTS: Record<TimerName, CallEvent> = {
+  "offer-wait": { kind: "offerWaitElapsed" },
+  "small-start": { kind: "smallStartElapsed" },
+};
+
+/** One call's resources; see the module doc. */
+export class CallRunner implements CallMediaView {
+  readonly media: CallMedia;
+  #deps: RunnerDeps;
+  #abort = new AbortController();
+  #polite: boolean;
+  #link: PeerLink | null = null;
+  /** Settles once media is opened or failed (never rejects). */
+  #mediaSettled: Promise<void> = Promise.resolve();
+  #tracksAdded = false;
+  /** Signals received before the peer connection existed. */
+  #early: SignalPayload[] = [];
+  #timers = new Map<TimerName, number>();
+  /** Gives the video sender its full size back (see `video_start.ts`). */
+  #restoreVideo: Promise<(() => Promise<void>) | null> | null = null;
+
+  constructor(deps: RunnerDeps, audioOnly: boolean, polite: boolean) {
+    this.#deps = deps;
+    this.#polite = polite;
+    this.media = {
+      audioOnly,
+      signal: this.#abort.signal,
+      stream: null,
+      senders: new Map(),
+      screen: null,
+    };
+  }
+
+  /** Our camera and microphone. */
+  get localStream(): StreamLike | null {
+    return this.media.stream;
+  }
+
+  /** What the peer sends. */
+  get remoteStream(): StreamLike | null {
+    return this.#link?.remote ?? null;
+  }
+
+  /** The screen being shared. */
+  get screenStream(): StreamLike | null {
+    return this.media.screen?.stream ?? null;
+  }
+
+  /** Latest `iceConnectionState`. */
+  get iceState(): string {
+    return this.#link?.iceState ?? "new";
+  }
+
+  /** The live peer connection, if made. */
+  get pc(): PeerConnectionLike | null {
+    return this.#link?.pc ?? null;
+  }
+
+  /** Carries out one effect; nothing once disposed. */
+  run(effect: RunnerEffect): void {
+    if (this.#abort.signal.aborted) return;
+    switch (effect.kind) {
+      case "openMedia":
+        this.#mediaSettled = this.#openMedia();
+        return;
+      case "prepareOffer":
+        void this.#afterMedia(() => this.#addTracks());
+        return;
+      case "prepareAnswer":
+        void this.#afterMedia(() => this.#connect());
+        return;
+      case "connect":
+        this.#connect();
+        return;
+      case "fallbackOffer":
+        if (!this.pc?.remoteDescription) this.#addTracks();
+        return;
+      case "setPolite":
+        this.#polite = effect.polite;
+        if (this.#link) this.#link.negotiator.polite = effect.polite;
+        return;
+      case "applySignal":
+        if (this.#link) void this.#link.negotiator.handle(effect.payload);
+        else this.#early.push(effect.payload);
+        return;
+      case "sendSignals":
+        return this.#sendSignals(effect.callId, effect.payloads);
+      case "startTimer":
+        return this.#startTimer(effect.timer, effect.ms);
+      case "clearTimer":
+        this.#deps.timers.clearTimeout(this.#timers.get(effect.timer));
+        this.#timers.delete(effect.timer);
+        return;
+      case "restoreVideo": {
+        const pending = this.#restoreVideo;
+        this.#restoreVideo = null;
+        void pending?.then((restore) => restore?.());
+        return;
+      }
+    }
+  }
+
+  /** Releases everything the call holds. */
+  dispose(): void {
+    if (this.#abort.signal.aborted) return;
+    this.#abort.abort();
+    for (const id of this.#timers.values()) this.#deps.timers.clearTimeout(id);
+    this.#timers.clear();
+    if (this.#link) {
+      this.#link.close();
+      this.#deps.onPeerConnection?.(null);
+    }
+    stopAll(this.media.screen?.stream);
+    stopAll(this.media.stream);
+  }
+
+  /** Hands `event` to the machine while the call lasts. */
+  #report = (event: CallEvent): void => {
+    if (!this.#abort.signal.aborted) this.#deps.dispatch(event);
+  };
+
+  #changed = (): void => {
+    if (!this.#abort.signal.aborted) this.#deps.changed();
+  };
+
+  async #openMedia(): Promise<void> {
+    const devices = this.#deps.devices();
+    try {
+      const { stream, videoMissing } = await openLocalMedia(
+        this.#deps.getUserMedia,
+        {
+          audioOnly: this.media.audioOnly,
+          audioDeviceId: devices.audio,
+          videoDeviceId: devices.video,
+        },
+      );
+      if (this.#abort.signal.aborted) {
+        stopAll(stream);
+        return;
+      }
+      this.#deps.prepare(stream);
+      this.media.stream = stream;
+      this.#report({ kind: "mediaOpened", videoMissing });
+      this.#changed();
+    } catch (err) {
+      this.#report({ kind: "mediaFailed", message: toMediaError(err).message });
+    }
+  }
+
+  async #afterMedia(then: () => void): Promise<void> {
+    await this.#mediaSettled;
+    if (!this.#abort.signal.aborted) then();
+  }
+
+  #connect(): PeerLink {
+    if (this.#link) return this.#link;
+    const link = new PeerLink(this.#deps, {
+      polite: this.#polite,
+      report: this.#report,
+      changed: this.#changed,
+      beforeAnswer: () => this.#afterMedia(() => this.#addTracks()),
+    });
+    this.#link = link;
+    this.#deps.onPeerConnection?.(link.pc);
+    const early = this.#early;
+    this.#early = [];
+    for (const payload of early) void link.negotiator.handle(payload);
+    return link;
+  }
+
+  /**
+   * Attaches local media to the connection once. Before an offer came in we
+   * are the one offering, so we also add transceivers for what we lack, to
+   * still receive (and later send a screen) without renegotiating.
+   */
+  #addTracks(): void {
+    const pc = this.#connect().pc;
+    if (this.#tracksAdded) return;
+    this.#tracksAdded = true;
+    const stream = this.media.stream;
+    const kinds: Kind[] = this.media.audioOnly ? ["audio"] : ["audio", "video"];
+    for (const kind of kinds) {
+      const track = tracksOf(stream, kind)[0];
+      if (track && stream) {
+        const sender = pc.addTrack(track, stream);
+        this.media.senders.set(kind, sender);
+        // Not awaited: the parameters apply before the first frame is
+        // encoded, which waits for the connection anyway.
+        if (kind === "video" && this.#deps.startVideoSmall !== false) {
+          this.#restoreVideo = startSmall(sender, track);
+        }
+      } else if (!pc.remoteDescription) {
+        const transceiver = pc.addTransceiver(kind, {
+          direction: "sendrecv",
+          streams: stream ? [stream] : [],
+        });
+        this.media.senders.set(kind, transceiver.sender);
+      }
+    }
+  }
+
+  /**
+   * Relays `payloads` in order. An offer held back goes as the description
+   * is now, with the candidates gathered meanwhile in it. What cannot leave
+   * goes back to the machine's outbox.
+   */
+  #sendSignals(callId: string, payloads: SignalPayload[]): void {
+    const local = this.pc?.localDescription;
+    const queue = local
+      ? foldCandidates(payloads, toWireDescription(local))
+      : payloads;
+    for (let i = 0; i < queue.length; i++) {
+      if (!this.#deps.send({ type: "signal", callId, ...queue[i] })) {
+        this.#report({ kind: "signalsUnsent", payloads: queue.slice(i) });
+        return;
+      }
+    }
+  }
+
+  /** Starts `timer` unless it is already running. */
+  #startTimer(timer: TimerName, ms: number): void {
+    if (this.#timers.has(timer)) return;
+    const id = this.#deps.timers.setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#report(TIMER_EVENTS[timer]);
+    }, ms);
+    this.#timers.set(timer, id);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * What a view draws of a call: the machine's state and the call's media,
+ * flattened into one object, and when a new one is worth drawing.
+ */
+import type { StreamLike } from "../peer.ts";
+import { basics, callIdOf, isLive } from "./shape.ts";
+import type { CallEndReason, CallState } from "./states.ts";
+
+/** Where a call is in its life, as views name it. */
+export type CallPhase =
+  | "idle"
+  | "outgoing"
+  | "incoming"
+  | "connecting"
+  | "connected"
+  | "ended";
+
+/** Everything a view needs to draw the call; a new object on every change. */
+export interface CallSnapshot {
+  phase: CallPhase;
+  callId: string | null;
+  peer: string | null;
+  direction: "outgoing" | "incoming" | null;
+  audioOnly: boolean;
+  endReason: CallEndReason | null;
+  /** Whether this side ended the call (hang-up, cancel, decline, or letting it ring out). */
+  endedByMe: boolean;
+  /** `timers.now()` when media first connected, for the call timer. */
+  connectedAt: number | null;
+  localStream: StreamLike | null;
+  remoteStream: StreamLike | null;
+  /** A remote video track exists and is receiving frames. */
+  remoteVideoActive: boolean;
+  /** Local stream has a camera track. */
+  hasCamera: boolean;
+  micMuted: boolean;
+  cameraOff: boolean;
+  screenSharing: boolean;
+  /** The screen being shared, for the local preview. */
+  screenStream: StreamLike | null;
+  /** Latest `iceConnectionState` (`disconnected` means "reconnecting"). */
+  iceState: string;
+}
+
+/** The media side of a call, as the runner holds it. */
+export interface CallMediaView {
+  readonly localStream: StreamLike | null;
+  readonly remoteStream: StreamLike | null;
+  readonly screenStream: StreamLike | null;
+  readonly iceState: string;
+}
+
+const PHASES: Record<CallState["kind"], CallPhase> = {
+  idle: "idle",
+  dialing: "outgoing",
+  ringingOut: "outgoing",
+  ringingIn: "incoming",
+  accepting: "connecting",
+  connecting: "connecting",
+  connected: "connected",
+  restoring: "connecting",
+  ended: "ended",
+};
+
+function connectedAtOf(c: CallState): number | null {
+  return c.kind === "connected" || c.kind === "restoring"
+    ? c.connectedAt
+    : null;
+}
+
+/**
+ * What a view needs to draw: the call `c` (no call when null) and, while it
+ * is under way, its `media`.
+ */
+export function snapshotOf(
+  c: CallState | null = null,
+  media: CallMediaView | null = null,
+  micMuted = false,
+  cameraOff = false,
+): CallSnapshot {
+  const call: CallState = c ?? { kind: "idle" };
+  const who = isLive(call) ? basics(call) : call.kind === "ended" ? call : null;
+  const connectedAt = connectedAtOf(call);
+  const live = isLive(call) ? media : null;
+  const remote = live?.remoteStream ?? null;
+  const remoteVideo = remote?.getVideoTracks()[0];
+  return {
+    phase: connectedAt !== null ? "connected" : PHASES[call.kind],
+    callId: callIdOf(call),
+    peer: who?.peer ?? null,
+    direction: who?.direction ?? null,
+    audioOnly: who?.audioOnly ?? false,
+    endReason: call.kind === "ended" ? call.reason : null,
+    endedByMe: call.kind === "ended" && call.byMe,
+    connectedAt,
+    localStream: live?.localStream ?? null,
+    remoteStream: remote,
+    remoteVideoActive: !!remoteVideo && remoteVideo.muted !== true,
+    hasCamera: (live?.localStream?.getVideoTracks().length ?? 0) > 0,
+    micMuted,
+    cameraOff,
+    screenSharing: !!live?.screenStream,
+    screenStream: live?.screenStream ?? null,
+    iceState: live?.iceState ?? "new",
+  };
+}
+
+/** Whether two snapshots draw the same (field by field). */
+export function sameSnapshot(a: CallSnapshot, b: CallSnapshot): boolean {
+  return (Object.keys(a) as (keyof CallSnapshot)[]).every((k) => a[k] === b[k]);
+}
