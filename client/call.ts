@@ -283,7 +283,7 @@ export class CallController {
   #holdView(event: CallEvent): void {
     if (event.kind === "accept" && this.#m.call.kind === "accepting") {
       this.#hold.hold();
-    } else if (event.kind === "localSignal") {
+    } else if (event.kind === "localNegotiation") {
       if (event.payload.description?.type === "answer") this.#hold.release();
     }
   }

@@ -7,7 +7,7 @@
  * `setRemoteDescription`) and answers. Either way exactly one offer wins.
  */
 import type {
-  SignalPayload,
+  NegotiationMessage,
   WireCandidate,
   WireDescription,
 } from "./protocol.ts";
@@ -17,7 +17,7 @@ import type { CandidateLike, PeerConnectionLike } from "./peer.ts";
 export interface NegotiatorOptions {
   polite: boolean;
   /** Sends SDP or a candidate to the peer (the caller may gate it). */
-  send(payload: SignalPayload): void;
+  send(payload: NegotiationMessage): void;
   /**
    * Runs after a remote offer is applied and before the answer is made. The
    * answering side adds its tracks here so they ride on the offered
@@ -54,9 +54,9 @@ function toWireCandidate(candidate: CandidateLike): RTCIceCandidateInit {
  * exactly one description, an offer, and `current` is an offer too.
  */
 export function foldCandidates(
-  outbox: SignalPayload[],
+  outbox: NegotiationMessage[],
   current: WireDescription | null,
-): SignalPayload[] {
+): NegotiationMessage[] {
   return current?.type === "offer" &&
       outbox[0]?.description?.type === "offer" &&
       outbox.filter((p) => p.description).length === 1
@@ -100,7 +100,7 @@ export class Negotiator {
    * Applies one incoming `signal` payload. Resolves when it (and everything
    * before it) has been applied; never rejects.
    */
-  handle(payload: SignalPayload): Promise<void> {
+  handle(payload: NegotiationMessage): Promise<void> {
     this.#queue = this.#queue.then(() =>
       this.#detached ? undefined : this.#apply(payload)
     );
@@ -131,7 +131,7 @@ export class Negotiator {
     }
   }
 
-  async #apply(payload: SignalPayload): Promise<void> {
+  async #apply(payload: NegotiationMessage): Promise<void> {
     try {
       if (payload.description) {
         await this.#applyDescription(payload.description);

@@ -44,7 +44,7 @@ export interface WireDescription {
 export type WireCandidate = RTCIceCandidateInit | null;
 
 /** The payload of a `signal` message: exactly one of the two. */
-export type SignalPayload =
+export type NegotiationMessage =
   | { description: WireDescription; candidate?: undefined }
   | { candidate: WireCandidate; description?: undefined };
 
@@ -65,7 +65,7 @@ export type ClientMessage =
   | { type: "decline"; callId: string }
   | { type: "cancel"; callId: string }
   | { type: "hangup"; callId: string }
-  | ({ type: "signal"; callId: string } & SignalPayload)
+  | ({ type: "signal"; callId: string } & NegotiationMessage)
   | { type: "ice-servers" }
   | { type: "ping" };
 
@@ -138,9 +138,9 @@ export interface IceServersMessage {
 }
 
 /** SDP or ICE relayed from the call peer. */
-export type SignalMessage =
+export type NegotiationFrame =
   & { type: "signal"; callId: string }
-  & SignalPayload;
+  & NegotiationMessage;
 
 /** An error about something this client sent. */
 export interface ErrorMessage {
@@ -158,7 +158,7 @@ export type ServerMessage =
   | CallControlMessage
   | CallRestoredMessage
   | IceServersMessage
-  | SignalMessage
+  | NegotiationFrame
   | ErrorMessage
   | { type: "pong" };
 

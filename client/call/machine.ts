@@ -113,10 +113,10 @@ export function step(m: Machine, ev: CallEvent): Step {
         ? restored(m, c, ev.callId)
         // Restored a call we no longer have: end it for the peer as well.
         : hangUpStray(m, ev.callId);
-    case "signal":
+    case "negotiation":
       if (!isAccepted(c) || c.call.callId !== ev.callId) return stay(m);
       return to(m, c, [
-        { kind: "applySignal", payload: ev.payload },
+        { kind: "applyNegotiation", payload: ev.payload },
         ...(ev.payload.description
           ? [{ kind: "clearTimer", timer: "offer-wait" } as const]
           : []),
@@ -138,7 +138,7 @@ export function step(m: Machine, ev: CallEvent): Step {
         },
         effects: [],
       };
-    case "signalsUnsent":
+    case "negotiationUnsent":
       return withOutbox(m, (outbox) => [...ev.payloads, ...outbox]);
     case "mediaOpened":
       return isLive(c) && ev.videoMissing
@@ -150,8 +150,8 @@ export function step(m: Machine, ev: CallEvent): Step {
         : stay(m);
     case "mediaFailed":
       return onMediaFailed(m, ev);
-    case "localSignal":
-      return onLocalSignal(m, ev);
+    case "localNegotiation":
+      return onLocalNegotiation(m, ev);
     case "linkState":
       return onLinkState(m, ev);
     case "iceGaveUp": {
@@ -295,7 +295,7 @@ function onMediaFailed(m: Machine, ev: Ev<"mediaFailed">): Step {
     : to(m, c, [notice]);
 }
 
-function onLocalSignal(m: Machine, ev: Ev<"localSignal">): Step {
+function onLocalNegotiation(m: Machine, ev: Ev<"localNegotiation">): Step {
   const c = m.call;
   if (
     c.kind === "accepting" || c.kind === "connecting" || c.kind === "connected"

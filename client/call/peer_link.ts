@@ -56,7 +56,7 @@ export class PeerLink {
     this.pc = pc;
     this.negotiator = new Negotiator(pc, {
       polite: hooks.polite,
-      send: (payload) => hooks.report({ kind: "localSignal", payload }),
+      send: (payload) => hooks.report({ kind: "localNegotiation", payload }),
       beforeAnswer: hooks.beforeAnswer,
       onError: (err) => console.warn("negotiation failed", err),
     });

@@ -14,7 +14,7 @@ import type {
   PeerConnectionLike,
   StreamLike,
 } from "../peer.ts";
-import type { ClientMessage, SignalPayload } from "../protocol.ts";
+import type { ClientMessage, NegotiationMessage } from "../protocol.ts";
 import type { Timers } from "../timers.ts";
 import { startSmall } from "../video_start.ts";
 import {
@@ -70,7 +70,7 @@ export class CallRunner implements CallMediaView {
   #mediaSettled: Promise<void> = Promise.resolve();
   #tracksAdded = false;
   /** Signals received before the peer connection existed. */
-  #early: SignalPayload[] = [];
+  #early: NegotiationMessage[] = [];
   #timers = new Map<TimerName, number>();
   /** Gives the video sender its full size back (see `video_start.ts`). */
   #restoreVideo: Promise<(() => Promise<void>) | null> | null = null;
@@ -135,12 +135,12 @@ export class CallRunner implements CallMediaView {
         this.#polite = effect.polite;
         if (this.#link) this.#link.negotiator.polite = effect.polite;
         return;
-      case "applySignal":
+      case "applyNegotiation":
         if (this.#link) void this.#link.negotiator.handle(effect.payload);
         else this.#early.push(effect.payload);
         return;
-      case "sendSignals":
-        return this.#sendSignals(effect.callId, effect.payloads);
+      case "sendNegotiation":
+        return this.#sendNegotiation(effect.callId, effect.payloads);
       case "startTimer":
         return this.#startTimer(effect.timer, effect.ms);
       case "clearTimer":
@@ -260,14 +260,14 @@ export class CallRunner implements CallMediaView {
    * is now, with the candidates gathered meanwhile in it. What cannot leave
    * goes back to the machine's outbox.
    */
-  #sendSignals(callId: string, payloads: SignalPayload[]): void {
+  #sendNegotiation(callId: string, payloads: NegotiationMessage[]): void {
     const local = this.pc?.localDescription;
     const queue = local
       ? foldCandidates(payloads, toWireDescription(local))
       : payloads;
     for (let i = 0; i < queue.length; i++) {
       if (!this.#deps.send({ type: "signal", callId, ...queue[i] })) {
-        this.#report({ kind: "signalsUnsent", payloads: queue.slice(i) });
+        this.#report({ kind: "negotiationUnsent", payloads: queue.slice(i) });
         return;
       }
     }

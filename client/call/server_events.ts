@@ -40,7 +40,7 @@ export function toEvent(
       return { kind: "restored", callId: msg.callId, peer: msg.peer };
     case "signal":
       return {
-        kind: "signal",
+        kind: "negotiation",
         callId: msg.callId,
         payload: msg.description
           ? { description: msg.description }

@@ -83,7 +83,7 @@ export function flush(call: Agreed): { call: Agreed; effects: CallEffect[] } {
   return {
     call: { ...call, outbox: [] },
     effects: [{
-      kind: "sendSignals",
+      kind: "sendNegotiation",
       callId: call.callId,
       payloads: call.outbox,
     }],

@@ -6,7 +6,7 @@
 import type {
   ClientMessage,
   EndReason,
-  SignalPayload,
+  NegotiationMessage,
   WelcomeMessage,
 } from "../protocol.ts";
 
@@ -38,7 +38,7 @@ export interface Agreed {
   /** The callee is polite: it yields when offers cross. */
   polite: boolean;
   /** Signals waiting for the server to relay them (socket down, restart). */
-  outbox: SignalPayload[];
+  outbox: NegotiationMessage[];
 }
 
 /** The call, one variant per step of its life. */
@@ -52,7 +52,7 @@ export type CallState =
     /** The peer's own call to us, ringing meanwhile (calls that cross). */
     crossing: string | null;
     /** The offer made while ringing, held until `accepted`. */
-    outbox: SignalPayload[];
+    outbox: NegotiationMessage[];
   }
   | {
     kind: "ringingOut";
@@ -60,14 +60,14 @@ export type CallState =
     audioOnly: boolean;
     callId: string;
     crossing: string | null;
-    outbox: SignalPayload[];
+    outbox: NegotiationMessage[];
   }
   | {
     kind: "ringingIn";
     peer: string;
     audioOnly: boolean;
     callId: string;
-    outbox: SignalPayload[];
+    outbox: NegotiationMessage[];
   }
   /** We sent `accept` (or took a crossing call); `accepted` is on its way. */
   | { kind: "accepting"; call: Agreed }
@@ -139,16 +139,16 @@ export type CallEvent =
   | { kind: "accepted"; callId: string; peer: string; polite: boolean }
   | { kind: "ended"; callId: string; reason: EndReason; peer: string }
   | { kind: "restored"; callId: string; peer: string }
-  | { kind: "signal"; callId: string; payload: SignalPayload }
+  | { kind: "negotiation"; callId: string; payload: NegotiationMessage }
   | { kind: "refused"; code: string }
   | { kind: "welcome"; resumed: boolean; held: WelcomeMessage["call"] | null }
   // The link to the server.
   | { kind: "frameUnsent"; msg: ClientMessage }
-  | { kind: "signalsUnsent"; payloads: SignalPayload[] }
+  | { kind: "negotiationUnsent"; payloads: NegotiationMessage[] }
   // Media and the peer connection.
   | { kind: "mediaOpened"; videoMissing: boolean }
   | { kind: "mediaFailed"; message: string }
-  | { kind: "localSignal"; payload: SignalPayload }
+  | { kind: "localNegotiation"; payload: NegotiationMessage }
   | { kind: "linkState"; state: string; at: number }
   | { kind: "iceGaveUp" }
   // Timers.
@@ -168,14 +168,14 @@ export const EVENT_KINDS = [
   "accepted",
   "ended",
   "restored",
-  "signal",
+  "negotiation",
   "refused",
   "welcome",
   "frameUnsent",
-  "signalsUnsent",
+  "negotiationUnsent",
   "mediaOpened",
   "mediaFailed",
-  "localSignal",
+  "localNegotiation",
   "linkState",
   "iceGaveUp",
   "offerWaitElapsed",
@@ -193,7 +193,7 @@ export type IfOffline = "abandon" | "defer";
 export type CallEffect =
   | { kind: "send"; msg: ClientMessage; ifOffline?: IfOffline }
   /** Relays signals in order; those that cannot leave come back. */
-  | { kind: "sendSignals"; callId: string; payloads: SignalPayload[] }
+  | { kind: "sendNegotiation"; callId: string; payloads: NegotiationMessage[] }
   | { kind: "notice"; tone: "info" | "error"; text: string }
   /** A new call's resources (`runner.ts`). */
   | { kind: "begin"; audioOnly: boolean; polite: boolean }
@@ -207,7 +207,7 @@ export type CallEffect =
   /** Offers, unless an offer has come meanwhile. */
   | { kind: "fallbackOffer" }
   | { kind: "setPolite"; polite: boolean }
-  | { kind: "applySignal"; payload: SignalPayload }
+  | { kind: "applyNegotiation"; payload: NegotiationMessage }
   | { kind: "startTimer"; timer: TimerName; ms: number }
   | { kind: "clearTimer"; timer: TimerName }
   /** Gives the video sender its full size back (`video_start.ts`). */

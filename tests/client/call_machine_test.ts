@@ -48,15 +48,15 @@ const NO_CALL: Rows = {
   accepted: [SAME, "send"],
   ended: IGNORED,
   restored: [SAME, "send"],
-  signal: IGNORED,
+  negotiation: IGNORED,
   refused: IGNORED,
   // Forgets the hang-ups owed (none here).
   welcome: [SAME],
   frameUnsent: [SAME],
-  signalsUnsent: IGNORED,
+  negotiationUnsent: IGNORED,
   mediaOpened: IGNORED,
   mediaFailed: IGNORED,
-  localSignal: IGNORED,
+  localNegotiation: IGNORED,
   linkState: IGNORED,
   iceGaveUp: IGNORED,
   offerWaitElapsed: IGNORED,
@@ -74,10 +74,10 @@ const UNDER_WAY = {
   // A welcome after a restart: only an accepted call survives.
   welcome: ["ended", "release"],
   frameUnsent: [SAME],
-  signalsUnsent: [SAME],
+  negotiationUnsent: [SAME],
   mediaOpened: [SAME, "notice"],
   mediaFailed: [SAME, "notice"],
-  localSignal: [SAME],
+  localNegotiation: [SAME],
   linkState: IGNORED,
   iceGaveUp: ["ended", "notice", "send", "release"],
   offerWaitElapsed: IGNORED,
@@ -92,7 +92,7 @@ const NOT_ACCEPTED = {
   accepted: ["connecting", "setPolite", "prepareOffer"],
   ended: ["ended", "release"],
   restored: [SAME, "send"],
-  signal: IGNORED,
+  negotiation: IGNORED,
   refused: IGNORED,
 } satisfies Partial<Rows>;
 
@@ -105,10 +105,10 @@ const ACCEPTED: Rows = {
   accepted: IGNORED,
   ended: ["ended", "release"],
   restored: [SAME],
-  signal: [SAME, "applySignal", "clearTimer"],
+  negotiation: [SAME, "applyNegotiation", "clearTimer"],
   refused: IGNORED,
   welcome: ["restoring"],
-  localSignal: [SAME, "sendSignals"],
+  localNegotiation: [SAME, "sendNegotiation"],
   offerWaitElapsed: [SAME, "fallbackOffer"],
 };
 
@@ -130,7 +130,7 @@ const TABLE: Record<StateKind, Rows> = {
     hangup: ["ended", "send", "release"],
     // alice sorts before bob: she takes his call and cancels hers.
     incoming: ["accepting", "setPolite", "send", "startTimer", "send"],
-    accepted: ["connecting", "setPolite", "prepareOffer", "sendSignals"],
+    accepted: ["connecting", "setPolite", "prepareOffer", "sendNegotiation"],
     mediaFailed: ["ended", "notice", "send", "release"],
   },
   ringingIn: {
@@ -142,7 +142,7 @@ const TABLE: Record<StateKind, Rows> = {
   accepting: {
     ...NOT_ACCEPTED,
     hangup: ["ended", "send", "release"],
-    localSignal: [SAME, "sendSignals"],
+    localNegotiation: [SAME, "sendNegotiation"],
     offerWaitElapsed: [SAME, "fallbackOffer"],
   },
   connecting: { ...ACCEPTED, linkState: ["connected", "startTimer"] },
@@ -152,7 +152,7 @@ const TABLE: Record<StateKind, Rows> = {
     restored: ["connected"],
     welcome: [SAME],
     // Signals wait for `call-restored`.
-    localSignal: [SAME],
+    localNegotiation: [SAME],
     smallStartElapsed: [SAME, "restoreVideo"],
   },
   ended: { ...NO_CALL, dismiss: ["idle"] },
@@ -225,14 +225,14 @@ Deno.test("the caller's offer waits in the outbox until accepted, then leaves wi
     INITIAL,
     EVENTS.call,
     EVENTS.ringing,
-    { kind: "localSignal", payload },
+    { kind: "localNegotiation", payload },
   );
   assert.equal(state.call.kind, "ringingOut");
-  assert.equal(effects.filter((x) => x.kind === "sendSignals").length, 0);
+  assert.equal(effects.filter((x) => x.kind === "sendNegotiation").length, 0);
   const accepted = step(state, EVENTS.accepted);
   assert.equal(accepted.state.call.kind, "connecting");
   assert.deepEqual(accepted.effects.at(-1), {
-    kind: "sendSignals",
+    kind: "sendNegotiation",
     callId: "c1",
     payloads: [payload],
   });
@@ -284,12 +284,12 @@ Deno.test("a resumed welcome brings a restoring call back and sends what waited"
   const { state, effects } = run(
     machineIn("connected"),
     EVENTS.welcome,
-    { kind: "localSignal", payload },
+    { kind: "localNegotiation", payload },
     { kind: "welcome", resumed: true, held: null },
   );
   assert.equal(state.call.kind, "connected");
   assert.deepEqual(effects.at(-1), {
-    kind: "sendSignals",
+    kind: "sendNegotiation",
     callId: "c1",
     payloads: [payload],
   });

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { foldCandidates, Negotiator } from "../../client/negotiation.ts";
-import type { SignalPayload, WireDescription } from "../../client/protocol.ts";
+import type {
+  NegotiationMessage,
+  WireDescription,
+} from "../../client/protocol.ts";
 import { FakePeerConnection, FakeTrack, settle } from "./fakes.ts";
 
 function setup(polite: boolean, beforeAnswer?: () => void) {
   const pc = new FakePeerConnection();
-  const sent: SignalPayload[] = [];
+  const sent: NegotiationMessage[] = [];
   const errors: unknown[] = [];
   const negotiator = new Negotiator(pc, {
     polite,
@@ -139,8 +142,8 @@ Deno.test("the polite peer rolls back its own offer and answers the colliding on
 Deno.test("both sides making offers at once end in exactly one agreed offer", async () => {
   const a = new FakePeerConnection();
   const b = new FakePeerConnection();
-  const toB: SignalPayload[] = [];
-  const toA: SignalPayload[] = [];
+  const toB: NegotiationMessage[] = [];
+  const toA: NegotiationMessage[] = [];
   const na = new Negotiator(a, { polite: false, send: (p) => toB.push(p) });
   const nb = new Negotiator(b, { polite: true, send: (p) => toA.push(p) });
   a.addTrack(new FakeTrack("video"));
@@ -169,7 +172,7 @@ Deno.test("a detached negotiator sends nothing more", async () => {
 });
 
 const HELD_OFFER = "v=0\r\no=- 42 2 IN IP4 127.0.0.1\r\nm=audio 9\r\n";
-const held = (candidate: string): SignalPayload => ({
+const held = (candidate: string): NegotiationMessage => ({
   candidate: { candidate, sdpMid: "0", sdpMLineIndex: 0 },
 });
 
@@ -178,7 +181,7 @@ Deno.test("foldCandidates sends the offer as it is now, which lists the held can
     type: "offer" as const,
     sdp: `${HELD_OFFER}a=candidate:1 1 udp 9 10.0.0.1 5000 typ host\r\n`,
   };
-  const outbox: SignalPayload[] = [
+  const outbox: NegotiationMessage[] = [
     { description: { type: "offer", sdp: HELD_OFFER } },
     held("candidate:1 1 udp 9 10.0.0.1 5000 typ host ufrag x3"),
   ];
@@ -186,15 +189,15 @@ Deno.test("foldCandidates sends the offer as it is now, which lists the held can
 });
 
 Deno.test("foldCandidates leaves the outbox alone unless it holds exactly one description, an offer, and the connection's is one too", () => {
-  const offer: SignalPayload = {
+  const offer: NegotiationMessage = {
     description: { type: "offer", sdp: HELD_OFFER },
   };
-  const answer: SignalPayload = {
+  const answer: NegotiationMessage = {
     description: { type: "answer", sdp: HELD_OFFER },
   };
   const listed = held("candidate:1");
   const same = { type: "offer" as const, sdp: HELD_OFFER };
-  const cases: [SignalPayload[], WireDescription | null][] = [
+  const cases: [NegotiationMessage[], WireDescription | null][] = [
     [[offer, listed, offer], same],
     [[listed], same],
     [[answer, listed], same],
