@@ -56,7 +56,26 @@ export function loadSavedSession(
     : { name };
 }
 
-/** Remembers the session for `room`; storage errors are ignored. */
+/**
+ * Key of the name last used in this tab, in any room: it fills in the name
+ * form of a room not joined yet (the session of a room joined before
+ * rejoins by itself).
+ */
+export const LAST_NAME_KEY = "parley.name";
+
+/** The name last used in this tab, in any room, or null. */
+export function loadLastName(store: KeyValueStore | null): string | null {
+  try {
+    return store?.getItem(LAST_NAME_KEY) || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Remembers the session for `room`, and its name as the last one used;
+ * storage errors are ignored.
+ */
 export function saveSession(
   store: KeyValueStore | null,
   room: string,
@@ -64,6 +83,7 @@ export function saveSession(
 ): void {
   try {
     store?.setItem(savedSessionKey(room), JSON.stringify(session));
+    store?.setItem(LAST_NAME_KEY, session.name);
   } catch {
     // Full or disabled storage: a reload will show the name form instead.
   }

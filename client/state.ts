@@ -1,9 +1,10 @@
 /**
- * Shared page state as signals. Islands only read these; the session
- * (`session.ts`) writes them, and only in the browser: on the server these
- * module-level values are shared by every request and must stay untouched.
+ * The state of one session as signals, made per session by
+ * {@link createSessionState}: nothing here lives at module level, so a page
+ * (or a test, or the server rendering many requests) can hold several.
+ * The session (`session.ts`) writes these; islands only read them.
  */
-import { signal } from "./signal.ts";
+import { type Signal, signal } from "@preact/signals";
 import { type CallSnapshot, snapshotOf } from "./call.ts";
 import type { DeviceList } from "./media.ts";
 import type { UserInfo } from "./protocol.ts";
@@ -34,33 +35,60 @@ export interface Notice {
   text: string;
 }
 
+/** Devices chosen by the person (null: browser default). */
+export interface ChosenDevices {
+  audio: string | null;
+  video: string | null;
+}
+
 /** The snapshot of a call that is not there. */
 export const IDLE_CALL: CallSnapshot = snapshotOf(null, null);
 
-/** Signaling connection status. */
-export const connection = signal<Connection>("offline");
-/** Our name once the server welcomed us, else null. */
-export const me = signal<string | null>(null);
-/** The room we are in ("" is the lobby). */
-export const roomName = signal<string>("");
-/** Other people in the room, sorted by name. */
-export const users = signal<UserInfo[]>([]);
-/** Chat history of this visit. */
-export const chat = signal<ChatLine[]>([]);
-/** The current call. */
-export const call = signal<CallSnapshot>(IDLE_CALL);
-/** Status and error lines, newest last. */
-export const notices = signal<Notice[]>([]);
-/** Why the name was refused, if it was. */
-export const nameError = signal<string | null>(null);
-/** A name the person typed and that is being logged in. */
-export const pendingName = signal<string | null>(null);
-/** Microphones and cameras present. */
-export const devices = signal<DeviceList>({ audio: [], video: [] });
-/** Devices chosen by the person (null: browser default). */
-export const chosenDevices = signal<{
-  audio: string | null;
-  video: string | null;
-}>({ audio: null, video: null });
-/** Connection quality of the current call, null without a connection. */
-export const quality = signal<Quality | null>(null);
+/** Everything the views draw, as signals; see the module doc. */
+export interface SessionState {
+  /** The room we are in ("" is the lobby). */
+  readonly room: string;
+  /** Signaling connection status. */
+  readonly connection: Signal<Connection>;
+  /** Our name once the server welcomed us, else null. */
+  readonly me: Signal<string | null>;
+  /** Other people in the room, sorted by name. */
+  readonly users: Signal<UserInfo[]>;
+  /** Chat history of this visit. */
+  readonly chat: Signal<ChatLine[]>;
+  /** The current call. */
+  readonly call: Signal<CallSnapshot>;
+  /** Status and error lines, newest last. */
+  readonly notices: Signal<Notice[]>;
+  /** Why the name was refused, if it was. */
+  readonly nameError: Signal<string | null>;
+  /** A name the person typed and that is being logged in. */
+  readonly pendingName: Signal<string | null>;
+  /** The name last used in this tab (any room), to fill in the name form. */
+  readonly savedName: Signal<string | null>;
+  /** Microphones and cameras present. */
+  readonly devices: Signal<DeviceList>;
+  /** Devices chosen by the person. */
+  readonly chosenDevices: Signal<ChosenDevices>;
+  /** Connection quality of the current call, null without a connection. */
+  readonly quality: Signal<Quality | null>;
+}
+
+/** Fresh state for a session in `room`: offline, nobody, no call. */
+export function createSessionState(room = ""): SessionState {
+  return {
+    room,
+    connection: signal<Connection>("offline"),
+    me: signal<string | null>(null),
+    users: signal<UserInfo[]>([]),
+    chat: signal<ChatLine[]>([]),
+    call: signal<CallSnapshot>(IDLE_CALL),
+    notices: signal<Notice[]>([]),
+    nameError: signal<string | null>(null),
+    pendingName: signal<string | null>(null),
+    savedName: signal<string | null>(null),
+    devices: signal<DeviceList>({ audio: [], video: [] }),
+    chosenDevices: signal<ChosenDevices>({ audio: null, video: null }),
+    quality: signal<Quality | null>(null),
+  };
+}

@@ -1,17 +1,22 @@
 /**
  * The whole app as one island: header (identity and status), people, call
  * and chat, plus the incoming-call prompt. The parts (`_parts/`) are plain
- * components, not islands, so the page loads one island file; they share
- * state through `client/state.ts`.
+ * components, not islands, so the page loads one island file; they reach
+ * the session through context (`_parts/session_context.ts`).
+ *
+ * This island owns the session: it starts it once, after hydration. The
+ * server has none, and the first render in the browser must match the
+ * server's markup, so both draw a fresh idle state until then.
  */
-/** @jsxRuntime classic */
-/** @jsx h */
-import { h } from "preact";
-import "./_parts/hooks.ts";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { startBrowserSession } from "../client/browser_session.ts";
+import type { Session } from "../client/session.ts";
+import { createSessionState } from "../client/state.ts";
 import CallView from "./_parts/CallView.tsx";
 import Chat from "./_parts/Chat.tsx";
 import IncomingCall from "./_parts/IncomingCall.tsx";
 import NameForm from "./_parts/NameForm.tsx";
+import { SessionContext } from "./_parts/session_context.ts";
 import UserList from "./_parts/UserList.tsx";
 
 /** Props: the room ("" or absent for the lobby). */
@@ -21,24 +26,35 @@ export interface ParleyProps {
 
 /** The app layout; see the module doc. */
 export default function Parley({ room = "" }: ParleyProps) {
+  const [session, setSession] = useState<Session | null>(null);
+  // Once per page: the session lives as long as the page (it closes itself
+  // on pagehide), so there is nothing to undo here.
+  useEffect(() => setSession(startBrowserSession(room)), []);
+  const idle = useMemo(() => createSessionState(room), [room]);
+  const view = useMemo(
+    () => ({ state: session?.state ?? idle, actions: session }),
+    [session, idle],
+  );
   return (
-    <div class="app">
-      <header class="app__header">
-        <div class="brand">
-          <span class="brand__mark" aria-hidden="true">◗</span>
-          <span class="brand__name">Parley</span>
-          <span class="brand__room" data-testid="room-name">
-            {room ? `# ${room}` : "Lobby"}
-          </span>
-        </div>
-        <NameForm room={room} />
-      </header>
-      <main class="app__main">
-        <UserList />
-        <CallView />
-        <Chat />
-      </main>
-      <IncomingCall />
-    </div>
+    <SessionContext.Provider value={view}>
+      <div class="app">
+        <header class="app__header">
+          <div class="brand">
+            <span class="brand__mark" aria-hidden="true">◗</span>
+            <span class="brand__name">Parley</span>
+            <span class="brand__room" data-testid="room-name">
+              {room ? `# ${room}` : "Lobby"}
+            </span>
+          </div>
+          <NameForm />
+        </header>
+        <main class="app__main">
+          <UserList />
+          <CallView />
+          <Chat />
+        </main>
+        <IncomingCall />
+      </div>
+    </SessionContext.Provider>
   );
 }

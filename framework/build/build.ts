@@ -31,9 +31,6 @@ export interface BuildOptions {
 }
 
 const BOOT_ENTRY = new URL("../client/boot.ts", import.meta.url);
-const PLAIN_BOOT_ENTRY = new URL("../client/boot_plain.ts", import.meta.url);
-/** In every bundle that contains `@preact/signals` (its brand symbol). */
-const SIGNALS_MARK = '"preact-signals"';
 
 /**
  * Bundles the client code into `<buildDir>/js/` and writes
@@ -77,24 +74,16 @@ export async function build(options: BuildOptions): Promise<Manifest> {
       files[island.name] = { file: `island_${n}.js`, src: island.src };
     }
     const out = `${work}/js`;
-    // First with the boot that has no signals; islands that use signals get
-    // the boot that revives signal props, bundled again with it so that
-    // boot and islands share one chunk of preact and signals.
-    let code = new Map<string, string>();
-    for (const boot of [PLAIN_BOOT_ENTRY, BOOT_ENTRY]) {
-      await Deno.writeTextFile(
-        entries[0],
-        `import ${JSON.stringify(boot.href)};\n${bootExport}`,
-      );
-      await Deno.remove(out, { recursive: true }).catch(ignoreNotFound);
-      await bundle(root, out, entries, options.config);
-      code = new Map();
-      for await (const entry of Deno.readDir(out)) {
-        if (entry.isFile) {
-          code.set(entry.name, await Deno.readTextFile(`${out}/${entry.name}`));
-        }
+    await Deno.writeTextFile(
+      entries[0],
+      `import ${JSON.stringify(BOOT_ENTRY.href)};\n${bootExport}`,
+    );
+    await bundle(root, out, entries, options.config);
+    const code = new Map<string, string>();
+    for await (const entry of Deno.readDir(out)) {
+      if (entry.isFile) {
+        code.set(entry.name, await Deno.readTextFile(`${out}/${entry.name}`));
       }
-      if (![...code.values()].some((c) => c.includes(SIGNALS_MARK))) break;
     }
     // Each file also gzipped at the best level, once, for clients that take
     // gzip (static_files.ts): the server sends it without compressing per

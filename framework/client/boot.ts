@@ -1,9 +1,7 @@
 /**
- * The browser entry point for apps whose islands use `@preact/signals`:
- * hydrates the islands (`hydrate.ts`), turning signal props back into
- * signals. Loaded as `<script type="module">` only on pages that render
- * islands. The builder picks this one or `boot_plain.ts` (see
- * `build/build.ts`).
+ * The browser entry point: hydrates the islands (`hydrate.ts`), turning
+ * signal props back into signals. Loaded as `<script type="module">` only
+ * on pages that render islands.
  */
 // Imported statically on purpose: boot and islands then reach the same set
 // of modules (preact, hooks, signals, JSX runtime), so esbuild puts them in

@@ -1,5 +1,5 @@
 /**
- * Hydration, shared by the two boot modules: reads the island data the
+ * Hydration, for the boot module (`boot.ts`): reads the island data the
  * server put in the page, loads each island module, and hydrates every
  * island in place. It ships to every page with islands, so it stays as
  * small as it can.

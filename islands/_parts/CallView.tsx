@@ -3,20 +3,16 @@
  * two video elements always exist (empty when there is no call) so their
  * streams can be cleared, and so tests can find them.
  */
-/** @jsxRuntime classic */
-/** @jsx h */
-import { h } from "preact";
-import { useEffect, useRef, useState } from "./hooks.ts";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { Icon } from "./Icon.tsx";
+import { useSession } from "./session_context.ts";
 import type { CallSnapshot } from "../../client/call.ts";
 import type { StreamLike } from "../../client/peer.ts";
-import { getSession } from "../../client/session.ts";
 import {
   type Quality,
   qualityDetails,
   qualityText,
 } from "../../client/quality.ts";
-import { call, chosenDevices, devices, quality } from "../../client/state.ts";
 import { endReasonText, formatDuration, initial } from "../../client/text.ts";
 
 interface StreamVideoProps {
@@ -95,7 +91,9 @@ function useElapsed(since: number | null): number {
 
 /** Call view; no props. */
 export default function CallView() {
-  const snap = call.value;
+  const { state, actions } = useSession();
+  const snap = state.call.value;
+  const quality = state.quality.value;
   const elapsed = useElapsed(snap.connectedAt);
   const { phase } = snap;
   const live = phase === "outgoing" || phase === "connecting" ||
@@ -104,7 +102,6 @@ export default function CallView() {
   const localShown = snap.screenStream ?? snap.localStream;
   const showLocal = !!localShown && (snap.screenSharing ||
     (snap.hasCamera && !snap.cameraOff));
-  const session = () => getSession();
 
   return (
     <section
@@ -146,8 +143,8 @@ export default function CallView() {
               <time>{formatDuration(elapsed)}</time>
             </p>
           )}
-          {phase === "connected" && quality.value && (
-            <QualityBadge quality={quality.value} />
+          {phase === "connected" && quality && (
+            <QualityBadge quality={quality} />
           )}
         </div>
         <div class={`pip ${showLocal ? "" : "pip--empty"}`}>
@@ -170,7 +167,7 @@ export default function CallView() {
             pressed={snap.micMuted}
             icon={snap.micMuted ? "mic-off" : "mic"}
             text={snap.micMuted ? "Unmute" : "Mute"}
-            onClick={() => session()?.calls.setMicMuted(!snap.micMuted)}
+            onClick={() => actions?.setMicMuted(!snap.micMuted)}
           />
           {!snap.audioOnly && (
             <Control
@@ -180,10 +177,10 @@ export default function CallView() {
               disabled={!snap.hasCamera}
               icon={snap.cameraOff ? "cam-off" : "cam"}
               text={snap.cameraOff ? "Camera on" : "Camera off"}
-              onClick={() => session()?.calls.setCameraOff(!snap.cameraOff)}
+              onClick={() => actions?.setCameraOff(!snap.cameraOff)}
             />
           )}
-          {!snap.audioOnly && session()?.calls.canShareScreen && (
+          {!snap.audioOnly && actions?.canShareScreen() && (
             <Control
               testid="screen-share"
               label="Share screen"
@@ -193,8 +190,8 @@ export default function CallView() {
               text={snap.screenSharing ? "Stop sharing" : "Share screen"}
               onClick={() =>
                 snap.screenSharing
-                  ? session()?.calls.stopScreenShare()
-                  : session()?.calls.startScreenShare()}
+                  ? actions?.stopScreenShare()
+                  : actions?.startScreenShare()}
             />
           )}
           <button
@@ -202,7 +199,7 @@ export default function CallView() {
             class="control control--danger"
             data-testid={phase === "outgoing" ? "cancel-call" : "hangup"}
             aria-label={phase === "outgoing" ? "Cancel call" : "Hang up"}
-            onClick={() => session()?.calls.hangup()}
+            onClick={() => actions?.hangUp()}
           >
             <Icon name="hangup" size={22} />
             <span class="control__text">
@@ -219,7 +216,7 @@ export default function CallView() {
             class="button"
             data-testid="dismiss-call"
             aria-label="Close call summary"
-            onClick={() => session()?.calls.dismiss()}
+            onClick={() => actions?.dismissCall()}
           >
             OK
           </button>
@@ -229,10 +226,6 @@ export default function CallView() {
   );
 }
 
-/**
- * Connection quality in a few words, e.g. "Good · 12 ms · direct"; the
- * tooltip and accessible name spell out loss and bitrates.
- */
 /** A toggle in the call controls: icon, text, and its state in aria-pressed. */
 function Control(props: {
   testid: string;
@@ -259,6 +252,10 @@ function Control(props: {
   );
 }
 
+/**
+ * Connection quality in a few words, e.g. "Good · 12 ms · direct"; the
+ * tooltip and accessible name spell out loss and bitrates.
+ */
 function QualityBadge({ quality: q }: { quality: Quality }) {
   const details = qualityDetails(q);
   return (
@@ -282,10 +279,11 @@ function QualityBadge({ quality: q }: { quality: Quality }) {
 }
 
 function DevicePickers({ audioOnly }: { audioOnly: boolean }) {
-  const list = devices.value;
-  const chosen = chosenDevices.value;
+  const { state, actions } = useSession();
+  const list = state.devices.value;
+  const chosen = state.chosenDevices.value;
   const pick = (kind: "audio" | "video") => (ev: Event) =>
-    void getSession()?.chooseDevice(
+    void actions?.chooseDevice(
       kind,
       (ev.target as HTMLSelectElement).value,
     );

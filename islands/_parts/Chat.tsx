@@ -4,12 +4,8 @@
  * sender name and message has `dir="auto"`, which isolates it: right-to-left
  * text reads as written without moving the time or name next to it.
  */
-/** @jsxRuntime classic */
-/** @jsx h */
-import { h } from "preact";
-import { useEffect, useRef, useState } from "./hooks.ts";
-import { getSession } from "../../client/session.ts";
-import { chat, me } from "../../client/state.ts";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { useSession } from "./session_context.ts";
 import { formatTimeOfDay, isoTime, MAX_CHAT } from "../../client/text.ts";
 
 /** Chat panel; no props. */
@@ -17,8 +13,9 @@ export default function Chat() {
   const [draft, setDraft] = useState("");
   const logRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
-  const lines = chat.value;
-  const loggedIn = me.value !== null;
+  const { state, actions } = useSession();
+  const lines = state.chat.value;
+  const loggedIn = state.me.value !== null;
 
   // Follow new messages unless the person scrolled up to read older ones.
   useEffect(() => {
@@ -35,7 +32,7 @@ export default function Chat() {
 
   const send = (ev: Event) => {
     ev.preventDefault();
-    if (getSession()?.sendChat(draft)) {
+    if (actions?.sendChat(draft)) {
       setDraft("");
       stickToBottom.current = true;
     }

@@ -3,9 +3,8 @@
  * `cam`, `cam-off`, `screen`, `hangup`, `phone`), drawn in the text colour.
  * The paths live in that cached file rather than in the page's JavaScript.
  */
-/** @jsxRuntime classic */
-/** @jsx h */
-import { h } from "preact";
+
+/** The icon `name`, `size` pixels square. */
 export function Icon({ name, size }: { name: string; size: number }) {
   return (
     <svg width={size} height={size} fill="currentColor" aria-hidden="true">

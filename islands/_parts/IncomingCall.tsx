@@ -2,16 +2,14 @@
  * The incoming-call prompt: a modal alert dialog with Accept and Decline.
  * Focus lands on Accept; Escape declines; Tab moves between its two buttons.
  */
-/** @jsxRuntime classic */
-/** @jsx h */
-import { h } from "preact";
-import { useEffect, useRef } from "./hooks.ts";
-import { getSession } from "../../client/session.ts";
-import { call } from "../../client/state.ts";
+import { useEffect, useRef } from "preact/hooks";
+import { useSession } from "./session_context.ts";
 import { initial } from "../../client/text.ts";
 
 /** Incoming-call prompt; no props. */
 export default function IncomingCall() {
+  const { state, actions } = useSession();
+  const { call } = state;
   const snap = call.value;
   const open = snap.phase === "incoming";
   const acceptRef = useRef<HTMLButtonElement>(null);
@@ -42,7 +40,7 @@ export default function IncomingCall() {
   const onKeyDown = (ev: KeyboardEvent) => {
     if (ev.key === "Escape") {
       ev.preventDefault();
-      getSession()?.calls.decline();
+      actions?.decline();
     } else if (ev.key === "Tab") {
       // Two buttons: either way, Tab goes to the other one.
       const [decline, accept] = dialogRef.current!.querySelectorAll("button");
@@ -79,7 +77,7 @@ export default function IncomingCall() {
             class="button button--danger"
             data-testid="decline-call"
             aria-label={`Decline call from ${snap.peer}`}
-            onClick={() => getSession()?.calls.decline()}
+            onClick={() => actions?.decline()}
           >
             Decline
           </button>
@@ -89,7 +87,7 @@ export default function IncomingCall() {
             class="button button--accept"
             data-testid="accept-call"
             aria-label={`Accept ${kind} call from ${snap.peer}`}
-            onClick={() => getSession()?.calls.accept()}
+            onClick={() => actions?.accept()}
           >
             Accept
           </button>

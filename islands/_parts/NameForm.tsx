@@ -2,24 +2,9 @@
  * Who I am and how the connection is: the name form before joining, then the
  * name, the connection status, and the live region for notices.
  */
-/** @jsxRuntime classic */
-/** @jsx h */
-import { h } from "preact";
-import { useEffect, useState } from "./hooks.ts";
-import { browserSession, getSession } from "../../client/session.ts";
-import {
-  connection,
-  me,
-  nameError,
-  notices,
-  pendingName,
-} from "../../client/state.ts";
+import { useEffect, useState } from "preact/hooks";
+import { useSession } from "./session_context.ts";
 import { MAX_NAME_INPUT } from "../../client/text.ts";
-
-/** Props: the room shown in the URL ("" for the lobby). */
-export interface NameFormProps {
-  room?: string;
-}
 
 const STATUS_TEXT = {
   offline: "Offline",
@@ -28,35 +13,29 @@ const STATUS_TEXT = {
   reconnecting: "Reconnecting…",
 } as const;
 
-/** Name form, connection status and notices. */
-export default function NameForm({ room }: NameFormProps) {
+/**
+ * Name form, connection status and notices. It only draws and forwards:
+ * the app island starts the session, and the session keeps the name.
+ */
+export default function NameForm() {
+  const { state, actions } = useSession();
   const [draft, setDraft] = useState("");
+  const saved = state.savedName.value;
+  // The name last used in this tab fills an empty field (never one the
+  // person has started typing in).
   useEffect(() => {
-    // The one place the page's session starts (every part reads it).
-    browserSession(room);
-    try {
-      const saved = sessionStorage.getItem("parley.name");
-      if (saved) setDraft(saved);
-    } catch {
-      // Storage can be disabled; the field just starts empty.
-    }
-  }, []);
+    if (saved) setDraft((typed) => typed || saved);
+  }, [saved]);
 
   const onSubmit = (ev: Event) => {
     ev.preventDefault();
-    const session = getSession() ?? browserSession(room);
-    if (!session?.login(draft)) return;
-    try {
-      sessionStorage.setItem("parley.name", draft.trim());
-    } catch {
-      // Not remembering the name is fine.
-    }
+    actions?.join(draft);
   };
 
-  const name = me.value;
-  const status = connection.value;
-  const joining = pendingName.value !== null && !name;
-  const error = nameError.value;
+  const name = state.me.value;
+  const status = state.connection.value;
+  const joining = state.pendingName.value !== null && !name;
+  const error = state.nameError.value;
 
   return (
     <div class="identity">
@@ -115,7 +94,7 @@ export default function NameForm({ room }: NameFormProps) {
         aria-live="polite"
         data-testid="notices"
       >
-        {notices.value.map((n) => (
+        {state.notices.value.map((n) => (
           <p
             key={n.id}
             class={`notice notice--${n.tone}`}
@@ -126,7 +105,7 @@ export default function NameForm({ room }: NameFormProps) {
               type="button"
               class="notice__close"
               aria-label="Dismiss message"
-              onClick={() => getSession()?.dismissNotice(n.id)}
+              onClick={() => actions?.dismissNotice(n.id)}
             >
               ×
             </button>

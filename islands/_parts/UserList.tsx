@@ -1,19 +1,16 @@
 /** The people in the room, each with a state and call buttons. */
-/** @jsxRuntime classic */
-/** @jsx h */
-import { Component, h } from "preact";
-import "./hooks.ts";
+import { Component } from "preact";
 import { Icon } from "./Icon.tsx";
-import { getSession } from "../../client/session.ts";
-import { call, me, users } from "../../client/state.ts";
+import { useSession } from "./session_context.ts";
 import type { UserInfo } from "../../client/protocol.ts";
 import { initial } from "../../client/text.ts";
 
 /** User list; no props. */
 export default function UserList() {
-  const list = users.value;
-  const myName = me.value;
-  const snap = call.value;
+  const { state } = useSession();
+  const list = state.users.value;
+  const myName = state.me.value;
+  const snap = state.call.value;
   const inCall = snap.phase !== "idle" && snap.phase !== "ended";
 
   return (
@@ -99,6 +96,7 @@ function CallButton(
     disabled: boolean;
   },
 ) {
+  const { actions } = useSession();
   const label = `${audioOnly ? "Audio" : "Video"} call ${name}`;
   return (
     <button
@@ -108,7 +106,7 @@ function CallButton(
       aria-label={label}
       title={label}
       disabled={disabled}
-      onClick={() => getSession()?.callUser(name, audioOnly)}
+      onClick={() => actions?.call(name, audioOnly)}
     >
       <Icon name={audioOnly ? "phone" : "cam"} size={18} />
     </button>

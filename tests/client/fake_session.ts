@@ -1,16 +1,9 @@
 /**
- * A `Session` wired to the fakes in `fakes.ts`, with the shared signals reset,
- * for session-level tests.
+ * A session (`createSession`) wired to the fakes in `fakes.ts`, for
+ * session-level tests. Each session has its own state, so nothing needs
+ * resetting between tests but the fakes' registries.
  */
-import { Session, type SessionOptions } from "../../client/session.ts";
-import {
-  chat,
-  me,
-  nameError,
-  notices,
-  quality,
-  users,
-} from "../../client/state.ts";
+import { createSession, type SessionOptions } from "../../client/session.ts";
 import {
   FakeClock,
   fakeGetUserMedia,
@@ -20,9 +13,9 @@ import {
 } from "./fakes.ts";
 
 /**
- * Resets the module-level signals and fake registries (they outlive a test),
- * then builds a session in room `r` on a fake clock. `extra` adds or
- * overrides options such as `storage`.
+ * Resets the fake registries (they outlive a test), then builds a session
+ * in room `r` on a fake clock. `extra` adds or overrides options such as
+ * `storage`. `state` is the session's signals.
  */
 export function fakeSession(
   clock = new FakeClock(),
@@ -30,13 +23,7 @@ export function fakeSession(
 ) {
   FakeSocket.instances = [];
   FakePeerConnection.instances = [];
-  me.value = null;
-  users.value = [];
-  chat.value = [];
-  notices.value = [];
-  nameError.value = null;
-  quality.value = null;
-  const session = new Session({
+  const session = createSession({
     room: "r",
     timers: clock,
     signaling: {
@@ -52,5 +39,5 @@ export function fakeSession(
     ...extra,
   });
   const socket = () => FakeSocket.instances.at(-1)!;
-  return { session, clock, socket };
+  return { session, clock, socket, state: session.state };
 }

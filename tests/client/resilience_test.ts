@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { HOLD_VIEW_MS } from "../../client/call.ts";
 import type { ClientMessage } from "../../client/protocol.ts";
-import { relayForced } from "../../client/session.ts";
+import { relayForced } from "../../client/browser_session.ts";
+import { loadSavedSession } from "../../client/saved_session.ts";
 import { REPLACED_CLOSE_CODE } from "../../client/signaling.ts";
-import { call, connection, me, notices, quality } from "../../client/state.ts";
 import {
   FakeClock,
   FakePeerConnection,
@@ -22,13 +22,13 @@ import { chromiumReport } from "./stats_fixtures.ts";
 function setup(store = new MemoryStore()) {
   const clock = new FakeClock();
   clock.time = 1_764_000_000_000;
-  const { session, socket } = fakeSession(clock, {
+  const { session, socket, state } = fakeSession(clock, {
     storage: store,
     qualityIntervalMs: 1500,
   });
   const sent = () => socket().sent as ClientMessage[];
   const pc = () => FakePeerConnection.instances.at(-1)!;
-  return { session, clock, socket, sent, pc, store };
+  return { session, clock, socket, sent, pc, store, state };
 }
 
 function welcome(extra: Record<string, unknown> = {}) {
@@ -46,10 +46,10 @@ function welcome(extra: Record<string, unknown> = {}) {
 
 /** Logged in as ann, in a connected call with bob (ann called). */
 async function inCall(t = setup(), welcomeExtra = {}) {
-  t.session.login("ann");
+  t.session.join("ann");
   t.socket().open();
   t.socket().receive(welcome(welcomeExtra));
-  t.session.callUser("bob");
+  t.session.call("bob");
   t.socket().receive({ type: "ringing", callId: "c1", to: "bob" });
   await settle();
   t.socket().receive({
@@ -73,29 +73,29 @@ async function inCall(t = setup(), welcomeExtra = {}) {
   await settle(40);
   assert.equal(t.pc().signalingState, "stable");
   t.pc().setIceState("connected");
-  assert.equal(call.value.phase, "connected");
+  assert.equal(t.state.call.value.phase, "connected");
   return t;
 }
 
 /** Drops the socket and lets the first retry open a new one. */
 function dropAndReopen(t: ReturnType<typeof setup>) {
   t.socket().drop(1006);
-  assert.equal(connection.value, "reconnecting");
+  assert.equal(t.state.connection.value, "reconnecting");
   t.clock.tick(1000);
   t.socket().open();
 }
 
 Deno.test("after a drop the status says reconnecting until the server welcomes us back", () => {
   const t = setup();
-  t.session.login("ann");
+  t.session.join("ann");
   t.socket().open();
   t.socket().receive(welcome());
-  assert.equal(connection.value, "connected");
+  assert.equal(t.state.connection.value, "connected");
   dropAndReopen(t);
   // Open again, but not logged in yet: still reconnecting, not "connecting".
-  assert.equal(connection.value, "reconnecting");
+  assert.equal(t.state.connection.value, "reconnecting");
   t.socket().receive(welcome({ resumed: true, resume: "tok-2" }));
-  assert.equal(connection.value, "connected");
+  assert.equal(t.state.connection.value, "connected");
   t.session.close();
 });
 
@@ -125,7 +125,7 @@ Deno.test("a resumed session keeps the call and its connection, sends held signa
     resume: "tok-2",
     call: { callId: "c1", peer: "bob", polite: false },
   }));
-  assert.equal(call.value.phase, "connected");
+  assert.equal(t.state.call.value.phase, "connected");
   assert.equal(t.pc(), pc);
   assert.equal(pc.closed, false);
   assert.deepEqual(t.sent().at(-1), {
@@ -133,8 +133,8 @@ Deno.test("a resumed session keeps the call and its connection, sends held signa
     callId: "c1",
     candidate: { candidate: "while-down", sdpMid: "0", sdpMLineIndex: 0 },
   });
-  assert.equal(me.value, "ann");
-  assert.deepEqual(notices.value, []);
+  assert.equal(t.state.me.value, "ann");
+  assert.deepEqual(t.state.notices.value, []);
   t.session.close();
 });
 
@@ -143,7 +143,7 @@ Deno.test("after a server restart the call stays up and signals wait for call-re
   const pc = t.pc();
   dropAndReopen(t);
   t.socket().receive(welcome({ resumed: false, resume: "new-1" }));
-  assert.equal(call.value.phase, "connected");
+  assert.equal(t.state.call.value.phase, "connected");
   // An ICE restart's offer would be refused before the call is restored.
   pc.setIceState("failed");
   await settle();
@@ -155,7 +155,7 @@ Deno.test("after a server restart the call stays up and signals wait for call-re
     (signals[0] as { description?: { type: string } }).description?.type,
     "offer",
   );
-  assert.equal(call.value.phase, "connected");
+  assert.equal(t.state.call.value.phase, "connected");
   t.session.close();
 });
 
@@ -169,10 +169,10 @@ Deno.test("a claimed call the peer never restores ends with a clear sentence", a
     reason: "peer-left",
     peer: "bob",
   });
-  assert.equal(call.value.phase, "ended");
-  assert.equal(call.value.endReason, "not-restored");
+  assert.equal(t.state.call.value.phase, "ended");
+  assert.equal(t.state.call.value.endReason, "not-restored");
   assert.equal(
-    notices.value.at(-1)?.text,
+    t.state.notices.value.at(-1)?.text,
     "The connection to the server was lost and bob did not reconnect, so the call ended.",
   );
   assert.equal(t.pc().closed, true);
@@ -187,34 +187,34 @@ Deno.test("peer-left without a restart still reads as the peer leaving", async (
     reason: "peer-left",
     peer: "bob",
   });
-  assert.equal(call.value.endReason, "peer-left");
+  assert.equal(t.state.call.value.endReason, "peer-left");
   t.session.close();
 });
 
 Deno.test("a call still ringing when the server restarted ends as interrupted", async () => {
   const t = setup();
-  t.session.login("ann");
+  t.session.join("ann");
   t.socket().open();
   t.socket().receive(welcome());
-  t.session.callUser("bob");
+  t.session.call("bob");
   t.socket().receive({ type: "ringing", callId: "c1", to: "bob" });
   await settle();
   dropAndReopen(t);
   // Nothing to claim: the call was never accepted.
   assert.equal((t.sent()[0] as { call?: unknown }).call, undefined);
   t.socket().receive(welcome({ resumed: false, resume: "new-1" }));
-  assert.equal(call.value.phase, "ended");
-  assert.equal(call.value.endReason, "interrupted");
-  assert.match(notices.value.at(-1)!.text, /Please call again/);
+  assert.equal(t.state.call.value.phase, "ended");
+  assert.equal(t.state.call.value.endReason, "interrupted");
+  assert.match(t.state.notices.value.at(-1)!.text, /Please call again/);
   t.session.close();
 });
 
 Deno.test("a call ringing when the socket dropped keeps ringing after a resume", async () => {
   const t = setup();
-  t.session.login("ann");
+  t.session.join("ann");
   t.socket().open();
   t.socket().receive(welcome());
-  t.session.callUser("bob");
+  t.session.call("bob");
   t.socket().receive({ type: "ringing", callId: "c1", to: "bob" });
   await settle();
   dropAndReopen(t);
@@ -223,7 +223,7 @@ Deno.test("a call ringing when the socket dropped keeps ringing after a resume",
     resume: "tok-2",
     call: { callId: "c1", peer: "bob", polite: false, state: "ringing" },
   }));
-  assert.equal(call.value.phase, "outgoing");
+  assert.equal(t.state.call.value.phase, "outgoing");
   // bob answers; the queued `accepted` arrives after the welcome.
   t.socket().receive({
     type: "accepted",
@@ -234,13 +234,13 @@ Deno.test("a call ringing when the socket dropped keeps ringing after a resume",
   await settle();
   // Drawn once bob's offer is answered, or after HOLD_VIEW_MS without one.
   t.clock.tick(HOLD_VIEW_MS);
-  assert.equal(call.value.phase, "connecting");
+  assert.equal(t.state.call.value.phase, "connecting");
   t.session.close();
 });
 
 Deno.test("a call the server says is active although our 'accepted' was lost with the old socket connects", async () => {
   const t = setup();
-  t.session.login("bob");
+  t.session.join("bob");
   t.socket().open();
   t.socket().receive(welcome({ name: "bob", users: [] }));
   t.socket().receive({
@@ -250,7 +250,7 @@ Deno.test("a call the server says is active although our 'accepted' was lost wit
     audioOnly: false,
   });
   await settle();
-  t.session.calls.accept();
+  t.session.accept();
   assert.equal(t.sent().at(-1)?.type, "accept");
   t.socket().drop(1006);
   t.clock.tick(1000);
@@ -263,7 +263,6 @@ Deno.test("a call the server says is active although our 'accepted' was lost wit
     call: { callId: "c9", peer: "ann", polite: true, state: "active" },
   }));
   assert.equal(FakePeerConnection.instances.length, 1);
-  assert.equal(t.session.calls.claim?.callId, "c9");
   // The caller's offer, queued by the server, is answered.
   t.socket().receive({
     type: "signal",
@@ -274,14 +273,18 @@ Deno.test("a call the server says is active although our 'accepted' was lost wit
   assert.equal(FakePeerConnection.instances[0].signalingState, "stable");
   const last = t.sent().at(-1);
   assert.equal(last?.type === "signal" && last.description?.type, "answer");
+  // The session claims the call: the next login carries it.
+  dropAndReopen(t);
+  const login = t.sent()[0] as { call?: { callId: string } };
+  assert.equal(login.call?.callId, "c9");
   t.session.close();
 });
 
 Deno.test("a hang-up made while offline reaches the server once the session is resumed", async () => {
   const t = await inCall();
   t.socket().drop(1006);
-  t.session.calls.hangup();
-  assert.equal(call.value.phase, "ended");
+  t.session.hangUp();
+  assert.equal(t.state.call.value.phase, "ended");
   t.clock.tick(1000);
   t.socket().open();
   // Not claimed any more: it is over on this side.
@@ -301,7 +304,7 @@ Deno.test("a hang-up made while offline reaches the server once the session is r
 Deno.test("a reload joins again by itself under the saved name, with the saved token", () => {
   const store = new MemoryStore();
   const first = setup(store);
-  first.session.login("ann");
+  first.session.join("ann");
   first.socket().open();
   first.socket().receive(welcome({ resume: "tok-7" }));
   // The page goes away without closing (a crash or a reload while offline).
@@ -320,7 +323,7 @@ Deno.test("a reload joins again by itself under the saved name, with the saved t
 Deno.test("a new tab with a copied store joins under the name but without the token", () => {
   const store = new MemoryStore();
   const first = setup(store);
-  first.session.login("ann");
+  first.session.join("ann");
   first.socket().open();
   first.socket().receive(welcome({ resume: "tok-7" }));
   const copy = setup(store);
@@ -339,23 +342,23 @@ Deno.test("with nothing saved no login happens by itself", () => {
 
 Deno.test("a refused name is forgotten so the next reload shows the form", () => {
   const t = setup();
-  t.session.login("ann");
+  t.session.join("ann");
   t.socket().open();
   t.socket().receive(welcome());
-  assert.ok(t.store.map.size > 0);
+  assert.ok(loadSavedSession(t.store, "r"));
   t.socket().receive({ type: "error", code: "bad-name", message: "no" });
-  assert.equal(t.store.map.size, 0);
+  assert.equal(loadSavedSession(t.store, "r"), null);
   t.session.close();
 });
 
 Deno.test("a socket replaced by another tab stops reconnecting and says why", () => {
   const t = setup();
-  t.session.login("ann");
+  t.session.join("ann");
   t.socket().open();
   t.socket().receive(welcome());
   t.socket().drop(REPLACED_CLOSE_CODE);
-  assert.equal(connection.value, "offline");
-  assert.match(notices.value.at(-1)!.text, /another tab/);
+  assert.equal(t.state.connection.value, "offline");
+  assert.match(t.state.notices.value.at(-1)!.text, /another tab/);
   t.clock.tick(120_000);
   assert.equal(FakeSocket.instances.length, 1);
   t.session.close();
@@ -371,11 +374,11 @@ function turnServers(expiresAtMs: number, name = "ann"): RTCIceServer[] {
 
 Deno.test("a call that starts on credentials near expiry asks for fresh ones and the connection uses them", async () => {
   const t = setup();
-  t.session.login("ann");
+  t.session.join("ann");
   t.socket().open();
   const soon = t.clock.now() + 60_000;
   t.socket().receive(welcome({ iceServers: turnServers(soon) }));
-  t.session.callUser("bob");
+  t.session.call("bob");
   assert.deepEqual(t.sent().filter((m) => m.type === "ice-servers"), [
     { type: "ice-servers" },
   ]);
@@ -391,13 +394,13 @@ Deno.test("a call that starts on credentials near expiry asks for fresh ones and
 
 Deno.test("a call soon after the welcome does not ask for servers", () => {
   const t = setup();
-  t.session.login("ann");
+  t.session.join("ann");
   t.socket().open();
   t.socket().receive(welcome({
     iceServers: turnServers(t.clock.now() + 3_600_000),
   }));
   t.clock.tick(60_000);
-  t.session.callUser("bob");
+  t.session.call("bob");
   assert.equal(t.sent().filter((m) => m.type === "ice-servers").length, 0);
   t.session.close();
 });
@@ -438,10 +441,10 @@ Deno.test("quality is sampled into its signal while a connection exists and clea
   });
   t.clock.tick(1500);
   await settle();
-  assert.equal(quality.value?.path, "relayed");
-  assert.equal(quality.value?.rttMs, 12);
-  t.session.calls.hangup();
-  assert.equal(quality.value, null);
+  assert.equal(t.state.quality.value?.path, "relayed");
+  assert.equal(t.state.quality.value?.rttMs, 12);
+  t.session.hangUp();
+  assert.equal(t.state.quality.value, null);
   t.session.close();
 });
 

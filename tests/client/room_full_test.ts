@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { ROOM_FULL_TEXT } from "../../client/session.ts";
-import { connection, me, nameError, users } from "../../client/state.ts";
 import { fakeSession } from "./fake_session.ts";
 
 Deno.test("room-full brings the name form back with the reason, on an open connection", () => {
-  const { session, socket } = fakeSession();
-  session.login("ann");
+  const { session, socket, state } = fakeSession();
+  const { connection, me, nameError, users } = state;
+  session.join("ann");
   socket().open();
   socket().receive({
     type: "error",
@@ -18,7 +18,7 @@ Deno.test("room-full brings the name form back with the reason, on an open conne
   assert.equal(connection.value, "connected");
   assert.deepEqual(users.value, []);
   // Joining again goes out on the same socket.
-  session.login("ann");
+  session.join("ann");
   assert.deepEqual(socket().sent.at(-1), { type: "login", name: "ann" });
   session.close();
 });

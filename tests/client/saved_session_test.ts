@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   forgetSession,
   type KeyValueStore,
+  loadLastName,
   loadSavedSession,
   savedSessionKey,
   saveSession,
@@ -54,4 +55,14 @@ Deno.test("forgetting removes the room's entry", () => {
   saveSession(store, "r", { name: "ann", resume: "t" });
   forgetSession(store, "r");
   assert.equal(loadSavedSession(store, "r"), null);
+});
+
+Deno.test("the name last used in any room comes back to fill in the form elsewhere", () => {
+  const store = new MemoryStore();
+  assert.equal(loadLastName(store), null);
+  saveSession(store, "team", { name: "ann", resume: "tok" });
+  assert.equal(loadLastName(store), "ann");
+  forgetSession(store, "team");
+  assert.equal(loadLastName(store), "ann");
+  assert.equal(loadLastName(null), null);
 });

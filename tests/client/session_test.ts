@@ -1,14 +1,5 @@
 import assert from "node:assert/strict";
-import { socketUrl } from "../../client/session.ts";
-import {
-  call,
-  chat,
-  connection,
-  me,
-  nameError,
-  notices,
-  users,
-} from "../../client/state.ts";
+import { socketUrl } from "../../client/browser_session.ts";
 import { FakeSocket } from "./fakes.ts";
 import { fakeSession } from "./fake_session.ts";
 
@@ -27,38 +18,44 @@ const welcome = {
   resume: "tok-1",
 };
 
+/** A session that joined as `name` and was welcomed. */
+function joined(name = "ann") {
+  const t = setup();
+  t.session.join(name);
+  t.socket().open();
+  t.socket().receive({ ...welcome, name });
+  return t;
+}
+
 Deno.test("logging in connects, sends login, and the welcome fills the state", () => {
-  const { session, socket } = setup();
-  session.login("  ann ");
+  const { session, socket, state } = setup();
+  session.join("  ann ");
   socket().open();
   assert.deepEqual(socket().sent, [{ type: "login", name: "ann" }]);
   socket().receive(welcome);
-  assert.equal(me.value, "ann");
-  assert.equal(connection.value, "connected");
-  assert.deepEqual(users.value.map((u) => u.name), ["bob", "zed"]);
+  assert.equal(state.me.value, "ann");
+  assert.equal(state.connection.value, "connected");
+  assert.deepEqual(state.users.value.map((u) => u.name), ["bob", "zed"]);
   session.close();
 });
 
 Deno.test("an empty or overlong name is refused before anything is sent", () => {
-  const { session } = setup();
-  assert.equal(session.login("   "), false);
-  assert.match(nameError.value!, /enter a name/);
-  assert.equal(session.login("x".repeat(33)), false);
+  const { session, state } = setup();
+  assert.equal(session.join("   "), false);
+  assert.match(state.nameError.value!, /enter a name/);
+  assert.equal(session.join("x".repeat(33)), false);
   assert.equal(FakeSocket.instances.length, 0);
 });
 
 Deno.test("presence deltas add, update and remove users", () => {
-  const { session, socket } = setup();
-  session.login("ann");
-  socket().open();
-  socket().receive(welcome);
+  const { session, socket, state } = joined();
   socket().receive({
     type: "presence",
     joined: [{ name: "cat" }], // no state on the wire: available
     left: ["zed"],
     changed: [{ name: "bob", state: "available" }],
   });
-  assert.deepEqual(users.value, [
+  assert.deepEqual(state.users.value, [
     { name: "bob", state: "available" },
     { name: "cat", state: "available" },
   ]);
@@ -66,31 +63,25 @@ Deno.test("presence deltas add, update and remove users", () => {
 });
 
 Deno.test("chat lines keep the raw text and mark our own", () => {
-  const { session, socket } = setup();
-  session.login("ann");
-  socket().open();
-  socket().receive(welcome);
+  const { session, socket, state } = joined();
   assert.equal(session.sendChat("  <b>hi</b> "), true);
   assert.deepEqual(socket().sent.at(-1), { type: "chat", text: "<b>hi</b>" });
   socket().receive({ type: "chat", from: "ann", text: "<b>hi</b>", at: 5 });
   socket().receive({ type: "chat", from: "bob", text: "yo", at: 6 });
   assert.deepEqual(
-    chat.value.map((l) => [l.from, l.text, l.mine]),
+    state.chat.value.map((l) => [l.from, l.text, l.mine]),
     [["ann", "<b>hi</b>", true], ["bob", "yo", false]],
   );
   session.close();
 });
 
 Deno.test("a chat-dropped frame becomes one notice line in the chat saying how many messages were lost", () => {
-  const { session, socket } = setup();
-  session.login("ann");
-  socket().open();
-  socket().receive(welcome);
+  const { session, socket, state } = joined();
   socket().receive({ type: "chat-dropped", count: 3 });
   socket().receive({ type: "chat", from: "bob", text: "still there?", at: 6 });
   socket().receive({ type: "chat-dropped", count: 0 });
   assert.deepEqual(
-    chat.value.map((l) => [l.notice ?? false, l.from, l.text]),
+    state.chat.value.map((l) => [l.notice ?? false, l.from, l.text]),
     [
       [
         true,
@@ -104,43 +95,37 @@ Deno.test("a chat-dropped frame becomes one notice line in the chat saying how m
 });
 
 Deno.test("after a dropped socket the session logs in again with the resume token", () => {
-  const { session, socket, clock } = setup();
-  session.login("ann");
-  socket().open();
-  socket().receive(welcome);
+  const { session, socket, clock, state } = joined();
   socket().drop();
-  assert.equal(connection.value, "reconnecting");
+  assert.equal(state.connection.value, "reconnecting");
   clock.tick(1000);
   socket().open();
   assert.deepEqual(socket().sent, [
     { type: "login", name: "ann", resume: "tok-1" },
   ]);
   socket().receive({ ...welcome, resume: "tok-2" });
-  assert.equal(connection.value, "connected");
+  assert.equal(state.connection.value, "connected");
   session.close();
 });
 
 Deno.test("a refused name is shown next to the form", () => {
-  const { session, socket } = setup();
-  session.login("ann");
+  const { session, socket, state } = setup();
+  session.join("ann");
   socket().open();
   socket().receive({ type: "error", code: "bad-name", message: "Bad name" });
-  assert.equal(nameError.value, "Bad name");
-  assert.equal(me.value, null);
+  assert.equal(state.nameError.value, "Bad name");
+  assert.equal(state.me.value, null);
   session.close();
 });
 
 Deno.test("a call ending is announced and the view returns to idle after a moment", () => {
-  const { session, socket, clock } = setup();
-  session.login("ann");
-  socket().open();
-  socket().receive(welcome);
-  session.calls.call("bob");
+  const { session, socket, clock, state } = joined();
+  session.call("bob");
   socket().receive({ type: "ended", callId: "x", reason: "busy", peer: "bob" });
-  assert.equal(call.value.phase, "ended");
-  assert.match(notices.value.at(-1)!.text, /bob is busy/);
+  assert.equal(state.call.value.phase, "ended");
+  assert.match(state.notices.value.at(-1)!.text, /bob is busy/);
   clock.tick(4000);
-  assert.equal(call.value.phase, "idle");
+  assert.equal(state.call.value.phase, "idle");
   session.close();
 });
 
@@ -152,4 +137,37 @@ Deno.test("socket URLs follow the page's scheme and carry the room", () => {
     "ws://example.com:8000/ws?room=a%20b",
   );
   assert.equal(socketUrl(loc("https:"), ""), "wss://example.com:8000/ws");
+});
+
+Deno.test("two sessions on one page keep their own state", () => {
+  const a = joined();
+  const b = fakeSession();
+  assert.equal(a.state.me.value, "ann");
+  assert.equal(b.state.me.value, null);
+  assert.equal(b.state.users.value.length, 0);
+  a.session.close();
+  b.session.close();
+});
+
+Deno.test("calls that cross: the server's refusal of ours is no error when we take theirs", () => {
+  const { session, socket, state } = joined("bob");
+  session.call("ann");
+  socket().receive({
+    type: "incoming",
+    callId: "a->b",
+    from: "ann",
+    audioOnly: false,
+  });
+  socket().receive({ type: "error", code: "in-call", message: "ringing" });
+  assert.equal(state.call.value.phase, "connecting");
+  assert.deepEqual(state.notices.value, []);
+  session.close();
+});
+
+Deno.test("a call refused for being busy elsewhere is shown", () => {
+  const { session, socket, state } = joined();
+  session.call("bob");
+  socket().receive({ type: "error", code: "in-call", message: "bob is busy" });
+  assert.ok(state.notices.value.some((n) => n.text === "bob is busy"));
+  session.close();
 });

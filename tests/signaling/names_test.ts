@@ -5,8 +5,7 @@
  * same relay core and shows what comes back).
  */
 import assert from "node:assert/strict";
-import { Session } from "../../client/session.ts";
-import { connection, me, nameError, notices } from "../../client/state.ts";
+import type { Session } from "../../client/session.ts";
 import { chatDisplayText, nameProblem } from "../../client/text.ts";
 import {
   checkName,
@@ -223,7 +222,7 @@ function throughThePage(name: string): {
   session: Session;
 } {
   const { session, socket } = fakeSession();
-  const accepted = session.login(name);
+  const accepted = session.join(name);
   if (!accepted) return { accepted, sent: [], session };
   socket().open();
   const sent = socket().sent as Frame[];
@@ -239,6 +238,7 @@ function throughThePage(name: string): {
 Deno.test("the page applies the same table: refusals named before sending, look-alikes told why they were renamed, emoji and scripts joined as typed", () => {
   for (const row of TABLE) {
     const { accepted, sent, session } = throughThePage(row.name);
+    const { me, nameError, notices } = session.state;
     try {
       if ("refused" in row) {
         assert.equal(accepted, false, label(row));
@@ -264,21 +264,24 @@ Deno.test("the page applies the same table: refusals named before sending, look-
 });
 
 Deno.test("a name that looks like someone else's is explained as a look-alike, an exact one in any case as taken", () => {
-  throughThePage("\u0430lice").session.close();
+  const lookAlike = throughThePage("\u0430lice").session;
+  lookAlike.close();
   assert.equal(
-    notices.value.at(-1)?.text,
+    lookAlike.state.notices.value.at(-1)?.text,
     "“\u0430lice” is taken or looks the same as a name in use, so you are “\u0430lice 2”.",
   );
-  throughThePage("ALICE").session.close();
+  const taken = throughThePage("ALICE").session;
+  taken.close();
   assert.equal(
-    notices.value.at(-1)?.text,
+    taken.state.notices.value.at(-1)?.text,
     "That name was taken, so you are “ALICE 2”.",
   );
 });
 
 Deno.test("a name the server refuses shows its sentence and the status leaves Connecting…", () => {
-  const { session, socket } = fakeSession();
-  assert.ok(session.login("ann"));
+  const { session, socket, state } = fakeSession();
+  const { connection, me, nameError } = state;
+  assert.ok(session.join("ann"));
   socket().open();
   assert.equal(connection.value, "connecting");
   // The server's real refusal of another name stands in for one this page

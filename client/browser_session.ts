@@ -1,0 +1,104 @@
+/**
+ * The browser's session for the page: real WebSocket, WebRTC, media devices
+ * and `sessionStorage`, plus the page events that matter to it (going
+ * online, leaving, coming back from the back/forward cache, devices
+ * plugged in). The island that owns the app (`islands/Parley.tsx`) calls
+ * {@link startBrowserSession} once, after hydration.
+ */
+import type { PeerConnectionLike, StreamLike } from "./peer.ts";
+import type { KeyValueStore } from "./saved_session.ts";
+import { createSession, type Session } from "./session.ts";
+import { sendChangesRestartReceiving } from "./video_start.ts";
+
+/** The signaling URL for a room, on the page's own host. */
+export function socketUrl(location: Location, room: string): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const query = room ? `?room=${encodeURIComponent(room)}` : "";
+  return `${scheme}//${location.host}/ws${query}`;
+}
+
+/**
+ * `?relay=1` in the page URL: send all media through the TURN server
+ * (`iceTransportPolicy: "relay"`). It hides this browser's addresses from
+ * the other person and lets tests prove the relay works; it can only make a
+ * call fail to connect when no TURN server is configured, never leak more.
+ */
+export function relayForced(search: string): boolean {
+  return new URLSearchParams(search).get("relay") === "1";
+}
+
+// The DOM's handler types are narrower than StreamLike's on purpose (fakes
+// fire plain Events); the shapes match at run time.
+function asStream(p: Promise<MediaStream>): Promise<StreamLike> {
+  return p as unknown as Promise<StreamLike>;
+}
+
+function exposePeerConnection(pc: PeerConnectionLike | null): void {
+  // For end-to-end tests (getStats); absent when there is no call.
+  const g = globalThis as { __parleyPc?: PeerConnectionLike };
+  if (pc) g.__parleyPc = pc;
+  else delete g.__parleyPc;
+}
+
+/** Whether this page load is a reload (not a new or duplicated tab). */
+function pageWasReloaded(): boolean {
+  const [nav] = performance.getEntriesByType?.("navigation") ?? [];
+  return (nav as PerformanceNavigationTiming | undefined)?.type === "reload";
+}
+
+function sessionStore(): KeyValueStore | null {
+  try {
+    return globalThis.sessionStorage ?? null;
+  } catch {
+    // Access can throw (storage disabled for the site).
+    return null;
+  }
+}
+
+/**
+ * Starts the browser session for this page, in `room` ("" for the lobby;
+ * the page's route knows it), or returns null outside a browser. A name
+ * saved by an earlier visit in this tab joins again at once. Each call
+ * starts a new session: call it once per page.
+ */
+export function startBrowserSession(room = ""): Session | null {
+  if (typeof document === "undefined" || typeof WebSocket === "undefined") {
+    return null;
+  }
+  const media = navigator.mediaDevices;
+  const session = createSession({
+    room,
+    signaling: { url: socketUrl(location, room) },
+    call: {
+      createPeerConnection: (config) =>
+        new RTCPeerConnection(config) as unknown as PeerConnectionLike,
+      getUserMedia: (c) =>
+        media
+          ? asStream(media.getUserMedia(c))
+          : Promise.reject(new DOMException("no media", "TypeError")),
+      getDisplayMedia: media?.getDisplayMedia
+        ? (c) => asStream(media.getDisplayMedia(c))
+        : undefined,
+      createStream: () => new MediaStream() as unknown as StreamLike,
+      onPeerConnection: exposePeerConnection,
+      iceTransportPolicy: relayForced(location.search) ? "relay" : undefined,
+      startVideoSmall: !sendChangesRestartReceiving(navigator.userAgent),
+    },
+    enumerateDevices: media ? () => media.enumerateDevices() : undefined,
+    storage: sessionStore(),
+  });
+  addEventListener("online", () => session.reconnectNow());
+  addEventListener("pagehide", () => session.close());
+  // Back from the back/forward cache: the session was closed on pagehide
+  // (so the name was freed at once); join again as if reloaded.
+  addEventListener("pageshow", (ev) => {
+    if ((ev as PageTransitionEvent).persisted) session.resumeSaved();
+  });
+  media?.addEventListener?.(
+    "devicechange",
+    () => void session.refreshDevices(),
+  );
+  void session.refreshDevices();
+  session.resumeSaved({ withToken: pageWasReloaded() });
+  return session;
+}

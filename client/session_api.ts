@@ -1,0 +1,79 @@
+/**
+ * The contract of a session (`session.ts`): what it is built from, and what
+ * the views and the page's boot may ask of it. Views see only this, never
+ * the signaling client or the call controller behind it.
+ */
+import type { CallDeps } from "./call.ts";
+import type { KeyValueStore } from "./saved_session.ts";
+import type { SignalingOptions } from "./signaling.ts";
+import type { Notice, SessionState } from "./state.ts";
+import type { Timers } from "./timers.ts";
+
+/** What a session is built from; `browser_session.ts` gives the browser's. */
+export interface SessionOptions {
+  room: string;
+  signaling: SignalingOptions;
+  call: Omit<CallDeps, "send" | "onChange" | "onNotice" | "myName">;
+  timers?: Timers;
+  /** `navigator.mediaDevices.enumerateDevices`, when available. */
+  enumerateDevices?: () => Promise<MediaDeviceInfo[]>;
+  /** Where name and resume token are kept for a reload (`sessionStorage`). */
+  storage?: KeyValueStore | null;
+  /** Time between connection-quality readings during a call. */
+  qualityIntervalMs?: number;
+}
+
+/** What the views (and the page's boot) can ask of a session. */
+export interface SessionActions {
+  /** Joins the room under `name` (connecting first if needed). */
+  join(name: string): boolean;
+  /**
+   * Joins again under the name saved for this room by an earlier visit in
+   * this tab, with its resume token when `withToken` (see
+   * `saved_session.ts` for why a duplicated tab must not use it). Returns
+   * false when nothing was saved.
+   */
+  resumeSaved(options?: { withToken?: boolean }): boolean;
+  /**
+   * Calls someone from the user list. If that person is ringing us right
+   * now, this answers their call instead of crossing it with a second one.
+   */
+  call(name: string, audioOnly?: boolean): boolean;
+  /** Accepts the call ringing us. */
+  accept(): void;
+  /** Declines the call ringing us. */
+  decline(): void;
+  /** Hangs up, or cancels the call we are making. */
+  hangUp(): void;
+  /** Closes the summary of a call that ended. */
+  dismissCall(): void;
+  /** Mutes or unmutes the microphone. */
+  setMicMuted(muted: boolean): void;
+  /** Turns the camera off or on. */
+  setCameraOff(off: boolean): void;
+  /** Chooses a microphone or camera (switching mid-call). */
+  chooseDevice(kind: "audio" | "video", deviceId: string): Promise<void>;
+  /** Whether this browser can share a screen at all. */
+  canShareScreen(): boolean;
+  /** Shares a screen instead of the camera. */
+  startScreenShare(): Promise<void>;
+  /** Goes back from the screen to the camera. */
+  stopScreenShare(): Promise<void>;
+  /** Sends a chat message; false (with a notice) when it could not go. */
+  sendChat(text: string): boolean;
+  /** Shows a status line in the live region for a while. */
+  notify(tone: Notice["tone"], text: string): void;
+  /** Removes a notice before its time. */
+  dismissNotice(id: number): void;
+  /** Re-reads the device list (after permission, or on devicechange). */
+  refreshDevices(): Promise<void>;
+  /** Reconnects at once instead of waiting out the backoff (back online). */
+  reconnectNow(): void;
+  /** Leaves: hangs up and closes the socket. */
+  close(): void;
+}
+
+/** A session: its state, for the views to draw, and its actions. */
+export interface Session extends SessionActions {
+  readonly state: SessionState;
+}
