@@ -10,7 +10,7 @@ import type { KeyValueStore } from "./saved_session.ts";
 import { createSession, type Session } from "./session.ts";
 import { sendChangesRestartReceiving } from "./video_start.ts";
 
-/** The signaling URL for a room, on the page's own host. */
+/** The relay socket URL for a room, on the page's own host. */
 export function socketUrl(location: Location, room: string): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const query = room ? `?room=${encodeURIComponent(room)}` : "";
@@ -68,7 +68,7 @@ export function startBrowserSession(room = ""): Session | null {
   const media = navigator.mediaDevices;
   const session = createSession({
     room,
-    signaling: { url: socketUrl(location, room) },
+    relay: { url: socketUrl(location, room) },
     call: {
       createPeerConnection: (config) =>
         new RTCPeerConnection(config) as unknown as PeerConnectionLike,

@@ -1,12 +1,12 @@
 /**
  * One person's presence in one room, made by {@link createSession}: it wires
- * a signaling client and a call controller to a fresh set of signals
+ * a relay client and a call controller to a fresh set of signals
  * (`state.ts`) and offers the actions the views need (join, chat, call,
  * answer, hang up, devices, screen). Nothing lives at module level, so a
  * page could hold two sessions; the browser's one is started by
  * `browser_session.ts`.
  *
- * Data path: socket frame → `SignalingClient` → here (presence, chat,
+ * Data path: socket frame → `RelayClient` → here (presence, chat,
  * errors) or `CallController` (calls) → signals → islands.
  *
  * Across reconnects: every login carries the resume token of the last
@@ -30,7 +30,7 @@ import {
 } from "./saved_session.ts";
 import { errorOutcome, tooLongText } from "./server_errors.ts";
 import type { Session, SessionOptions } from "./session_api.ts";
-import { REPLACED_CLOSE_CODE, SignalingClient } from "./signaling.ts";
+import { RelayClient, REPLACED_CLOSE_CODE } from "./relay_client.ts";
 import { type ChatLine, createSessionState, type Notice } from "./state.ts";
 import {
   chatDisplayText,
@@ -81,11 +81,11 @@ export function createSession(options: SessionOptions): Session {
 
   state.savedName.value = loadLastName(store);
 
-  const signaling = new SignalingClient({ timers, ...options.signaling });
+  const relay = new RelayClient({ timers, ...options.relay });
   const calls = new CallController({
     timers,
     ...options.call,
-    send: (msg) => signaling.send(msg),
+    send: (msg) => relay.send(msg),
     myName: () => state.me.value,
     onChange: onCall,
     onNotice: (n) => notify(n.tone, n.text),
@@ -96,21 +96,23 @@ export function createSession(options: SessionOptions): Session {
   });
   const ice = new IceRefresh({
     timers,
-    request: () => signaling.send({ type: "ice-servers" }),
+    request: () => relay.send({ type: "ice-servers" }),
     apply: (servers) => calls.setIceServers(servers),
   });
 
-  signaling.onStatus((status, detail) => {
-    const { connection } = state;
+  relay.onStatus((status, detail) => {
+    const { relayStatus } = state;
     if (status === "open") {
       // A socket that opened again is not "connected" until the server
       // has welcomed us back: keep saying "reconnecting" until then.
-      if (connection.value !== "reconnecting") connection.value = "connecting";
+      if (relayStatus.value !== "reconnecting") {
+        relayStatus.value = "connecting";
+      }
       sendLogin();
     } else if (status === "reconnecting" || status === "connecting") {
-      connection.value = status;
+      relayStatus.value = status;
     } else {
-      connection.value = "offline";
+      relayStatus.value = "offline";
       if (detail.code === REPLACED_CLOSE_CODE) {
         notify(
           "error",
@@ -119,7 +121,7 @@ export function createSession(options: SessionOptions): Session {
       }
     }
   });
-  signaling.onMessage(onMessage);
+  relay.onMessage(onMessage);
 
   function join(name: string): boolean {
     const problem = nameProblem(name);
@@ -127,8 +129,8 @@ export function createSession(options: SessionOptions): Session {
     if (problem) return false;
     loginName = name.normalize("NFC").trim();
     state.pendingName.value = loginName;
-    if (signaling.status === "open") sendLogin();
-    else signaling.start();
+    if (relay.status === "open") sendLogin();
+    else relay.start();
     return true;
   }
 
@@ -159,7 +161,7 @@ export function createSession(options: SessionOptions): Session {
     const name = state.me.value ?? loginName;
     if (!name) return;
     const claim = calls.claim;
-    signaling.send({
+    relay.send({
       type: "login",
       name,
       ...(resume ? { resume } : {}),
@@ -233,7 +235,7 @@ export function createSession(options: SessionOptions): Session {
     state.pendingName.value = null;
     state.nameError.value = null;
     state.users.value = sortedUsers(msg.users);
-    state.connection.value = "connected";
+    state.relayStatus.value = "connected";
     if (msg.renamed && was !== msg.name) {
       const names = msg.users.map((u) => u.name);
       notify(
@@ -261,7 +263,7 @@ export function createSession(options: SessionOptions): Session {
     }
     // The socket is up and waits for a better name: say so, rather than
     // "Connecting…" for ever.
-    if (signaling.status === "open") state.connection.value = "connected";
+    if (relay.status === "open") state.relayStatus.value = "connected";
     state.nameError.value = outcome.text;
   }
 
@@ -340,7 +342,7 @@ export function createSession(options: SessionOptions): Session {
         notify("error", tooLongText());
         return false;
       }
-      if (!state.me.value || !signaling.send({ type: "chat", text: trimmed })) {
+      if (!state.me.value || !relay.send({ type: "chat", text: trimmed })) {
         notify("error", "Not connected: the message was not sent.");
         return false;
       }
@@ -349,11 +351,11 @@ export function createSession(options: SessionOptions): Session {
     notify,
     dismissNotice,
     refreshDevices,
-    reconnectNow: () => signaling.reconnectNow(),
+    reconnectNow: () => relay.reconnectNow(),
     close() {
       calls.hangup();
       calls.dispose();
-      signaling.stop();
+      relay.stop();
       ice.dispose();
       watchQuality(null);
     },

@@ -1,18 +1,18 @@
 /**
  * The contract of a session (`session.ts`): what it is built from, and what
  * the views and the page's boot may ask of it. Views see only this, never
- * the signaling client or the call controller behind it.
+ * the relay client or the call controller behind it.
  */
 import type { CallDeps } from "./call.ts";
 import type { KeyValueStore } from "./saved_session.ts";
-import type { SignalingOptions } from "./signaling.ts";
+import type { RelayClientOptions } from "./relay_client.ts";
 import type { Notice, SessionState } from "./state.ts";
 import type { Timers } from "./timers.ts";
 
 /** What a session is built from; `browser_session.ts` gives the browser's. */
 export interface SessionOptions {
   room: string;
-  signaling: SignalingOptions;
+  relay: RelayClientOptions;
   call: Omit<CallDeps, "send" | "onChange" | "onNotice" | "myName">;
   timers?: Timers;
   /** `navigator.mediaDevices.enumerateDevices`, when available. */

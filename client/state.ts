@@ -10,8 +10,8 @@ import type { DeviceList } from "./media.ts";
 import type { UserInfo } from "./protocol.ts";
 import type { Quality } from "./quality.ts";
 
-/** Connection to the signaling server, as shown to the person. */
-export type Connection =
+/** The link to the relay server, as shown to the person. */
+export type RelayStatus =
   | "offline"
   | "connecting"
   | "connected"
@@ -48,8 +48,8 @@ export const IDLE_CALL: CallSnapshot = snapshotOf(null, null);
 export interface SessionState {
   /** The room we are in ("" is the lobby). */
   readonly room: string;
-  /** Signaling connection status. */
-  readonly connection: Signal<Connection>;
+  /** The link to the relay server, as shown to the person. */
+  readonly relayStatus: Signal<RelayStatus>;
   /** Our name once the server welcomed us, else null. */
   readonly me: Signal<string | null>;
   /** Other people in the room, sorted by name. */
@@ -78,7 +78,7 @@ export interface SessionState {
 export function createSessionState(room = ""): SessionState {
   return {
     room,
-    connection: signal<Connection>("offline"),
+    relayStatus: signal<RelayStatus>("offline"),
     me: signal<string | null>(null),
     users: signal<UserInfo[]>([]),
     chat: signal<ChatLine[]>([]),

@@ -33,7 +33,7 @@ export default function NameForm() {
   };
 
   const name = state.me.value;
-  const status = state.connection.value;
+  const status = state.relayStatus.value;
   const joining = state.pendingName.value !== null && !name;
   const error = state.nameError.value;
 

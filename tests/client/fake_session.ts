@@ -26,7 +26,7 @@ export function fakeSession(
   const session = createSession({
     room: "r",
     timers: clock,
-    signaling: {
+    relay: {
       url: "ws://x/ws?room=r",
       createSocket: (url, protocols) => new FakeSocket(url, protocols),
       random: () => 0.5,

@@ -12,7 +12,7 @@ import type {
 } from "../../client/peer.ts";
 import type { StatsEntry } from "../../client/quality.ts";
 import type { KeyValueStore } from "../../client/saved_session.ts";
-import type { SocketLike } from "../../client/signaling.ts";
+import type { SocketLike } from "../../client/relay_client.ts";
 import type { Timers } from "../../client/timers.ts";
 
 /** Lets pending promise callbacks run (several rounds of them). */

@@ -8,7 +8,7 @@ import { HOLD_VIEW_MS } from "../../client/call.ts";
 import type { ClientMessage } from "../../client/protocol.ts";
 import { relayForced } from "../../client/browser_session.ts";
 import { loadSavedSession } from "../../client/saved_session.ts";
-import { REPLACED_CLOSE_CODE } from "../../client/signaling.ts";
+import { REPLACED_CLOSE_CODE } from "../../client/relay_client.ts";
 import {
   FakeClock,
   FakePeerConnection,
@@ -80,7 +80,7 @@ async function inCall(t = setup(), welcomeExtra = {}) {
 /** Drops the socket and lets the first retry open a new one. */
 function dropAndReopen(t: ReturnType<typeof setup>) {
   t.socket().drop(1006);
-  assert.equal(t.state.connection.value, "reconnecting");
+  assert.equal(t.state.relayStatus.value, "reconnecting");
   t.clock.tick(1000);
   t.socket().open();
 }
@@ -90,12 +90,12 @@ Deno.test("after a drop the status says reconnecting until the server welcomes u
   t.session.join("ann");
   t.socket().open();
   t.socket().receive(welcome());
-  assert.equal(t.state.connection.value, "connected");
+  assert.equal(t.state.relayStatus.value, "connected");
   dropAndReopen(t);
   // Open again, but not logged in yet: still reconnecting, not "connecting".
-  assert.equal(t.state.connection.value, "reconnecting");
+  assert.equal(t.state.relayStatus.value, "reconnecting");
   t.socket().receive(welcome({ resumed: true, resume: "tok-2" }));
-  assert.equal(t.state.connection.value, "connected");
+  assert.equal(t.state.relayStatus.value, "connected");
   t.session.close();
 });
 
@@ -357,7 +357,7 @@ Deno.test("a socket replaced by another tab stops reconnecting and says why", ()
   t.socket().open();
   t.socket().receive(welcome());
   t.socket().drop(REPLACED_CLOSE_CODE);
-  assert.equal(t.state.connection.value, "offline");
+  assert.equal(t.state.relayStatus.value, "offline");
   assert.match(t.state.notices.value.at(-1)!.text, /another tab/);
   t.clock.tick(120_000);
   assert.equal(FakeSocket.instances.length, 1);

@@ -4,7 +4,7 @@ import { fakeSession } from "./fake_session.ts";
 
 Deno.test("room-full brings the name form back with the reason, on an open connection", () => {
   const { session, socket, state } = fakeSession();
-  const { connection, me, nameError, users } = state;
+  const { relayStatus, me, nameError, users } = state;
   session.join("ann");
   socket().open();
   socket().receive({
@@ -15,7 +15,7 @@ Deno.test("room-full brings the name form back with the reason, on an open conne
   assert.equal(me.value, null);
   assert.equal(nameError.value, ROOM_FULL_TEXT);
   assert.match(ROOM_FULL_TEXT, /This room is full/);
-  assert.equal(connection.value, "connected");
+  assert.equal(relayStatus.value, "connected");
   assert.deepEqual(users.value, []);
   // Joining again goes out on the same socket.
   session.join("ann");

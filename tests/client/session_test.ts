@@ -34,7 +34,7 @@ Deno.test("logging in connects, sends login, and the welcome fills the state", (
   assert.deepEqual(socket().sent, [{ type: "login", name: "ann" }]);
   socket().receive(welcome);
   assert.equal(state.me.value, "ann");
-  assert.equal(state.connection.value, "connected");
+  assert.equal(state.relayStatus.value, "connected");
   assert.deepEqual(state.users.value.map((u) => u.name), ["bob", "zed"]);
   session.close();
 });
@@ -97,14 +97,14 @@ Deno.test("a chat-dropped frame becomes one notice line in the chat saying how m
 Deno.test("after a dropped socket the session logs in again with the resume token", () => {
   const { session, socket, clock, state } = joined();
   socket().drop();
-  assert.equal(state.connection.value, "reconnecting");
+  assert.equal(state.relayStatus.value, "reconnecting");
   clock.tick(1000);
   socket().open();
   assert.deepEqual(socket().sent, [
     { type: "login", name: "ann", resume: "tok-1" },
   ]);
   socket().receive({ ...welcome, resume: "tok-2" });
-  assert.equal(state.connection.value, "connected");
+  assert.equal(state.relayStatus.value, "connected");
   session.close();
 });
 

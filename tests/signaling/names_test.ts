@@ -280,10 +280,10 @@ Deno.test("a name that looks like someone else's is explained as a look-alike, a
 
 Deno.test("a name the server refuses shows its sentence and the status leaves Connecting…", () => {
   const { session, socket, state } = fakeSession();
-  const { connection, me, nameError } = state;
+  const { relayStatus, me, nameError } = state;
   assert.ok(session.join("ann"));
   socket().open();
-  assert.equal(connection.value, "connecting");
+  assert.equal(relayStatus.value, "connecting");
   // The server's real refusal of another name stands in for one this page
   // could not foresee (a server with newer rules, say).
   const h = new Harness();
@@ -292,7 +292,7 @@ Deno.test("a name the server refuses shows its sentence and the status leaves Co
   socket().receive(wire.one());
   assert.match(nameError.value!, /U\+3164 HANGUL FILLER is invisible/);
   assert.equal(me.value, null);
-  assert.equal(connection.value, "connected");
+  assert.equal(relayStatus.value, "connected");
   session.close();
 });
 

@@ -34,7 +34,7 @@ export type SocketFactory = (url: string, protocols: string[]) => SocketLike;
  * a retry is scheduled or under way; `closed`: stopped on purpose, or replaced
  * by another socket (detail `code` {@link REPLACED_CLOSE_CODE}).
  */
-export type ConnectionStatus =
+export type SocketStatus =
   | "idle"
   | "connecting"
   | "open"
@@ -51,8 +51,8 @@ export interface StatusDetail {
   code?: number;
 }
 
-/** Options of {@link SignalingClient}. */
-export interface SignalingOptions {
+/** Options of {@link RelayClient}. */
+export interface RelayClientOptions {
   url: string;
   createSocket?: SocketFactory;
   timers?: Timers;
@@ -77,12 +77,12 @@ export const HEARTBEAT_CLOSE_CODE = 4000;
 export const REPLACED_CLOSE_CODE = 4001;
 
 /** WebSocket client with heartbeat and reconnect; see the module doc. */
-export class SignalingClient {
-  #options: Required<Omit<SignalingOptions, "backoff">> & {
+export class RelayClient {
+  #options: Required<Omit<RelayClientOptions, "backoff">> & {
     backoff: BackoffOptions;
   };
   #socket: SocketLike | null = null;
-  #status: ConnectionStatus = "idle";
+  #status: SocketStatus = "idle";
   #attempt = 0;
   #retryTimer: number | undefined;
   #pingTimer: number | undefined;
@@ -90,10 +90,10 @@ export class SignalingClient {
   #heardSinceOpen = false;
   #messageListeners = new Set<(msg: ServerMessage) => void>();
   #statusListeners = new Set<
-    (status: ConnectionStatus, detail: StatusDetail) => void
+    (status: SocketStatus, detail: StatusDetail) => void
   >();
 
-  constructor(options: SignalingOptions) {
+  constructor(options: RelayClientOptions) {
     this.#options = {
       createSocket: (url, protocols) => new WebSocket(url, protocols),
       timers: realTimers,
@@ -106,7 +106,7 @@ export class SignalingClient {
   }
 
   /** Current connection status. */
-  get status(): ConnectionStatus {
+  get status(): SocketStatus {
     return this.#status;
   }
 
@@ -118,7 +118,7 @@ export class SignalingClient {
 
   /** Listens to status changes; returns an unsubscribe function. */
   onStatus(
-    fn: (status: ConnectionStatus, detail: StatusDetail) => void,
+    fn: (status: SocketStatus, detail: StatusDetail) => void,
   ): () => void {
     this.#statusListeners.add(fn);
     return () => this.#statusListeners.delete(fn);
@@ -291,7 +291,7 @@ export class SignalingClient {
     this.#retryTimer = this.#pingTimer = this.#deadlineTimer = undefined;
   }
 
-  #setStatus(status: ConnectionStatus, detail: StatusDetail): void {
+  #setStatus(status: SocketStatus, detail: StatusDetail): void {
     this.#status = status;
     for (const fn of [...this.#statusListeners]) {
       try {

@@ -1,23 +1,23 @@
 import assert from "node:assert/strict";
 import {
-  type ConnectionStatus,
   HEARTBEAT_CLOSE_CODE,
-  SignalingClient,
+  RelayClient,
+  type SocketStatus,
   type StatusDetail,
-} from "../../client/signaling.ts";
+} from "../../client/relay_client.ts";
 import type { ServerMessage } from "../../client/protocol.ts";
 import { FakeClock, FakeSocket } from "./fakes.ts";
 
 function setup(random = () => 0.999999) {
   FakeSocket.instances = [];
   const clock = new FakeClock();
-  const client = new SignalingClient({
+  const client = new RelayClient({
     url: "ws://parley.test/ws?room=r",
     createSocket: (url, protocols) => new FakeSocket(url, protocols),
     timers: clock,
     random,
   });
-  const statuses: [ConnectionStatus, StatusDetail][] = [];
+  const statuses: [SocketStatus, StatusDetail][] = [];
   const messages: ServerMessage[] = [];
   client.onStatus((s, d) => statuses.push([s, d]));
   client.onMessage((m) => messages.push(m));
