@@ -20,6 +20,7 @@ import {
   type Machine,
   OFFLINE_TEXT,
   step,
+  takesCrossingOnRefusal,
 } from "./call/machine.ts";
 import { isAccepted, isLive } from "./call/shape.ts";
 import { type Kind, MediaControls } from "./call/media_controls.ts";
@@ -193,6 +194,15 @@ export class CallController {
   }
 
   /** Reacts to a server message; ignores those that are not about calls. */
+  /**
+   * Whether an `error` frame with `code`, handled now, would be taken as
+   * the refusal of a call that crossed the peer's call to us (which we then
+   * take): no error to show.
+   */
+  takesCrossingOnRefusal(code: string): boolean {
+    return takesCrossingOnRefusal(this.#m, code);
+  }
+
   handle(msg: ServerMessage): void {
     const event = toEvent(msg, () => this.#deps.myName?.() ?? null);
     if (event) this.#dispatch(event);

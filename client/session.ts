@@ -33,11 +33,10 @@ import type { Session, SessionOptions } from "./session_api.ts";
 import { RelayClient, REPLACED_CLOSE_CODE } from "./relay_client.ts";
 import { type ChatLine, createSessionState, type Notice } from "./state.ts";
 import {
-  chatDisplayText,
   droppedChatText,
+  EMPTY_NAME,
   endReasonText,
   MAX_CHAT,
-  nameProblem,
   renamedText,
 } from "./text.ts";
 import { realTimers } from "./timers.ts";
@@ -72,12 +71,6 @@ export function createSession(options: SessionOptions): Session {
   let endedTimer: number | undefined;
   let lastPhase = "idle";
   let stopQuality: (() => void) | null = null;
-  /**
-   * The person we ring who rang us too while ours rang. The server refuses
-   * one of two crossing calls with `in-call`; the controller then takes
-   * theirs, which connects, so that refusal is no error to show.
-   */
-  let crossingFrom: string | null = null;
 
   state.savedName.value = loadLastName(store);
 
@@ -123,11 +116,17 @@ export function createSession(options: SessionOptions): Session {
   });
   relay.onMessage(onMessage);
 
+  /**
+   * Sends `name` as typed: the server checks it (`signaling/text_rules.ts`)
+   * and answers with the canonical form, or with a sentence saying what to
+   * change, which `onError` shows by the form. Only a blank name is not
+   * worth the round trip.
+   */
   function join(name: string): boolean {
-    const problem = nameProblem(name);
-    state.nameError.value = problem;
-    if (problem) return false;
-    loginName = name.normalize("NFC").trim();
+    const blank = name.trim() === "";
+    state.nameError.value = blank ? EMPTY_NAME : null;
+    if (blank) return false;
+    loginName = name;
     state.pendingName.value = loginName;
     if (relay.status === "open") sendLogin();
     else relay.start();
@@ -191,10 +190,9 @@ export function createSession(options: SessionOptions): Session {
       case "chat":
         return addChat({
           from: msg.from,
-          // The server neutralises chat already; one more pass (a regex
-          // test when there is nothing to remove) keeps a server from
-          // before that rule from reversing text on screen.
-          text: chatDisplayText(msg.text),
+          // As the server relays it: it has removed direction overrides and
+          // invisible characters (`neutralizeText`, signaling/text_rules.ts).
+          text: msg.text,
           at: msg.at,
           mine: msg.from === state.me.value,
         });
@@ -207,26 +205,17 @@ export function createSession(options: SessionOptions): Session {
           mine: false,
           notice: true,
         });
-      case "incoming": {
-        const snap = calls.snapshot;
-        crossingFrom = snap.phase === "outgoing" && snap.peer === msg.from
-          ? msg.from
-          : null;
-        return calls.handle(msg);
-      }
-      case "error":
+      case "error": {
+        // The server refuses one of two crossing calls; when it is ours, the
+        // controller takes theirs, so that refusal is no error to show.
+        const crossing = calls.takesCrossingOnRefusal(msg.code);
         calls.handle(msg);
-        if (!isCrossingRefusal(msg.code)) onError(msg.code, msg.message);
+        if (!crossing) onError(msg.code, msg.message);
         return;
+      }
       default:
         calls.handle(msg);
     }
-  }
-
-  /** Whether `code` refused our call to someone whose call to us we take. */
-  function isCrossingRefusal(code: string): boolean {
-    return code === "in-call" && crossingFrom !== null &&
-      crossingFrom === calls.snapshot.peer;
   }
 
   function onWelcome(msg: Extract<ServerMessage, { type: "welcome" }>): void {
@@ -236,12 +225,12 @@ export function createSession(options: SessionOptions): Session {
     state.nameError.value = null;
     state.users.value = sortedUsers(msg.users);
     state.relayStatus.value = "connected";
-    if (msg.renamed && was !== msg.name) {
+    // `renamed` is also true when the server only normalised what we typed
+    // (NFC, trimmed): that is no news.
+    const asked = was ?? loginName?.normalize("NFC").trim() ?? msg.name;
+    if (msg.renamed && asked !== msg.name) {
       const names = msg.users.map((u) => u.name);
-      notify(
-        "info",
-        renamedText(was ?? loginName ?? msg.name, msg.name, names),
-      );
+      notify("info", renamedText(asked, msg.name, names));
     }
     resume = msg.resume;
     saveSession(store, options.room, { name: msg.name, resume: msg.resume });
@@ -271,7 +260,6 @@ export function createSession(options: SessionOptions): Session {
     const previous = lastPhase;
     lastPhase = snap.phase;
     state.call.value = snap;
-    if (snap.phase === "idle" || snap.phase === "ended") crossingFrom = null;
     if (snap.phase === "ended" && previous !== "ended") {
       notify(
         snap.endReason === "hangup" || snap.endedByMe ? "info" : "error",

@@ -1,13 +1,9 @@
 /**
  * Words and numbers shown to the person: durations, times, why a call ended,
- * input checks. Pure functions, so views stay free of wording logic.
+ * renames. Pure functions, so views stay free of wording logic.
  */
-import {
-  checkName,
-  MAX_NAME_GRAPHEMES,
-  MAX_NAME_UNITS,
-  neutralizeText,
-} from "../signaling/text_rules.ts";
+import { MAX_NAME_UNITS } from "../signaling/text_rules.ts";
+export { EMPTY_NAME } from "../signaling/text_rules.ts";
 import type { CallEndReason } from "./call.ts";
 
 /** A call duration as `m:ss` or `h:mm:ss`. */
@@ -75,27 +71,14 @@ export function droppedChatText(count: number): string {
     : `${count} messages could not be delivered while your connection was slow or interrupted.`;
 }
 
-/** Longest name the server accepts, in characters (an emoji counts once). */
-export const MAX_NAME = MAX_NAME_GRAPHEMES;
 /**
  * `maxLength` for the name field. The field counts UTF-16 units, and one
  * emoji can take eleven of them, so it only stops pasted novels; the
- * character count is {@linkcode nameProblem}'s.
+ * server counts characters (`signaling/text_rules.ts`) and says so.
  */
 export const MAX_NAME_INPUT = MAX_NAME_UNITS;
 /** Longest chat message the server accepts. */
 export const MAX_CHAT = 2000;
-
-/**
- * Checks a name with the server's own rules (`signaling/text_rules.ts`):
- * the sentence to show, or null when the server will take it. Whether it
- * looks like a name already in the room only the server can tell; see
- * {@linkcode renamedText}.
- */
-export function nameProblem(name: string): string | null {
-  const verdict = checkName(name);
-  return verdict.ok ? null : verdict.problem;
-}
 
 /**
  * Tells why the server gave us `given` instead of `asked`: the name was
@@ -115,15 +98,6 @@ export function renamedText(
   return others.some((n) => n.toLowerCase() === folded)
     ? `That name was taken, so you are “${given}”.`
     : `“${asked}” is taken or looks the same as a name in use, so you are “${given}”.`;
-}
-
-/**
- * Chat text as it may be shown: direction overrides and isolates, and
- * invisible characters outside emoji, removed (the server's rule, applied
- * again on arrival); right-to-left writing stays as it is.
- */
-export function chatDisplayText(text: string): string {
-  return neutralizeText(text);
 }
 
 /** One letter for an avatar (the first character, upper-cased). */

@@ -1,13 +1,14 @@
 /**
  * Text rules shared by the server and the browser: what a user name may
  * contain and how long it may be, and what chat text loses before it is
- * shown. One rule set, so the name form refuses exactly what the server
- * refuses, with the same words.
+ * shown. The server applies the name rules and sends its sentence when it
+ * refuses a name; the page shows that sentence (`client/session.ts`).
  *
- * The browser bundles this file (via `client/text.ts`), so it imports
- * nothing and carries no data tables beyond a few character names: the
- * confusables skeleton that decides uniqueness needs Unicode's mapping data
- * and lives on the server only (`names.ts`).
+ * The browser bundles parts of this file (chat display, limits, via
+ * `client/text.ts`), so it imports nothing and carries no data tables
+ * beyond a few character names: the confusables skeleton that decides
+ * uniqueness needs Unicode's mapping data and lives on the server only
+ * (`names.ts`).
  *
  * Names: NFC, trimmed, 1–{@linkcode MAX_NAME_GRAPHEMES} grapheme clusters
  * (what a person counts as characters: "👩🏽‍💻" is one). Refused, with a
@@ -73,15 +74,21 @@ export function describeCharacter(cp: number): string {
 /** Anything that needs a closer look; most text has none of it. */
 const SUSPECT =
   /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\p{Cs}\p{Default_Ignorable_Code_Point}\u2800]/u;
+let scan: RegExp | undefined;
 /**
  * One suspect character at a time, or a whole subdivision flag (🏴 + tag
  * letters + cancel tag, as in 🏴󠁧󠁢󠁳󠁣󠁴󠁿), whose tag characters are
  * invisible alone. One pass of one regex: hostile text costs its length.
+ * Compiled on first use: a bundle that imports only the limits (the
+ * page's) then leaves it out, which a module-level `new RegExp` prevents.
  */
-const SCAN = new RegExp(
-  "\\u{1F3F4}[\\u{E0020}-\\u{E007E}]{1,32}\\u{E007F}|" + SUSPECT.source,
-  "gu",
-);
+function scanner(): RegExp {
+  scan ??= new RegExp(
+    "\\u{1F3F4}[\\u{E0020}-\\u{E007E}]{1,32}\\u{E007F}|" + SUSPECT.source,
+    "gu",
+  );
+  return scan;
+}
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 const MODIFIER = /\p{Emoji_Modifier}/u;
 const ARABIC = /\p{Script=Arabic}/u;
@@ -140,7 +147,7 @@ function inContext(text: string, at: number, ch: string): boolean {
   return false;
 }
 
-/** Whether a {@linkcode SCAN} match may stay where it is. */
+/** Whether a {@linkcode scanner} match may stay where it is. */
 function allowed(text: string, at: number, match: string): boolean {
   // A flag is the only match longer than one code point.
   return match.length > 2 || inContext(text, at, match);
@@ -196,6 +203,9 @@ export function graphemeCount(text: string): number {
 export const NAME_TOO_LONG =
   `Names can be at most ${MAX_NAME_GRAPHEMES} characters (an emoji counts as one).`;
 
+/** The message for a name that is empty once trimmed. */
+export const EMPTY_NAME = "Please enter a name.";
+
 /**
  * Checks a requested name: the canonical form (NFC, trimmed) to use, or a
  * sentence for the person saying what to change.
@@ -218,7 +228,7 @@ export function checkName(requested: unknown): NameVerdict {
   const bad = raw === null ? null : firstRefused(nfc);
   if (bad !== null) return { ok: false, problem: refusal(bad) };
   const name = nfc.trim();
-  if (name.length === 0) return { ok: false, problem: "Please enter a name." };
+  if (name.length === 0) return { ok: false, problem: EMPTY_NAME };
   if (
     name.length > MAX_NAME_GRAPHEMES && graphemeCount(name) > MAX_NAME_GRAPHEMES
   ) {
@@ -230,7 +240,7 @@ export function checkName(requested: unknown): NameVerdict {
 /** The first character of `text` a name may not have there, or null. */
 function firstRefused(text: string): string | null {
   if (!SUSPECT.test(text)) return null;
-  for (const m of text.matchAll(SCAN)) {
+  for (const m of text.matchAll(scanner())) {
     if (!allowed(text, m.index, m[0])) return m[0];
   }
   return null;
@@ -250,7 +260,7 @@ const CHAT_KEEPS = /[\t\n\u200E\u200F\u061C\p{Co}\p{Cn}]/u;
  */
 export function neutralizeText(text: string): string {
   if (!SUSPECT.test(text)) return text;
-  return text.replace(SCAN, (match: string, at: number) => {
+  return text.replace(scanner(), (match: string, at: number) => {
     if (CHAT_KEEPS.test(match) || allowed(text, at, match)) return match;
     if (SEPARATOR.test(match)) return "\n";
     return SURROGATE.test(match) ? "\uFFFD" : "";

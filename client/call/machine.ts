@@ -61,6 +61,16 @@ export const INITIAL: Machine = {
   debts: { cancelOnRinging: null, deferred: [] },
 };
 
+/**
+ * Whether an `error` frame with `code` refuses our call to someone whose
+ * own call to us is ringing: the machine then takes theirs (see
+ * `refused` below), so the refusal is no news for the person.
+ */
+export function takesCrossingOnRefusal(m: Machine, code: string): boolean {
+  return m.call.kind === "dialing" && m.call.crossing !== null &&
+    CALL_ERRORS.has(code);
+}
+
 type Ev<K extends CallEvent["kind"]> = Extract<CallEvent, { kind: K }>;
 type Of<K extends CallState["kind"]> = Extract<CallState, { kind: K }>;
 

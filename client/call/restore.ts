@@ -64,8 +64,7 @@ function resumed(
       : stay(m);
   }
   const same = held && held.peer === basics(c).peer ? held : null;
-  if (same && isAccepted(c)) return restored(m, c, same.callId);
-  if (isAccepted(c)) return restored(m, c);
+  if (isAccepted(c)) return restored(m, c, same?.callId);
   if (same?.state === "active") {
     // Accepted while we were away, and the `accepted` frame went down with
     // the old socket (a queued one arriving later is ignored).

@@ -15,6 +15,7 @@ import {
   OFFER_WAIT_MS,
   STATE_KINDS,
   step,
+  takesCrossingOnRefusal,
 } from "../../client/call/machine.ts";
 import {
   type EventKind,
@@ -323,4 +324,26 @@ Deno.test("a ring cancelled before the server named it is cancelled when it does
   const named = step(cancelled.state, EVENTS.ringing);
   assert.deepEqual(sends(named.effects), [{ type: "cancel", callId: "c1" }]);
   assert.equal(named.state.debts.cancelOnRinging, null);
+});
+
+Deno.test("a refusal is taken as a crossing call only while dialing someone whose call to us rings", () => {
+  const cases: [StateKind, boolean, string, boolean][] = [
+    ["dialing", true, "in-call", true],
+    ["dialing", true, "unknown-user", true],
+    ["dialing", false, "in-call", false],
+    ["dialing", true, "bad-message", false],
+    ["ringingOut", true, "in-call", false],
+    ["idle", false, "in-call", false],
+  ];
+  for (const [kind, crossing, code, taken] of cases) {
+    const m = machineIn(kind);
+    const call = m.call.kind === "dialing"
+      ? { ...m.call, crossing: crossing ? "bob" : null }
+      : m.call;
+    assert.equal(
+      takesCrossingOnRefusal({ ...m, call }, code),
+      taken,
+      `${kind} ${crossing ? "crossing" : "alone"} ${code}`,
+    );
+  }
 });

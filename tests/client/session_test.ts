@@ -27,24 +27,37 @@ function joined(name = "ann") {
   return t;
 }
 
-Deno.test("logging in connects, sends login, and the welcome fills the state", () => {
+Deno.test("logging in connects, sends the name as typed, and the welcome fills the state", () => {
   const { session, socket, state } = setup();
   session.join("  ann ");
   socket().open();
-  assert.deepEqual(socket().sent, [{ type: "login", name: "ann" }]);
-  socket().receive(welcome);
+  // The server trims and normalises; its welcome names the result.
+  assert.deepEqual(socket().sent, [{ type: "login", name: "  ann " }]);
+  socket().receive({ ...welcome, renamed: true });
   assert.equal(state.me.value, "ann");
   assert.equal(state.relayStatus.value, "connected");
   assert.deepEqual(state.users.value.map((u) => u.name), ["bob", "zed"]);
+  // Trimmed is not renamed: nothing to tell.
+  assert.deepEqual(state.notices.value, []);
   session.close();
 });
 
-Deno.test("an empty or overlong name is refused before anything is sent", () => {
-  const { session, state } = setup();
+Deno.test("a blank name is refused before anything is sent; the server judges the rest", () => {
+  const { session, socket, state } = setup();
   assert.equal(session.join("   "), false);
   assert.match(state.nameError.value!, /enter a name/);
-  assert.equal(session.join("x".repeat(33)), false);
   assert.equal(FakeSocket.instances.length, 0);
+  assert.equal(session.join("x".repeat(33)), true);
+  socket().open();
+  assert.deepEqual(socket().sent, [{ type: "login", name: "x".repeat(33) }]);
+  socket().receive({
+    type: "error",
+    code: "bad-name",
+    message: "Names can be at most 32 characters (an emoji counts as one).",
+  });
+  assert.match(state.nameError.value!, /at most 32 characters/);
+  assert.equal(state.pendingName.value, null);
+  session.close();
 });
 
 Deno.test("presence deltas add, update and remove users", () => {

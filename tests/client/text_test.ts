@@ -4,7 +4,6 @@ import {
   endReasonText,
   formatDuration,
   initial,
-  nameProblem,
 } from "../../client/text.ts";
 
 Deno.test("durations read like a call timer", () => {
@@ -31,13 +30,6 @@ Deno.test("every way a call ends has a sentence naming the other person", () => 
   );
   assert.equal(endReasonText("hangup", "bob", true), "You ended the call.");
   assert.equal(endReasonText(null, null, false), "Call ended.");
-});
-
-Deno.test("names are checked for length after trimming", () => {
-  assert.equal(nameProblem("  ann  "), null);
-  assert.match(nameProblem(" ")!, /enter/);
-  assert.match(nameProblem("é".repeat(33))!, /32/);
-  assert.equal(nameProblem("😀".repeat(32)), null);
 });
 
 Deno.test("avatar initials take the first character, emoji included", () => {
