@@ -28,6 +28,7 @@
 import { createClient } from "@redis/client";
 import { startRedis } from "../tests/helpers/redis.ts";
 import { type Figure, figure, formatTable, loadAverage } from "./figures.ts";
+import { serverFlags } from "./server_flags.ts";
 import { closeAll, inBatches } from "./sockets.ts";
 
 /** Where the clients' sockets are: two instances on Redis, or one alone. */
@@ -331,9 +332,8 @@ async function startServer(
   profileName: string | null,
   profileDir: string | null,
 ): Promise<ServerProcess> {
-  const flags = ["--allow-net=127.0.0.1"];
   // The server reads REDIS_URL only if allowed to: the single one is not.
-  if (redisUrl) flags.push("--allow-env=REDIS_URL");
+  const flags = serverFlags({ env: redisUrl ? ["REDIS_URL"] : [] });
   if (profileDir && profileName) {
     flags.push(
       "--cpu-prof",

@@ -13,6 +13,7 @@
  *   [room-size=50]
  * Writes heap snapshots to a temporary directory (removed afterwards).
  */
+import { serverFlags } from "./server_flags.ts";
 
 interface Server {
   port: number;
@@ -29,8 +30,7 @@ async function start(kind: Kind, dir: string): Promise<Server> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-net=127.0.0.1",
-      `--allow-write=${dir}`,
+      ...serverFlags({ write: dir }),
       script.pathname,
       "0",
     ],

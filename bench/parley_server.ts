@@ -7,7 +7,10 @@
  * permissions to read it and reach the store, it joins that cluster as one
  * more instance, the way `main.ts` does; without, it is a single process.
  *
- * Run: deno run --allow-net=127.0.0.1 bench/parley_server.ts [port]
+ * Run: deno run --allow-net=127.0.0.1
+ *   --allow-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE bench/parley_server.ts [port]
+ * (`ws` reads those two when the first socket arrives; `server_flags.ts`
+ * has the flags the benches spawn it with).
  * Prints `listening <port>` once ready. Exits on SIGTERM (so that a
  * `--cpu-prof` profile gets written).
  */

@@ -23,6 +23,7 @@
  * Or import {@linkcode runRelayBench}.
  */
 
+import { serverFlags } from "./server_flags.ts";
 import { closeAll, inBatches } from "./sockets.ts";
 
 /** Which relay a measurement ran against. */
@@ -317,11 +318,7 @@ async function withServer<T>(
     relay === "parley" ? "./parley_server.ts" : "./minimal_relay.ts",
     import.meta.url,
   );
-  // ws asks whether its optional native add-ons are switched off.
-  const flags = [
-    "--allow-net=127.0.0.1",
-    "--allow-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE",
-  ];
+  const flags = serverFlags();
   if (profile) {
     flags.push(
       "--cpu-prof",
