@@ -16,6 +16,7 @@
  */
 import { batch } from "@preact/signals";
 import { CallController, type CallSnapshot } from "./call.ts";
+import { type CallOutcome, OUTCOME_GROUP, outcomeOf } from "./call_outcome.ts";
 import { IceRefresh } from "./ice_refresh.ts";
 import { groupDevices } from "./media.ts";
 import type { PeerConnectionLike } from "./peer.ts";
@@ -35,8 +36,9 @@ import { type ChatLine, createSessionState, type Notice } from "./state.ts";
 import {
   droppedChatText,
   EMPTY_NAME,
-  endReasonText,
+  fillTemplate,
   MAX_CHAT,
+  missedCallTemplate,
   renamedText,
 } from "./text.ts";
 import { realTimers } from "./timers.ts";
@@ -70,6 +72,8 @@ export function createSession(options: SessionOptions): Session {
   let chatId = 0;
   let endedTimer: number | undefined;
   let lastPhase = "idle";
+  /** When the current call's media connected (null: not yet, or no call). */
+  let connectedAt: number | null = null;
   let stopQuality: (() => void) | null = null;
 
   state.savedName.value = loadLastName(store);
@@ -133,12 +137,21 @@ export function createSession(options: SessionOptions): Session {
     return true;
   }
 
-  function notify(tone: Notice["tone"], text: string): void {
+  /**
+   * Shows a notice for {@link NOTICE_MS}. One of a `group` replaces the one
+   * before it, so that, say, a declined call then a cancelled one read as
+   * the latest news rather than a pile.
+   */
+  function notify(tone: Notice["tone"], text: string, group?: string): void {
     const id = ++noticeId;
-    state.notices.value = [...state.notices.value.slice(-2), {
+    const kept = group
+      ? state.notices.value.filter((n) => n.group !== group)
+      : state.notices.value;
+    state.notices.value = [...kept.slice(-2), {
       id,
       tone,
       text,
+      ...(group ? { group } : {}),
     }];
     timers.setTimeout(() => dismissNotice(id), NOTICE_MS);
   }
@@ -259,20 +272,38 @@ export function createSession(options: SessionOptions): Session {
   function onCall(snap: CallSnapshot): void {
     const previous = lastPhase;
     lastPhase = snap.phase;
-    state.call.value = snap;
-    if (snap.phase === "ended" && previous !== "ended") {
-      notify(
-        snap.endReason === "hangup" || snap.endedByMe ? "info" : "error",
-        endReasonText(snap.endReason, snap.peer, snap.endedByMe),
-      );
-      timers.clearTimeout(endedTimer);
-      endedTimer = timers.setTimeout(() => calls.dismiss(), ENDED_MS);
-    }
+    const outcome = snap.phase === "ended" && previous !== "ended"
+      ? outcomeOf(snap, connectedAt, timers.now())
+      : null;
+    // An ended call's snapshot no longer says when it connected: keep it.
+    connectedAt = snap.connectedAt;
+    batch(() => {
+      if (outcome) state.endedCallMs.value = outcome.durationMs;
+      state.call.value = snap;
+    });
+    if (outcome) onCallEnded(outcome);
     if (snap.localStream && previous !== snap.phase) void refreshDevices();
     const wasActive = ACTIVE_PHASES.has(previous);
     const active = ACTIVE_PHASES.has(snap.phase);
     if (active && !wasActive) ice.callStarted();
     else if (!active && wasActive) ice.callEnded();
+  }
+
+  function onCallEnded(outcome: CallOutcome): void {
+    notify(outcome.notice.tone, outcome.notice.text, OUTCOME_GROUP);
+    // The notice goes after a while; the chat log keeps the missed call.
+    if (outcome.missed) {
+      const { peer, audioOnly } = outcome.missed;
+      addChat({
+        from: peer,
+        text: fillTemplate(missedCallTemplate(audioOnly), peer),
+        at: timers.now(),
+        mine: false,
+        missed: outcome.missed,
+      });
+    }
+    timers.clearTimeout(endedTimer);
+    endedTimer = timers.setTimeout(() => calls.dismiss(), ENDED_MS);
   }
 
   /** Samples connection quality while a peer connection exists. */

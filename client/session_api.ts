@@ -61,8 +61,11 @@ export interface SessionActions {
   stopScreenShare(): Promise<void>;
   /** Sends a chat message; false (with a notice) when it could not go. */
   sendChat(text: string): boolean;
-  /** Shows a status line in the live region for a while. */
-  notify(tone: Notice["tone"], text: string): void;
+  /**
+   * Shows a status line in the live region for a while; one of a `group`
+   * replaces the group's previous one.
+   */
+  notify(tone: Notice["tone"], text: string, group?: string): void;
   /** Removes a notice before its time. */
   dismissNotice(id: number): void;
   /** Re-reads the device list (after permission, or on devicechange). */

@@ -6,6 +6,7 @@
  */
 import { type Signal, signal } from "@preact/signals";
 import { type CallSnapshot, snapshotOf } from "./call.ts";
+import type { MissedCall } from "./call_outcome.ts";
 import type { DeviceList } from "./media.ts";
 import type { UserInfo } from "./protocol.ts";
 import type { Quality } from "./quality.ts";
@@ -17,7 +18,10 @@ export type RelayStatus =
   | "connected"
   | "reconnecting";
 
-/** One chat message. */
+/**
+ * One line of the chat log: a person's message, a line from the app
+ * (`notice`), or a call we missed (`missed`, with `from` its caller).
+ */
 export interface ChatLine {
   id: number;
   from: string;
@@ -26,6 +30,8 @@ export interface ChatLine {
   mine: boolean;
   /** A line from the app itself (e.g. chat that was lost), not a person. */
   notice?: boolean;
+  /** A call that rang us unanswered; the view offers to call back. */
+  missed?: MissedCall;
 }
 
 /** A status or error line for the live region. */
@@ -33,6 +39,8 @@ export interface Notice {
   id: number;
   tone: "info" | "error";
   text: string;
+  /** Notices of one group replace each other (e.g. how calls ended). */
+  group?: string;
 }
 
 /** Devices chosen by the person (null: browser default). */
@@ -72,6 +80,11 @@ export interface SessionState {
   readonly chosenDevices: Signal<ChosenDevices>;
   /** Connection quality of the current call, null without a connection. */
   readonly quality: Signal<Quality | null>;
+  /**
+   * How long the call that ended last was connected (ms), for the
+   * end-of-call view; null when it never connected.
+   */
+  readonly endedCallMs: Signal<number | null>;
 }
 
 /** Fresh state for a session in `room`: offline, nobody, no call. */
@@ -90,5 +103,6 @@ export function createSessionState(room = ""): SessionState {
     devices: signal<DeviceList>({ audio: [], video: [] }),
     chosenDevices: signal<ChosenDevices>({ audio: null, video: null }),
     quality: signal<Quality | null>(null),
+    endedCallMs: signal<number | null>(null),
   };
 }

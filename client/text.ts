@@ -29,13 +29,19 @@ export function isoTime(at: number): string {
   return new Date(at).toISOString();
 }
 
-/** One line telling why a call ended. */
-export function endReasonText(
+/** Where the other person's name goes in a sentence template. */
+export const PEER_SLOT = "{peer}";
+
+/**
+ * Why a call ended, as a template with {@link PEER_SLOT} where the other
+ * person's name goes: views put the name there in an element of its own
+ * (`dir="auto"`), so a right-to-left name does not reorder the sentence.
+ */
+export function endReasonTemplate(
   reason: CallEndReason | null,
-  peer: string | null,
   byMe: boolean,
 ): string {
-  const who = peer ?? "The other person";
+  const who = PEER_SLOT;
   switch (reason) {
     case "declined":
       return byMe ? `You declined ${who}'s call.` : `${who} declined the call.`;
@@ -44,7 +50,7 @@ export function endReasonText(
     case "busy":
       return `${who} is busy in another call.`;
     case "no-answer":
-      return byMe ? `You missed a call from ${who}.` : `${who} did not answer.`;
+      return byMe ? `You missed a call from ${who}.` : `${who} didn't answer.`;
     case "hangup":
       return byMe ? "You ended the call." : `${who} ended the call.`;
     case "peer-left":
@@ -62,6 +68,51 @@ export function endReasonText(
     default:
       return "Call ended.";
   }
+}
+
+/**
+ * A template's text before and after the name, or null when it names
+ * nobody. Split rather than replaced, so a name that happens to contain
+ * `{peer}` is never read as a slot.
+ */
+export function splitTemplate(template: string): [string, string] | null {
+  const at = template.indexOf(PEER_SLOT);
+  return at < 0
+    ? null
+    : [template.slice(0, at), template.slice(at + PEER_SLOT.length)];
+}
+
+/** Who a sentence names when it does not know the other person's name. */
+export const SOMEONE = "The other person";
+
+/** A template with `peer` (or {@link SOMEONE}) in its slot. */
+export function fillTemplate(template: string, peer: string | null): string {
+  const parts = splitTemplate(template);
+  return parts ? parts[0] + (peer ?? SOMEONE) + parts[1] : template;
+}
+
+/** One line telling why a call ended. */
+export function endReasonText(
+  reason: CallEndReason | null,
+  peer: string | null,
+  byMe: boolean,
+): string {
+  return fillTemplate(endReasonTemplate(reason, byMe), peer);
+}
+
+/** "video" or "audio", for sentences about a call. */
+export function callKind(audioOnly: boolean): string {
+  return audioOnly ? "audio" : "video";
+}
+
+/** The chat-log line of a call we did not pick up, before its time. */
+export function missedCallTemplate(audioOnly: boolean): string {
+  return `Missed ${callKind(audioOnly)} call from ${PEER_SLOT}`;
+}
+
+/** The end-of-call line of a call that connected: "Call with Ana · 3:12". */
+export function callSummaryTemplate(durationMs: number): string {
+  return `Call with ${PEER_SLOT} · ${formatDuration(durationMs)}`;
 }
 
 /** The chat line for `count` messages the server dropped on the way to us. */

@@ -13,7 +13,15 @@ import {
   qualityDetails,
   qualityText,
 } from "../../client/quality.ts";
-import { endReasonText, formatDuration, initial } from "../../client/text.ts";
+import { canCallBack } from "../../client/call_outcome.ts";
+import {
+  callSummaryTemplate,
+  endReasonTemplate,
+  formatDuration,
+  initial,
+  PEER_SLOT,
+} from "../../client/text.ts";
+import { Named } from "./Named.tsx";
 
 interface StreamVideoProps {
   id: string;
@@ -57,8 +65,9 @@ function StreamVideo(props: StreamVideoProps) {
   );
 }
 
-function statusText(snap: CallSnapshot): string {
-  const peer = snap.peer ?? "";
+/** The status sentence, as a template for {@link Named}. */
+function statusTemplate(snap: CallSnapshot): string {
+  const peer = PEER_SLOT;
   switch (snap.phase) {
     case "outgoing":
       return snap.callId ? `Ringing ${peer}…` : `Calling ${peer}…`;
@@ -71,7 +80,7 @@ function statusText(snap: CallSnapshot): string {
         ? "Connection unstable, reconnecting…"
         : `In a call with ${peer}`;
     case "ended":
-      return endReasonText(snap.endReason, snap.peer, snap.endedByMe);
+      return endReasonTemplate(snap.endReason, snap.endedByMe);
     default:
       return "";
   }
@@ -95,6 +104,7 @@ export default function CallView() {
   const snap = state.call.value;
   const quality = state.quality.value;
   const elapsed = useElapsed(snap.connectedAt);
+  const endedMs = state.endedCallMs.value;
   const { phase } = snap;
   const live = phase === "outgoing" || phase === "connecting" ||
     phase === "connected";
@@ -135,8 +145,16 @@ export default function CallView() {
         )}
         <div class="stage__status">
           <p class="call__status" data-testid="call-status" aria-live="polite">
-            {statusText(snap)}
+            <Named template={statusTemplate(snap)} peer={snap.peer} />
           </p>
+          {phase === "ended" && endedMs !== null && (
+            <p class="call__summary" data-testid="call-summary">
+              <Named
+                template={callSummaryTemplate(endedMs)}
+                peer={snap.peer}
+              />
+            </p>
+          )}
           {phase === "connected" && (
             <p class="call__timer" data-testid="call-timer">
               <span class="visually-hidden">Call time</span>
@@ -209,20 +227,41 @@ export default function CallView() {
           <DevicePickers audioOnly={snap.audioOnly} />
         </div>
       )}
-      {phase === "ended" && (
-        <div class="controls">
-          <button
-            type="button"
-            class="button"
-            data-testid="dismiss-call"
-            aria-label="Close call summary"
-            onClick={() => actions?.dismissCall()}
-          >
-            OK
-          </button>
-        </div>
-      )}
+      {phase === "ended" && <EndedControls snap={snap} />}
     </section>
+  );
+}
+
+/**
+ * Under a call that ended: call the same person again, the same kind of
+ * call (while they are in the room), or close the summary.
+ */
+function EndedControls({ snap }: { snap: CallSnapshot }) {
+  const { state, actions } = useSession();
+  const peer = snap.peer;
+  const present = state.users.value.some((u) => u.name === peer);
+  return (
+    <div class="controls">
+      {peer && canCallBack(snap, peer, present) && (
+        <button
+          type="button"
+          class="button button--primary"
+          data-testid="call-again"
+          onClick={() => actions?.call(peer, snap.audioOnly)}
+        >
+          {snap.direction === "incoming" ? "Call back" : "Call again"}
+        </button>
+      )}
+      <button
+        type="button"
+        class="button"
+        data-testid="dismiss-call"
+        aria-label="Close call summary"
+        onClick={() => actions?.dismissCall()}
+      >
+        Close
+      </button>
+    </div>
   );
 }
 

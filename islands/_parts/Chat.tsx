@@ -6,7 +6,15 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useSession } from "./session_context.ts";
-import { formatTimeOfDay, isoTime, MAX_CHAT } from "../../client/text.ts";
+import {
+  formatTimeOfDay,
+  isoTime,
+  MAX_CHAT,
+  missedCallTemplate,
+} from "../../client/text.ts";
+import { canCallBack } from "../../client/call_outcome.ts";
+import type { ChatLine } from "../../client/state.ts";
+import { Named } from "./Named.tsx";
 
 /** Chat panel; no props. */
 export default function Chat() {
@@ -59,7 +67,9 @@ export default function Chat() {
         {lines.length === 0 && <p class="empty">No messages yet.</p>}
         <ol class="chat__list">
           {lines.map((line) =>
-            line.notice
+            line.missed
+              ? <MissedLine key={line.id} line={line} />
+              : line.notice
               ? (
                 <li
                   key={line.id}
@@ -124,5 +134,38 @@ export default function Chat() {
         </button>
       </form>
     </section>
+  );
+}
+
+/**
+ * A call that rang us unanswered: "Missed video call from Ana · 18:41" and
+ * a button that calls Ana back, the same kind of call. It stays as long as
+ * the chat log keeps it; the button waits while a call is under way or Ana
+ * is not in the room.
+ */
+function MissedLine({ line }: { line: ChatLine }) {
+  const { state, actions } = useSession();
+  const { peer, audioOnly } = line.missed!;
+  const present = state.users.value.some((u) => u.name === peer);
+  const enabled = canCallBack(state.call.value, peer, present);
+  return (
+    <li class="message message--missed" data-testid="missed-call">
+      <span class="message__text" data-testid="missed-call-text">
+        <Named template={missedCallTemplate(audioOnly)} peer={peer} />
+        {" · "}
+        <time class="message__time" dateTime={isoTime(line.at)}>
+          {formatTimeOfDay(line.at)}
+        </time>
+      </span>
+      <button
+        type="button"
+        class="button button--small"
+        data-testid="call-back"
+        disabled={!enabled}
+        onClick={() => actions?.call(peer, audioOnly)}
+      >
+        Call back
+      </button>
+    </li>
   );
 }

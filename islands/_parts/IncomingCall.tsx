@@ -66,7 +66,7 @@ export default function IncomingCall() {
           {initial(snap.peer ?? "?")}
         </span>
         <h2 id="incoming-title" class="dialog__title">
-          {snap.peer} is calling
+          <span dir="auto">{snap.peer}</span> is calling
         </h2>
         <p id="incoming-desc" class="dialog__text">
           Incoming {kind} call

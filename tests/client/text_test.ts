@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import {
+  callSummaryTemplate,
   droppedChatText,
+  endReasonTemplate,
   endReasonText,
+  fillTemplate,
   formatDuration,
   initial,
+  missedCallTemplate,
+  splitTemplate,
 } from "../../client/text.ts";
 
 Deno.test("durations read like a call timer", () => {
@@ -23,7 +28,7 @@ Deno.test("every way a call ends has a sentence naming the other person", () => 
     endReasonText("busy", "bob", false),
     "bob is busy in another call.",
   );
-  assert.equal(endReasonText("no-answer", "bob", false), "bob did not answer.");
+  assert.equal(endReasonText("no-answer", "bob", false), "bob didn't answer.");
   assert.equal(
     endReasonText("peer-left", "bob", false),
     "bob left, so the call ended.",
@@ -41,4 +46,37 @@ Deno.test("avatar initials take the first character, emoji included", () => {
 Deno.test("lost chat is counted in words, one or many", () => {
   assert.match(droppedChatText(1), /^1 message could not be delivered/);
   assert.match(droppedChatText(12), /^12 messages could not be delivered/);
+});
+
+Deno.test("templates leave a slot for the name, filled exactly once", () => {
+  assert.equal(
+    fillTemplate(missedCallTemplate(false), "Ana"),
+    "Missed video call from Ana",
+  );
+  assert.equal(
+    fillTemplate(missedCallTemplate(true), "Ana"),
+    "Missed audio call from Ana",
+  );
+  assert.equal(
+    fillTemplate(callSummaryTemplate(192_000), "Ana"),
+    "Call with Ana · 3:12",
+  );
+  assert.equal(
+    fillTemplate(callSummaryTemplate(3_723_000), "Ana"),
+    "Call with Ana · 1:02:03",
+  );
+  // A name that looks like a slot is a name, not a slot.
+  assert.equal(
+    fillTemplate(endReasonTemplate("declined", false), "{peer}"),
+    "{peer} declined the call.",
+  );
+  assert.deepEqual(splitTemplate("Call ended."), null);
+  assert.deepEqual(splitTemplate(endReasonTemplate("hangup", false)), [
+    "",
+    " ended the call.",
+  ]);
+  assert.equal(
+    fillTemplate(endReasonTemplate("busy", false), null),
+    "The other person is busy in another call.",
+  );
 });

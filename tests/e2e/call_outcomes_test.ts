@@ -255,13 +255,13 @@ Deno.test({
       bob = await openUser(browser, app.url, "bob");
       await ring(alice, bob);
       await waitForCallState(alice, "ended", "no-answer");
-      assert.equal(await callStatus(alice), "bob did not answer.");
-      await waitForNotice(alice, "bob did not answer.");
+      assert.equal(await callStatus(alice), "bob didn't answer.");
+      await waitForNotice(alice, "bob didn't answer.");
       await promptGone(bob);
       await waitForCallState(bob, "ended", "no-answer");
       // Bob is the one who did not answer: his page must not say alice didn't.
       assert.equal(await callStatus(bob), "You missed a call from alice.");
-      assert.ok(!(await notices(bob)).includes("alice did not answer."));
+      assert.ok(!(await notices(bob)).includes("alice didn't answer."));
       // The 1.5 s ring is enough to accept in: connect() accepts at once.
       await canCallEachOther(alice, bob);
       assertNothingBroke(alice, bob);

@@ -110,13 +110,20 @@ Deno.test({
         "the incoming-call prompt shows the caller's name as text",
         async () => {
           await ring(m, b);
+          // The name sits in one element of its own (`dir="auto"`, so a
+          // right-to-left name reads right), which holds only text.
           const title = await b.page.$eval(
             "[data-testid=incoming-call] .dialog__title",
-            (h) => ({ text: h.textContent, elements: h.childElementCount }),
+            (h) => ({
+              text: h.textContent,
+              name: h.querySelector("[dir=auto]")?.textContent,
+              elements: h.querySelectorAll("*").length,
+            }),
           );
           assert.deepEqual(title, {
             text: `${HTML_NAME} is calling`,
-            elements: 0,
+            name: HTML_NAME,
+            elements: 1,
           });
           await b.page.click("[data-testid=decline-call]");
           await waitForCallState(m, "ended", "declined");
