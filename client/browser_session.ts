@@ -5,9 +5,11 @@
  * plugged in). The island that owns the app (`islands/Parley.tsx`) calls
  * {@link startBrowserSession} once, after hydration.
  */
+import { type AttentionDeps, watchAttention } from "./attention/watch.ts";
 import type { PeerConnectionLike, StreamLike } from "./peer.ts";
 import type { KeyValueStore } from "./saved_session.ts";
 import { createSession, type Session } from "./session.ts";
+import { realTimers } from "./timers.ts";
 import { sendChangesRestartReceiving } from "./video_start.ts";
 
 /** The relay socket URL for a room, on the page's own host. */
@@ -55,6 +57,31 @@ function sessionStore(): KeyValueStore | null {
   }
 }
 
+/** The browser's parts for a ringing call's cues (`attention/`). */
+function attentionDeps(): AttentionDeps {
+  const api = typeof Notification === "undefined" ? null : Notification;
+  let storage: KeyValueStore | null = null;
+  try {
+    storage = globalThis.localStorage ?? null;
+  } catch {
+    // Storage disabled for the site: "Not now" lasts for this page only.
+  }
+  return {
+    doc: document,
+    timers: realTimers,
+    vibrate: navigator.vibrate?.bind(navigator),
+    mayVibrate: () => navigator.userActivation?.hasBeenActive ?? true,
+    notifications: api && {
+      permission: () => api.permission,
+      request: () => api.requestPermission(),
+      maxActions: (api as { maxActions?: number }).maxActions ?? 0,
+    },
+    serviceWorker: navigator.serviceWorker ?? null,
+    storage,
+    pageUrl: () => location.href,
+  };
+}
+
 /**
  * Starts the browser session for this page, in `room` ("" for the lobby;
  * the page's route knows it), or returns null outside a browser. A name
@@ -99,6 +126,7 @@ export function startBrowserSession(room = ""): Session | null {
     () => void session.refreshDevices(),
   );
   void session.refreshDevices();
+  const attention = watchAttention(session, attentionDeps());
   session.resumeSaved({ withToken: pageWasReloaded() });
-  return session;
+  return Object.assign(session, { notificationPrompt: attention.prompt });
 }

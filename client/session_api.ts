@@ -3,6 +3,7 @@
  * the views and the page's boot may ask of it. Views see only this, never
  * the relay client or the call controller behind it.
  */
+import type { NotificationPrompt } from "./attention/permission_prompt.ts";
 import type { CallDeps } from "./call.ts";
 import type { KeyValueStore } from "./saved_session.ts";
 import type { RelayClientOptions } from "./relay_client.ts";
@@ -74,6 +75,11 @@ export interface SessionActions {
   reconnectNow(): void;
   /** Leaves: hangs up and closes the socket. */
   close(): void;
+  /**
+   * The banner asking for notification permission (the browser's session
+   * only, where notifications exist: `attention/watch.ts`).
+   */
+  readonly notificationPrompt?: NotificationPrompt;
 }
 
 /** A session: its state, for the views to draw, and its actions. */

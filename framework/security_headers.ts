@@ -16,7 +16,9 @@ import type { Middleware } from "./types.ts";
  * page's own `ws:`/`wss:` socket on the same host and port (CSP Level 3,
  * checked in Chromium by `tests/e2e/csp_test.ts`). Video elements take their
  * streams through `srcObject`, which no directive governs, and the app makes
- * no `blob:` or `data:` URLs, so neither scheme is allowed.
+ * no `blob:` or `data:` URLs, so neither scheme is allowed. The service
+ * worker (`/sw.js`) needs no directive of its own: without `worker-src` or
+ * `child-src`, `script-src 'self'` governs its registration.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",

@@ -16,6 +16,7 @@ import CallView from "./_parts/CallView.tsx";
 import Chat from "./_parts/Chat.tsx";
 import IncomingCall from "./_parts/IncomingCall.tsx";
 import NameForm from "./_parts/NameForm.tsx";
+import NotifyBanner from "./_parts/NotifyBanner.tsx";
 import { SessionContext } from "./_parts/session_context.ts";
 import UserList from "./_parts/UserList.tsx";
 
@@ -48,6 +49,7 @@ export default function Parley({ room = "" }: ParleyProps) {
           </div>
           <NameForm />
         </header>
+        <NotifyBanner />
         <main class="app__main">
           <UserList />
           <CallView />

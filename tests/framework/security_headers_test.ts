@@ -112,6 +112,8 @@ Deno.test({
           "/r/team-1",
           "/styles.css",
           "/icons.svg",
+          "/sw.js",
+          "/favicon-ringing.svg",
           boot,
           "/nope",
           "/r/bad%20room",
@@ -122,6 +124,13 @@ Deno.test({
         await res.body?.cancel();
         assertSecured(res, path);
       }
+      // A service worker must come as JavaScript, or registering it fails.
+      const worker = await app.get("/sw.js");
+      await worker.body?.cancel();
+      assert.match(
+        worker.headers.get("content-type") ?? "",
+        /^text\/javascript/,
+      );
     } finally {
       await app.close();
     }

@@ -111,6 +111,17 @@ class ChromiumPage implements TestPage {
   async addInitScript<A>(fn: (arg: A) => void, arg: A) {
     await this.page.addInitScript(fn as Loose, arg);
   }
+  async grantNotifications(origin: string) {
+    await this.context.grantPermissions(["notifications"], { origin });
+  }
+  async evaluateInServiceWorker<R, A>(
+    fn: (arg: A) => R | Promise<R>,
+    arg?: A,
+  ): Promise<R> {
+    const worker = this.context.serviceWorkers()[0] ??
+      await this.context.waitForEvent("serviceworker");
+    return await worker.evaluate(fn as Loose, arg) as R;
+  }
   onProblem(listener: (line: string) => void) {
     this.page.on("pageerror", (e) => listener(`pageerror: ${e.message}`));
     this.page.on("console", (m) => {

@@ -18,13 +18,17 @@ export function firefoxPresent(): boolean {
 
 /**
  * Preferences for a call in a test: a fake camera and microphone with no
- * permission prompt, and ICE that may use the loopback interface (the
- * counterpart of Chromium's `--allow-loopback-in-peer-connection`).
+ * permission prompt, ICE that may use the loopback interface (the
+ * counterpart of Chromium's `--allow-loopback-in-peer-connection`), and
+ * notifications that can show.
  */
 export const FAKE_MEDIA_PREFS: Record<string, unknown> = {
   "media.navigator.streams.fake": true,
   "media.navigator.permission.disabled": true,
   "media.peerconnection.ice.loopback": true,
+  // Headless Firefox has no system notifications (`showNotification` fails
+  // with NS_ERROR_FAILURE); its own alert windows work.
+  "alerts.useSystemBackend": false,
 };
 
 /** Launches headless Firefox with `prefs` (the fake-media ones by default). */

@@ -151,6 +151,10 @@ class FirefoxPage implements TestPage {
   async addInitScript<A>(fn: (arg: A) => void, arg: A) {
     await this.page.evaluateOnNewDocument(fn as Loose, arg);
   }
+  async grantNotifications(origin: string) {
+    // WebDriver BiDi's `permissions.setPermission`.
+    await this.context.overridePermissions(origin, ["notifications"]);
+  }
   onProblem(listener: (line: string) => void) {
     this.page.on("pageerror", (e) => listener(`pageerror: ${String(e)}`));
     this.page.on("console", (m) => {

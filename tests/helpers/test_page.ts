@@ -55,6 +55,20 @@ export interface TestPage {
   screenshot(path: string, options?: { fullPage?: boolean }): Promise<void>;
   /** Runs `fn(arg)` in every document the page loads, before its scripts. */
   addInitScript<A>(fn: (arg: A) => void, arg: A): Promise<void>;
+  /**
+   * Grants `origin` permission to show notifications in this page's
+   * context (no prompt; `Notification.requestPermission()` answers
+   * "granted").
+   */
+  grantNotifications(origin: string): Promise<void>;
+  /**
+   * Runs `fn(arg)` in the service worker of the page's origin (Chromium
+   * only: the drivers reach workers there); waits for it to start.
+   */
+  evaluateInServiceWorker?<R, A = undefined>(
+    fn: (arg: A) => R | Promise<R>,
+    arg?: A,
+  ): Promise<R>;
   /** Uncaught errors and console errors, as one line each. */
   onProblem(listener: (line: string) => void): void;
   /** `alert`/`confirm`/`prompt`: the listener gets the message; it is dismissed. */
