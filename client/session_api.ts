@@ -21,6 +21,8 @@ export interface SessionOptions {
   storage?: KeyValueStore | null;
   /** Time between connection-quality readings during a call. */
   qualityIntervalMs?: number;
+  /** Where the person's settings last (`localStorage`): the ringtone's. */
+  prefs?: KeyValueStore | null;
 }
 
 /** What the views (and the page's boot) can ask of a session. */
@@ -67,6 +69,8 @@ export interface SessionActions {
   dismissNotice(id: number): void;
   /** Re-reads the device list (after permission, or on devicechange). */
   refreshDevices(): Promise<void>;
+  /** Turns the ringtone of incoming calls on or off, and remembers it. */
+  setRingtone(on: boolean): void;
   /** Reconnects at once instead of waiting out the backoff (back online). */
   reconnectNow(): void;
   /** Leaves: hangs up and closes the socket. */

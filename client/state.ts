@@ -72,6 +72,8 @@ export interface SessionState {
   readonly chosenDevices: Signal<ChosenDevices>;
   /** Connection quality of the current call, null without a connection. */
   readonly quality: Signal<Quality | null>;
+  /** Whether an incoming call rings out loud (the person's setting). */
+  readonly ringtone: Signal<boolean>;
 }
 
 /** Fresh state for a session in `room`: offline, nobody, no call. */
@@ -90,5 +92,6 @@ export function createSessionState(room = ""): SessionState {
     devices: signal<DeviceList>({ audio: [], video: [] }),
     chosenDevices: signal<ChosenDevices>({ audio: null, video: null }),
     quality: signal<Quality | null>(null),
+    ringtone: signal(true),
   };
 }

@@ -46,15 +46,21 @@ function sleep(ms: number): Promise<void> {
 
 /**
  * Opens the app for `name` in a fresh context of `browser` and joins.
- * `path` picks the room (`/` is the lobby).
+ * `path` picks the room (`/` is the lobby); `setUp` runs on the new page
+ * before it loads anything (e.g. to add an init script).
  */
 export async function openUser(
   browser: TestBrowser,
   baseUrl: string,
   name: string,
-  options: { path?: string; viewport?: { width: number; height: number } } = {},
+  options: {
+    path?: string;
+    viewport?: { width: number; height: number };
+    setUp?: (page: TestPage) => Promise<void>;
+  } = {},
 ): Promise<User> {
   const page = await browser.newPage({ viewport: options.viewport });
+  await options.setUp?.(page);
   // The page gives no sign of having hydrated, and a click on Join before it
   // has would submit the form natively and reload. The session lists devices
   // the moment it starts (in the islands' first effect, after hydration), so
