@@ -2,14 +2,18 @@
  * The browser's session for the page: real WebSocket, WebRTC, media devices
  * and `sessionStorage`, plus the page events that matter to it (going
  * online, leaving, coming back from the back/forward cache, devices
- * plugged in). The island that owns the app (`islands/Parley.tsx`) calls
- * {@link startBrowserSession} once, after hydration.
+ * plugged in), and the ringing tones. The island that owns the app
+ * (`islands/Parley.tsx`) calls {@link startBrowserSession} once, after
+ * hydration.
  */
 import { type AttentionDeps, watchAttention } from "./attention/watch.ts";
+import { effect } from "@preact/signals";
 import type { PeerConnectionLike, StreamLike } from "./peer.ts";
+import { toneFor } from "./ringing_tone.ts";
 import type { KeyValueStore } from "./saved_session.ts";
 import { createSession, type Session } from "./session.ts";
 import { realTimers } from "./timers.ts";
+import { TonePlayer } from "./tone_player.ts";
 import { sendChangesRestartReceiving } from "./video_start.ts";
 
 /** The relay socket URL for a room, on the page's own host. */
@@ -48,9 +52,9 @@ function pageWasReloaded(): boolean {
   return (nav as PerformanceNavigationTiming | undefined)?.type === "reload";
 }
 
-function sessionStore(): KeyValueStore | null {
+function store(kind: "sessionStorage" | "localStorage"): KeyValueStore | null {
   try {
-    return globalThis.sessionStorage ?? null;
+    return globalThis[kind] ?? null;
   } catch {
     // Access can throw (storage disabled for the site).
     return null;
@@ -60,12 +64,8 @@ function sessionStore(): KeyValueStore | null {
 /** The browser's parts for a ringing call's cues (`attention/`). */
 function attentionDeps(): AttentionDeps {
   const api = typeof Notification === "undefined" ? null : Notification;
-  let storage: KeyValueStore | null = null;
-  try {
-    storage = globalThis.localStorage ?? null;
-  } catch {
-    // Storage disabled for the site: "Not now" lasts for this page only.
-  }
+  // Without storage (disabled for the site), "Not now" lasts for this page.
+  const storage = store("localStorage");
   return {
     doc: document,
     timers: realTimers,
@@ -80,6 +80,29 @@ function attentionDeps(): AttentionDeps {
     storage,
     pageUrl: () => location.href,
   };
+}
+
+/** Gestures that let a page make sound from then on (user activation). */
+const GESTURES = ["pointerdown", "pointerup", "keydown"];
+
+/**
+ * Rings while the call rings: the tone follows the call's phase and the
+ * ringtone setting. The AudioContext is made on the person's first gesture
+ * (usually the Join click, or Enter in the name field), which autoplay
+ * rules require; if it cannot be, nothing sounds. The player lives as long
+ * as the page, so it is never disposed: it falls silent with the call
+ * (pagehide closes the session, which ends the call).
+ */
+function ringTones(session: Session): void {
+  if (typeof AudioContext === "undefined") return;
+  const player = new TonePlayer({ createContext: () => new AudioContext() });
+  const unlock = () => {
+    if (!player.unlock()) return;
+    for (const g of GESTURES) removeEventListener(g, unlock, true);
+  };
+  for (const g of GESTURES) addEventListener(g, unlock, true);
+  const { call, ringtone } = session.state;
+  effect(() => player.play(toneFor(call.value, { ringtone: ringtone.value })));
 }
 
 /**
@@ -112,8 +135,10 @@ export function startBrowserSession(room = ""): Session | null {
       startVideoSmall: !sendChangesRestartReceiving(navigator.userAgent),
     },
     enumerateDevices: media ? () => media.enumerateDevices() : undefined,
-    storage: sessionStore(),
+    storage: store("sessionStorage"),
+    prefs: store("localStorage"),
   });
+  ringTones(session);
   addEventListener("online", () => session.reconnectNow());
   addEventListener("pagehide", () => session.close());
   // Back from the back/forward cache: the session was closed on pagehide

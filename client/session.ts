@@ -22,6 +22,7 @@ import { groupDevices } from "./media.ts";
 import type { PeerConnectionLike } from "./peer.ts";
 import type { ServerMessage } from "./protocol.ts";
 import { sampleQuality } from "./quality_sampler.ts";
+import { loadRingtoneOn, saveRingtoneOn } from "./ringing_tone.ts";
 import { applyPresence, sortedUsers } from "./roster.ts";
 import {
   forgetSession,
@@ -77,6 +78,7 @@ export function createSession(options: SessionOptions): Session {
   let stopQuality: (() => void) | null = null;
 
   state.savedName.value = loadLastName(store);
+  state.ringtone.value = loadRingtoneOn(options.prefs ?? null);
 
   const relay = new RelayClient({ timers, ...options.relay });
   const calls = new CallController({
@@ -370,6 +372,10 @@ export function createSession(options: SessionOptions): Session {
     notify,
     dismissNotice,
     refreshDevices,
+    setRingtone(on) {
+      state.ringtone.value = on;
+      saveRingtoneOn(options.prefs ?? null, on);
+    },
     reconnectNow: () => relay.reconnectNow(),
     close() {
       calls.hangup();

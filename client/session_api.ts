@@ -22,6 +22,8 @@ export interface SessionOptions {
   storage?: KeyValueStore | null;
   /** Time between connection-quality readings during a call. */
   qualityIntervalMs?: number;
+  /** Where the person's settings last (`localStorage`): the ringtone's. */
+  prefs?: KeyValueStore | null;
 }
 
 /** What the views (and the page's boot) can ask of a session. */
@@ -71,6 +73,8 @@ export interface SessionActions {
   dismissNotice(id: number): void;
   /** Re-reads the device list (after permission, or on devicechange). */
   refreshDevices(): Promise<void>;
+  /** Turns the ringtone of incoming calls on or off, and remembers it. */
+  setRingtone(on: boolean): void;
   /** Reconnects at once instead of waiting out the backoff (back online). */
   reconnectNow(): void;
   /** Leaves: hangs up and closes the socket. */

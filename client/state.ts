@@ -85,6 +85,8 @@ export interface SessionState {
    * end-of-call view; null when it never connected.
    */
   readonly endedCallMs: Signal<number | null>;
+  /** Whether an incoming call rings out loud (the person's setting). */
+  readonly ringtone: Signal<boolean>;
 }
 
 /** Fresh state for a session in `room`: offline, nobody, no call. */
@@ -104,5 +106,6 @@ export function createSessionState(room = ""): SessionState {
     chosenDevices: signal<ChosenDevices>({ audio: null, video: null }),
     quality: signal<Quality | null>(null),
     endedCallMs: signal<number | null>(null),
+    ringtone: signal(true),
   };
 }

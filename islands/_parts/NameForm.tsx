@@ -1,8 +1,10 @@
 /**
  * Who I am and how the connection is: the name form before joining, then the
- * name, the connection status, and the live region for notices.
+ * name with the ringtone toggle, the connection status, and the live region
+ * for notices.
  */
 import { useEffect, useState } from "preact/hooks";
+import RingtoneToggle from "./RingtoneToggle.tsx";
 import { useSession } from "./session_context.ts";
 import { MAX_NAME_INPUT } from "../../client/text.ts";
 
@@ -41,10 +43,13 @@ export default function NameForm() {
     <div class="identity">
       {name
         ? (
-          <p class="identity__me">
-            <span class="visually-hidden">Signed in as</span>
-            <span class="identity__name" data-testid="my-name">{name}</span>
-          </p>
+          <>
+            <p class="identity__me">
+              <span class="visually-hidden">Signed in as</span>
+              <span class="identity__name" data-testid="my-name">{name}</span>
+            </p>
+            <RingtoneToggle />
+          </>
         )
         : (
           <form class="name-form" onSubmit={onSubmit} aria-label="Join">
