@@ -10,8 +10,19 @@
 /** The WebSocket subprotocol that selects Parley's own dialect. */
 export const SUBPROTOCOL = "parley.v1";
 
-/** Presence of another user in the room. */
-export type UserState = "available" | "busy";
+/**
+ * Presence of another user in the room: `busy` while ringing or in a call,
+ * `reconnecting` while its connection is down and it may come back (a call
+ * to it is refused with `ended` `reconnecting`).
+ */
+export type UserState = "available" | "busy" | "reconnecting";
+
+/** The states this client knows; `roster.ts` reads any other as `busy`. */
+export const USER_STATES: ReadonlySet<string> = new Set<UserState>([
+  "available",
+  "busy",
+  "reconnecting",
+]);
 
 /** One entry of a user list. */
 export interface UserInfo {
@@ -19,10 +30,13 @@ export interface UserInfo {
   state: UserState;
 }
 
-/** A user list entry on the wire: `state` is left out when `available`. */
+/**
+ * A user list entry on the wire: `state` is left out when `available`. Typed
+ * as any string: a newer server may send a state this client does not know.
+ */
 export interface WireUser {
   name: string;
-  state?: UserState;
+  state?: string;
 }
 
 /** Why a call ended, as the server reports it. */
@@ -32,7 +46,9 @@ export type EndReason =
   | "busy"
   | "no-answer"
   | "hangup"
-  | "peer-left";
+  | "peer-left"
+  /** The callee's connection is down and may come back: try again soon. */
+  | "reconnecting";
 
 /** SDP as carried in a `signal` message. */
 export interface WireDescription {
@@ -89,6 +105,8 @@ export interface WelcomeMessage {
     peer: string;
     polite: boolean;
     state?: "ringing" | "active";
+    /** Present (true) for an audio-only call. */
+    audioOnly?: boolean;
   };
 }
 

@@ -70,6 +70,13 @@ const OPEN = 1;
 export const HEARTBEAT_CLOSE_CODE = 4000;
 
 /**
+ * Close code of a page that goes away during a call (a reload, most
+ * likely): not a goodbye, so the server keeps the session and the call for
+ * the grace period and the reloaded page resumes both.
+ */
+export const AWAY_IN_CALL_CLOSE_CODE = 4002;
+
+/**
  * Close code the server uses when another socket resumed this session (the
  * same token used from a duplicated tab, for instance). Reconnecting would
  * take the session back and start a tug of war, so the client stops.
@@ -132,10 +139,14 @@ export class RelayClient {
     this.#open();
   }
 
-  /** Closes for good: no reconnect until {@link start} is called again. */
-  stop(): void {
+  /**
+   * Closes for good: no reconnect until {@link start} is called again. The
+   * default 1000 is a goodbye; any other code (see
+   * {@link AWAY_IN_CALL_CLOSE_CODE}) leaves the session resumable.
+   */
+  stop(code = 1000, reason = "bye"): void {
     this.#clearTimers();
-    this.#dropSocket(1000, "bye");
+    this.#dropSocket(code, reason);
     this.#setStatus("closed", {});
   }
 

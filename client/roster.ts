@@ -8,7 +8,12 @@
  * signal needs anyway as its new value. Pure functions: the session holds
  * the list.
  */
-import type { UserInfo, WireUser } from "./protocol.ts";
+import {
+  USER_STATES,
+  type UserInfo,
+  type UserState,
+  type WireUser,
+} from "./protocol.ts";
 
 /** Past this many entries in one delta, one merge beats splicing each. */
 const SPLICE_LIMIT = 16;
@@ -25,9 +30,18 @@ export function compareNames(a: string, b: string): number {
   return COLLATOR.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-/** A user list entry as the server sends it (`available` left out). */
+/**
+ * A user list entry as the server sends it (`available` left out). A state
+ * this client does not know (a newer server's) reads as `busy`: the server
+ * left it out only for someone who can be called, so anything else is not
+ * that, and the list must not offer a call it cannot explain.
+ */
 export function fromWire(user: WireUser): UserInfo {
-  return { name: user.name, state: user.state ?? "available" };
+  const state = user.state ?? "available";
+  return {
+    name: user.name,
+    state: USER_STATES.has(state) ? state as UserState : "busy",
+  };
 }
 
 /** The `welcome` snapshot as a sorted list. */

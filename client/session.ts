@@ -32,7 +32,11 @@ import {
 } from "./saved_session.ts";
 import { errorOutcome, tooLongText } from "./server_errors.ts";
 import type { Session, SessionOptions } from "./session_api.ts";
-import { RelayClient, REPLACED_CLOSE_CODE } from "./relay_client.ts";
+import {
+  AWAY_IN_CALL_CLOSE_CODE,
+  RelayClient,
+  REPLACED_CLOSE_CODE,
+} from "./relay_client.ts";
 import { type ChatLine, createSessionState, type Notice } from "./state.ts";
 import {
   droppedChatText,
@@ -378,9 +382,17 @@ export function createSession(options: SessionOptions): Session {
     },
     reconnectNow: () => relay.reconnectNow(),
     close() {
-      calls.hangup();
+      // Away in an accepted call (a reload, most likely; the page cannot
+      // tell a reload from a closing tab): no hang-up, and a close that
+      // keeps the session, so the page that loads next rejoins the call
+      // (`call/restore.ts`) and the peer sees "Reconnecting…" meanwhile. A
+      // tab closed for good ends the call when the grace period runs out.
+      const phase = calls.snapshot.phase;
+      const inCall = phase === "connecting" || phase === "connected";
+      if (!inCall) calls.hangup();
       calls.dispose();
-      relay.stop();
+      if (inCall) relay.stop(AWAY_IN_CALL_CLOSE_CODE, "away in a call");
+      else relay.stop();
       ice.dispose();
       watchQuality(null);
     },

@@ -55,6 +55,8 @@ export function endReasonTemplate(
       return byMe ? "You ended the call." : `${who} ended the call.`;
     case "peer-left":
       return `${who} left, so the call ended.`;
+    case "reconnecting":
+      return `${who} is reconnecting; try again in a moment.`;
     case "media-error":
       return "The call could not start without a working microphone or camera.";
     case "failed":

@@ -52,6 +52,15 @@ export class CallControl {
     if (!callee) return ctx.reject(conn, "unknown-user");
     if (callee === me) return ctx.reject(conn, "self-call");
     if (callee.dialect !== "parley") return ctx.reject(conn, "incompatible");
+    // Fails at once rather than ringing into the queue: the person calling
+    // is told why now, and a ring held for someone who may never come back
+    // (or who comes back to a stale ring) helps nobody.
+    if (callee.conn === null) {
+      return ctx.send(
+        conn,
+        parley.ended(newCallId(), "reconnecting", callee.name),
+      );
+    }
     if (isBusy(callee)) {
       return ctx.send(conn, parley.ended(newCallId(), "busy", callee.name));
     }

@@ -63,15 +63,21 @@ export const parley = {
       iceServersJson + ',"resume":' + q(resume) + ',"resumed":' + resumed +
       (callJson === null ? "" : ',"call":' + callJson) + "}";
   },
-  /** `welcome.call`: the call a resumed session is still in. */
+  /**
+   * `welcome.call`: the call a resumed session is still in. `audioOnly` is
+   * written only when true (a page that lost the call, reloaded, rejoins it
+   * with the right media).
+   */
   welcomeCall(
     callId: string,
     peer: string,
     polite: boolean,
     state: "ringing" | "active",
+    audioOnly = false,
   ): string {
     return '{"callId":' + q(callId) + ',"peer":' + q(peer) + ',"polite":' +
-      polite + ',"state":' + q(state) + "}";
+      polite + ',"state":' + q(state) + (audioOnly ? ',"audioOnly":true' : "") +
+      "}";
   },
   callRestored(callId: string, peer: string): string {
     return '{"type":"call-restored","callId":' + q(callId) + ',"peer":' +
@@ -113,7 +119,9 @@ export type EndReason =
   | "busy"
   | "no-answer"
   | "hangup"
-  | "peer-left";
+  | "peer-left"
+  /** The callee's socket dropped and it may resume: try again in a moment. */
+  | "reconnecting";
 
 /** Tutorial-dialect frames (server → client). */
 export const tutorial = {

@@ -5,8 +5,12 @@
  * frame per member, not N.
  */
 
-/** Shown next to each user: ringing or in a call is `busy`. */
-export type UserState = "available" | "busy";
+/**
+ * Shown next to each user: ringing or in a call is `busy`; a session whose
+ * socket dropped and that may still resume (detached, within its grace
+ * period) is `reconnecting`, so nobody takes it for someone who can answer.
+ */
+export type UserState = "available" | "busy" | "reconnecting";
 
 /** A member as presence sees it. */
 export interface PresenceEntry {
@@ -128,14 +132,15 @@ export class RoomPresence {
 }
 
 /**
- * `{"name":…}`, plus `"state":"busy"` when busy: most people are available,
- * and the welcome snapshots of a join storm are mostly these entries (the
- * default left out makes them 40% smaller).
+ * `{"name":…}`, plus `"state":…` unless available: most people are
+ * available, and the welcome snapshots of a join storm are mostly these
+ * entries (the default left out makes them 40% smaller).
  */
 function entryJson(entry: PresenceEntry): string {
   return entry.state === "available"
     ? '{"name":' + JSON.stringify(entry.name) + "}"
-    : '{"name":' + JSON.stringify(entry.name) + ',"state":"busy"}';
+    : '{"name":' + JSON.stringify(entry.name) + ',"state":"' + entry.state +
+      '"}';
 }
 
 function presenceFrame(

@@ -36,8 +36,8 @@ import {
 import {
   CloseCode,
   type Connection,
-  isBusy,
   type Member,
+  presenceState,
 } from "./relay_context.ts";
 import { Room } from "./rooms.ts";
 import { closeOutcome } from "./sessions.ts";
@@ -540,7 +540,7 @@ export class Relay {
       return member && {
         id: member.sid,
         name: member.name,
-        state: isBusy(member) ? "busy" : "available",
+        state: presenceState(member),
       };
     });
     if (delta) {

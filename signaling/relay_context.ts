@@ -13,6 +13,7 @@ import type { SignalingConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { RateLimiter } from "./limits.ts";
 import type { PriorityOutbox } from "./outbox.ts";
+import type { UserState } from "./presence.ts";
 import type { Dialect, ErrorCode } from "./protocol.ts";
 import type { Room } from "./rooms.ts";
 
@@ -95,6 +96,16 @@ export function isBusy(member: Member): boolean {
   return member.call !== null || member.claim !== null;
 }
 
+/**
+ * What the room is shown of `member`: `reconnecting` while detached (its
+ * socket dropped and it may resume; a call to it fails at once, see
+ * `CallControl.call`), else `busy` or `available`.
+ */
+export function presenceState(member: Member): UserState {
+  if (member.conn === null) return "reconnecting";
+  return isBusy(member) ? "busy" : "available";
+}
+
 /** The relay's settings and services, as its modules see them. */
 export interface RelayContext {
   readonly config: SignalingConfig;
@@ -108,6 +119,9 @@ export interface RelayContext {
   reject(conn: Connection, code: ErrorCode, detail?: string): void;
   /** Relays a tutorial SDP/ICE frame from `from`, name stamped on, counted. */
   relayFrame(from: Member, to: Member, raw: string): void;
-  /** `member`'s busy state may have changed: schedule a presence delta. */
+  /**
+   * `member`'s presence state (busy, or reconnecting) may have changed:
+   * schedule a presence delta.
+   */
   presenceChanged(member: Member): void;
 }

@@ -164,6 +164,9 @@ export class SessionLifecycle {
     }
     member.conn = conn;
     conn.member = member;
+    // Back from `reconnecting` (a no-op in the next delta when only the
+    // socket was replaced).
+    this.#ctx.presenceChanged(member);
     this.#resumed++;
     this.#welcome(member, member.name !== requested, true);
     const outbox = member.outbox;
@@ -190,6 +193,7 @@ export class SessionLifecycle {
       peerOf(call, member).name,
       call.callee === member,
       call.state,
+      call.audioOnly,
     );
     this.#ctx.send(
       member.conn!,
@@ -223,6 +227,8 @@ export class SessionLifecycle {
     this.#capFrom(address);
     this.#detached.add(member, address);
     this.#tokens.detach(member, this.#ctx.clock.now());
+    // The room sees `reconnecting` until it resumes or the grace ends.
+    this.#ctx.presenceChanged(member);
     member.graceTimer = this.#ctx.clock.setTimeout(() => {
       member.graceTimer = null;
       this.end(member, "grace-expired");

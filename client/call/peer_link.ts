@@ -13,6 +13,7 @@ import {
 } from "../peer.ts";
 import type { Timers } from "../timers.ts";
 import { stopAll } from "./media_controls.ts";
+import type { NegotiationMessage } from "../protocol.ts";
 import type { CallEvent } from "./states.ts";
 
 /** What every call's connection is made with. */
@@ -103,4 +104,25 @@ export class PeerLink {
     for (const t of remote.getTracks()) t.onmute = t.onunmute = null;
     stopAll(remote);
   }
+}
+
+/** The certificate fingerprint an SDP names, or null. */
+function fingerprintOf(sdp: string | undefined): string | null {
+  return sdp ? /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim() ?? null : null;
+}
+
+/**
+ * Whether `payload` is an offer from a new connection of the peer (its page
+ * was reloaded and rejoined the call): a certificate fingerprint other than
+ * the one `pc` is connected to. A connection cannot move to a new
+ * certificate, so the call needs a new one of its own.
+ */
+export function offerFromNewPeer(
+  pc: PeerConnectionLike,
+  payload: NegotiationMessage,
+): boolean {
+  if (payload.description?.type !== "offer") return false;
+  const current = fingerprintOf(pc.remoteDescription?.sdp);
+  const offered = fingerprintOf(payload.description.sdp);
+  return current !== null && offered !== null && current !== offered;
 }

@@ -3,7 +3,8 @@
  * back. Media is peer-to-peer, so a call is never torn down because the
  * socket blinked: with `resumed` the server kept our session and any call;
  * without (a restart) it knows nothing of us, so a ringing call is gone and
- * an accepted one, claimed in the login, waits for `call-restored`.
+ * an accepted one, claimed in the login, waits for `call-restored`. A page
+ * reloaded during a call has none, and rejoins the one the server kept.
  */
 import {
   basics,
@@ -33,6 +34,39 @@ export function onWelcome(m: Machine, ev: Welcome, accept: Accept): Step {
   return { state: next.state, effects: [...sent, ...next.effects] };
 }
 
+/**
+ * An accepted call the server kept for this session while the page
+ * reloaded: new media and a new peer connection, which offers whatever
+ * our role, because only a new offer tells the peer to replace its
+ * connection (its runner sees the new certificate's fingerprint).
+ */
+export function rejoin(
+  m: Machine,
+  held: NonNullable<Welcome["held"]>,
+): Step {
+  const audioOnly = held.audioOnly === true;
+  return to(m, {
+    kind: "connecting",
+    call: {
+      peer: held.peer,
+      audioOnly,
+      direction: held.polite ? "incoming" : "outgoing",
+      callId: held.callId,
+      polite: held.polite,
+      outbox: [],
+    },
+  }, [
+    { kind: "begin", audioOnly, polite: held.polite },
+    { kind: "openMedia" },
+    { kind: "prepareOffer" },
+    {
+      kind: "notice",
+      tone: "info",
+      text: `Back in your call with ${held.peer}.`,
+    },
+  ]);
+}
+
 /** The server lost everything: only an accepted call can be claimed back. */
 function afterRestart(m: Machine): Step {
   const c = m.call;
@@ -54,14 +88,15 @@ function resumed(
 ): Step {
   const c = m.call;
   if (!isLive(c)) {
-    // We ended it while away, or the page lost it: end it for the peer.
     const callId = held?.callId;
     const told = deferred.some((msg) =>
       msg.type === "hangup" && msg.callId === callId
     );
-    return callId && !told
-      ? to(m, c, [{ kind: "send", msg: { type: "hangup", callId } }])
-      : stay(m);
+    if (!callId || told) return stay(m);
+    // A page that never had the call (reloaded during it) takes it back.
+    if (c.kind === "idle" && held?.state === "active") return rejoin(m, held);
+    // We ended it while away: end it for the peer.
+    return to(m, c, [{ kind: "send", msg: { type: "hangup", callId } }]);
   }
   const same = held && held.peer === basics(c).peer ? held : null;
   if (isAccepted(c)) return restored(m, c, same?.callId);

@@ -143,9 +143,11 @@ export function onEnded(m: Machine, ev: Ev<"ended">): Step {
   const c = m.call;
   if (!isLive(c)) return stay(m);
   if (c.kind === "dialing" || c.kind === "ringingOut") {
-    // `busy` comes with a fresh call id, and may beat `ringing`.
+    // `busy` and `reconnecting` come with a fresh call id, and may beat
+    // `ringing`.
     const ours = c.peer === ev.peer &&
-      (c.kind === "dialing" || c.callId === ev.callId || ev.reason === "busy");
+      (c.kind === "dialing" || c.callId === ev.callId ||
+        ev.reason === "busy" || ev.reason === "reconnecting");
     if (ours) {
       // Our call lost the race; theirs to us is still ringing: take it.
       return c.crossing

@@ -23,7 +23,7 @@ import {
   stopAll,
   tracksOf,
 } from "./media_controls.ts";
-import { PeerLink } from "./peer_link.ts";
+import { offerFromNewPeer, PeerLink } from "./peer_link.ts";
 import type { CallMediaView } from "./snapshot.ts";
 import type { CallEffect, CallEvent, TimerName } from "./states.ts";
 
@@ -74,10 +74,13 @@ export class CallRunner implements CallMediaView {
   #timers = new Map<TimerName, number>();
   /** Gives the video sender its full size back (see `video_start.ts`). */
   #restoreVideo: Promise<(() => Promise<void>) | null> | null = null;
+  /** Whether the video sender starts small (not on a replaced connection). */
+  #startSmall: boolean;
 
   constructor(deps: RunnerDeps, audioOnly: boolean, polite: boolean) {
     this.#deps = deps;
     this.#polite = polite;
+    this.#startSmall = deps.startVideoSmall !== false;
     this.media = {
       audioOnly,
       signal: this.#abort.signal,
@@ -136,6 +139,9 @@ export class CallRunner implements CallMediaView {
         if (this.#link) this.#link.negotiator.polite = effect.polite;
         return;
       case "applyNegotiation":
+        if (this.#link && offerFromNewPeer(this.#link.pc, effect.payload)) {
+          this.#replaceLink();
+        }
         if (this.#link) void this.#link.negotiator.handle(effect.payload);
         else this.#early.push(effect.payload);
         return;
@@ -225,6 +231,21 @@ export class CallRunner implements CallMediaView {
   }
 
   /**
+   * The peer's page was reloaded and offers from a new connection: ours
+   * goes, and a fresh one (same media) answers. The video starts at full
+   * size: the machine's small-start timer ran with the first connection.
+   */
+  #replaceLink(): void {
+    this.#link?.close();
+    this.#link = null;
+    this.#tracksAdded = false;
+    this.#startSmall = false;
+    this.media.senders.clear();
+    this.#connect();
+    this.#changed();
+  }
+
+  /**
    * Attaches local media to the connection once. Before an offer came in we
    * are the one offering, so we also add transceivers for what we lack, to
    * still receive (and later send a screen) without renegotiating.
@@ -242,7 +263,7 @@ export class CallRunner implements CallMediaView {
         this.media.senders.set(kind, sender);
         // Not awaited: the parameters apply before the first frame is
         // encoded, which waits for the connection anyway.
-        if (kind === "video" && this.#deps.startVideoSmall !== false) {
+        if (kind === "video" && this.#startSmall) {
           this.#restoreVideo = startSmall(sender, track);
         }
       } else if (!pc.remoteDescription) {

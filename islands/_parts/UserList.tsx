@@ -2,7 +2,7 @@
 import { Component } from "preact";
 import { Icon } from "./Icon.tsx";
 import { useSession } from "./session_context.ts";
-import type { UserInfo } from "../../client/protocol.ts";
+import type { UserInfo, UserState } from "../../client/protocol.ts";
 import { initial } from "../../client/text.ts";
 
 /** User list; no props. */
@@ -31,7 +31,8 @@ export default function UserList() {
                 <Person
                   key={user.name}
                   user={user}
-                  disabled={!ringingMe && (user.state === "busy" || inCall)}
+                  disabled={!ringingMe &&
+                    (user.state !== "available" || inCall)}
                 />
               );
             })}
@@ -44,7 +45,7 @@ export default function UserList() {
 /** Props of {@link Person}. */
 interface PersonProps {
   user: UserInfo;
-  /** Whether its call buttons are off (busy, or we are in a call). */
+  /** Whether its call buttons are off (not available, or we are in a call). */
   disabled: boolean;
 }
 
@@ -63,7 +64,6 @@ class Person extends Component<PersonProps> {
 
   override render() {
     const { user, disabled } = this.props;
-    const busy = user.state === "busy";
     return (
       <li
         class="person"
@@ -74,30 +74,60 @@ class Person extends Component<PersonProps> {
           {initial(user.name)}
         </span>
         <span class="person__text">
-          <span class="person__name">{user.name}</span>
+          {/* A name may be right-to-left: its own direction, not the list's. */}
+          <span class="person__name" dir="auto">{user.name}</span>
           <span class={`person__state person__state--${user.state}`}>
-            {busy ? "In a call" : "Available"}
+            {STATE_TEXT[user.state]}
           </span>
         </span>
         <span class="person__actions">
-          <CallButton name={user.name} audioOnly disabled={disabled} />
-          <CallButton name={user.name} disabled={disabled} />
+          <CallButton
+            name={user.name}
+            audioOnly
+            disabled={disabled}
+            why={WHY_NOT[user.state]}
+          />
+          <CallButton
+            name={user.name}
+            disabled={disabled}
+            why={WHY_NOT[user.state]}
+          />
         </span>
       </li>
     );
   }
 }
 
+/** What the row says of each state. */
+const STATE_TEXT: Record<UserState, string> = {
+  available: "Available",
+  busy: "In a call",
+  reconnecting: "Reconnecting…",
+};
+
+/**
+ * Why the buttons are off, in their tooltip: a reconnecting person will
+ * likely be back in seconds, which a plain greyed-out button does not say.
+ */
+const WHY_NOT: Record<UserState, string | null> = {
+  available: null,
+  busy: null,
+  reconnecting: "is reconnecting; try again in a moment",
+};
+
 /** One call button: video (the primary action) or audio-only. */
 function CallButton(
-  { name, audioOnly = false, disabled }: {
+  { name, audioOnly = false, disabled, why }: {
     name: string;
     audioOnly?: boolean;
     disabled: boolean;
+    /** Why calling is off now (after the name), when worth saying. */
+    why: string | null;
   },
 ) {
   const { actions } = useSession();
-  const label = `${audioOnly ? "Audio" : "Video"} call ${name}`;
+  const action = `${audioOnly ? "Audio" : "Video"} call ${name}`;
+  const label = disabled && why ? `${action}: ${name} ${why}` : action;
   return (
     <button
       type="button"

@@ -272,6 +272,89 @@ Deno.test("calls that cross: busy for ours while theirs rings makes us accept th
   assert.deepEqual(sends(effects), [{ type: "accept", callId: "c2" }]);
 });
 
+Deno.test("a call to someone reconnecting ends with reconnecting, fresh call id and all", () => {
+  for (const kind of ["dialing", "ringingOut"] as const) {
+    const { state, effects } = step(machineIn(kind), {
+      kind: "ended",
+      callId: "fresh",
+      reason: "reconnecting",
+      peer: "bob",
+    });
+    assert.equal(state.call.kind, "ended", kind);
+    assert.equal(
+      state.call.kind === "ended" && state.call.reason,
+      "reconnecting",
+    );
+    assert.deepEqual(sends(effects), [], "nothing to tell the server");
+  }
+});
+
+Deno.test("a page reloaded in a call rejoins the call the server kept, and offers whatever its role", () => {
+  for (const polite of [true, false]) {
+    const held = {
+      callId: "c7",
+      peer: "bob",
+      polite,
+      state: "active" as const,
+    };
+    const { state, effects } = step(INITIAL, {
+      kind: "welcome",
+      resumed: true,
+      held,
+    });
+    assert.deepEqual(state.call, {
+      kind: "connecting",
+      call: {
+        peer: "bob",
+        audioOnly: false,
+        direction: polite ? "incoming" : "outgoing",
+        callId: "c7",
+        polite,
+        outbox: [],
+      },
+    });
+    assert.deepEqual(effects.map((e) => e.kind), [
+      "begin",
+      "openMedia",
+      "prepareOffer",
+      "notice",
+    ]);
+    assert.deepEqual(effects[0], { kind: "begin", audioOnly: false, polite });
+  }
+  // An audio-only call comes back audio-only.
+  const audio = step(INITIAL, {
+    kind: "welcome",
+    resumed: true,
+    held: { callId: "c7", peer: "bob", polite: true, audioOnly: true },
+  });
+  assert.equal(audio.state.call.kind, "idle", "not active: not rejoined");
+  const active = step(INITIAL, {
+    kind: "welcome",
+    resumed: true,
+    held: {
+      callId: "c7",
+      peer: "bob",
+      polite: true,
+      state: "active",
+      audioOnly: true,
+    },
+  });
+  assert.deepEqual(active.effects[0], {
+    kind: "begin",
+    audioOnly: true,
+    polite: true,
+  });
+  // A call this page ended (not a reloaded page's) is not rejoined: it is
+  // hung up for the peer.
+  const ended = step(machineIn("ended"), {
+    kind: "welcome",
+    resumed: true,
+    held: { callId: "c7", peer: "bob", polite: true, state: "active" },
+  });
+  assert.equal(ended.state.call.kind, "ended");
+  assert.deepEqual(sends(ended.effects), [{ type: "hangup", callId: "c7" }]);
+});
+
 Deno.test("a claimed call the peer never restores ends as not-restored", () => {
   const { state } = step(machineIn("restoring"), EVENTS.ended);
   assert.equal(

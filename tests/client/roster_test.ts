@@ -84,3 +84,22 @@ Deno.test("random deltas, small and large, give the same list as re-sorting ever
     assert.deepEqual(fast, slow, `round ${round}`);
   }
 });
+
+Deno.test("reconnecting is kept, and a state this client does not know reads as busy", () => {
+  assert.deepEqual(fromWire({ name: "ana", state: "reconnecting" }), {
+    name: "ana",
+    state: "reconnecting",
+  });
+  assert.deepEqual(fromWire({ name: "bo", state: "on-the-moon" }), {
+    name: "bo",
+    state: "busy",
+  });
+  assert.deepEqual(fromWire({ name: "cy" }), {
+    name: "cy",
+    state: "available",
+  });
+  const list = applyPresence(sortedUsers([{ name: "ana" }]), {
+    changed: [{ name: "ana", state: "reconnecting" }],
+  }, null);
+  assert.deepEqual(list, [{ name: "ana", state: "reconnecting" }]);
+});

@@ -110,7 +110,10 @@ export async function openUser(
  * (30 s), so the next step that joins under the same name is renamed (`bob
  * 2`). So each page first runs what a closed tab runs (`pagehide`: hang up,
  * close the socket with 1000) and waits until its sockets are closed, i.e.
- * the server has answered the goodbye.
+ * the server has answered the goodbye. A page in a call closes its socket
+ * on `pagehide` so that the session stays resumable (a reload rejoins the
+ * call), so the sockets are first closed with 1000 here: the goodbye of
+ * someone who is not coming back.
  */
 export async function closeUsers(...users: (User | undefined)[]) {
   await Promise.all(users.map(async (u) => {
@@ -136,6 +139,7 @@ async function leave(page: TestPage): Promise<void> {
         else s.addEventListener("close", resolve, { once: true });
       })
     ));
+    for (const s of open) s.close(1000, "bye");
     dispatchEvent(new PageTransitionEvent("pagehide", { persisted: false }));
     // A server that is down never answers: do not hang on it.
     await Promise.race([
@@ -162,7 +166,7 @@ function quoted(value: string): string {
 export async function waitForPerson(
   user: User,
   other: string,
-  state: "available" | "busy" = "available",
+  state: "available" | "busy" | "reconnecting" = "available",
 ) {
   await user.page.waitForSelector(
     `li[data-user=${quoted(other)}][data-user-state=${state}]`,

@@ -417,9 +417,11 @@ Deno.test({
       const noticedMs =
         await changedAt(a, "data-status", "reconnecting", cutAt) - cutAt;
       await sleep(1500);
-      // Mid-cut: the session is detached, not gone.
+      // Mid-cut: the session is detached, not gone, and shown as such.
       assert.deepEqual(await listedNames(b), ["ann"]);
-      await b.page.waitForSelector('li[data-user="ann"][data-user-state=busy]');
+      await b.page.waitForSelector(
+        'li[data-user="ann"][data-user-state=reconnecting]',
+      );
       await waitForCallState(b, "connected");
       await cut;
       const restoredAt = Date.now();

@@ -36,17 +36,23 @@ Deno.test("a dropped parley user stays in the room and its call stays up during 
   const callId = callBetween(h, ann, bob, "bob");
   bob.client.drop();
   h.clock.advance(29_000);
-  assert.deepEqual(ann.client.frames(), [], "no left, no ended");
+  assert.deepEqual(ann.client.frames(), [{
+    type: "presence",
+    changed: [{ name: "bob", state: "reconnecting" }],
+  }], "no left, no ended: only that bob is reconnecting");
   const stats = h.relay.stats();
   assert.equal(stats.detached, 1);
   assert.equal(stats.users, 2);
   assert.equal(stats.calls, 1);
   assert.equal(stats.connections, 1);
-  // The detached user still looks busy, so a third caller hears busy.
+  // A third caller is told at once that bob is reconnecting.
   const cat = h.login("cat");
-  cat.frames();
+  assert.deepEqual(cat.one().users, [
+    { name: "ann", state: "busy" },
+    { name: "bob", state: "reconnecting" },
+  ]);
   cat.send({ type: "call", to: "bob" });
-  assert.equal(cat.one().reason, "busy");
+  assert.equal(cat.one().reason, "reconnecting");
   assert.ok(callId);
 });
 
@@ -183,7 +189,10 @@ Deno.test("when the grace period passes the user leaves and the call peer gets p
   const callId = callBetween(h, ann, bob, "bob");
   bob.client.drop();
   h.clock.advance(4999);
-  assert.deepEqual(ann.client.frames(), []);
+  assert.deepEqual(ann.client.frames(), [{
+    type: "presence",
+    changed: [{ name: "bob", state: "reconnecting" }],
+  }]);
   h.clock.advance(1);
   assert.deepEqual(ann.client.frames(), [
     { type: "ended", callId, reason: "peer-left", peer: "bob" },
@@ -218,9 +227,13 @@ Deno.test("a clean close ends the session at once; a heartbeat close or a missed
   assert.deepEqual(leave((c) => c.drop(1001, true)), [
     { type: "presence", left: ["x"] },
   ], "a closing tab");
-  assert.deepEqual(leave((c) => c.drop(4000, true)), []);
-  assert.deepEqual(leave((c) => c.drop(1001, false)), [], "a missed ping");
-  assert.deepEqual(leave((c) => c.drop(1005, true)), [], "no close code");
+  // Detached: shown as reconnecting, not gone.
+  const stays = (frames: Frame[]) =>
+    frames.length === 1 && frames[0].left === undefined &&
+    frames[0].changed?.[0]?.state === "reconnecting";
+  assert.ok(stays(leave((c) => c.drop(4000, true))));
+  assert.ok(stays(leave((c) => c.drop(1001, false))), "a missed ping");
+  assert.ok(stays(leave((c) => c.drop(1005, true))), "no close code");
   assert.equal(h.relay.stats().detached, 3);
 });
 
@@ -347,7 +360,8 @@ Deno.test("a callee who comes back while it rings is told the call is ringing an
     peer: "ann",
     polite: true,
     state: "ringing",
-  });
+    audioOnly: true,
+  }, "audioOnly is there only when true");
   back.send({ type: "accept", callId });
   assert.equal(
     ann.client.frames().find((f) => f.type === "accepted")?.peer,
@@ -405,7 +419,7 @@ Deno.test("dispose cancels grace timers", () => {
   const h = new Harness();
   const [, bob] = session(h, ["ann", "bob"]);
   bob.client.drop();
-  assert.equal(h.clock.pending, 1);
+  assert.equal(h.clock.pending, 2, "the grace period and the presence tick");
   h.relay.dispose();
   assert.equal(h.clock.pending, 0);
 });
