@@ -1,7 +1,7 @@
 /**
  * The ringing tones in real browsers: the callee's ringtone and the
  * caller's ringback sound while the call rings and stop when it is
- * accepted, declined or cancelled; a silenced ringtone plays nothing while
+ * accepted, declined, cancelled or not answered in time; a silenced ringtone plays nothing while
  * the caller still hears ringback. The page's Web Audio is watched from an
  * init script that wraps the API (no hook in the app): every oscillator
  * started and not yet stopped is a tone sounding, at its frequency.
@@ -26,6 +26,12 @@ import {
   type User,
   waitForCallState,
 } from "./helpers.ts";
+
+/**
+ * How long the server lets a call ring here: long enough for every other
+ * step to answer or cancel, short enough to wait out once.
+ */
+const RING_TIMEOUT_MS = 4_000;
 
 /** The frequencies of `client/ringing_tone.ts`'s tones, sorted. */
 const RINGTONE = [1000, 1025];
@@ -157,6 +163,18 @@ async function stopsOnCancel(alice: User, bob: User) {
   await dismissEnded(alice, bob);
 }
 
+async function stopsOnNoAnswer(alice: User, bob: User) {
+  await ring(alice, bob);
+  await waitForTone(alice, RINGBACK, "the ringback sounds");
+  await waitForTone(bob, RINGTONE, "the ringtone sounds");
+  // Nobody clicks: the server's ring timeout (RING_TIMEOUT_MS) ends it.
+  await waitForCallState(alice, "ended", "no-answer");
+  await waitForTone(alice, [], "the ringback stops when nobody answers");
+  await waitForCallState(bob, "ended", "no-answer");
+  await waitForTone(bob, [], "the ringtone stops when the ring times out");
+  await dismissEnded(alice, bob);
+}
+
 async function silencedRingtone(alice: User, bob: User) {
   const toggle = "[data-testid=ringtone-toggle]";
   assert.equal(await bob.page.getAttribute(toggle, "aria-pressed"), "true");
@@ -183,10 +201,10 @@ async function silencedRingtone(alice: User, bob: User) {
 for (const name of ["chromium", "firefox"] as BrowserName[]) {
   Deno.test({
     name:
-      `ringing tones in ${name}: ringtone and ringback while it rings, stopped by accept, decline and cancel; a silenced ringtone leaves the ringback`,
+      `ringing tones in ${name}: ringtone and ringback while it rings, stopped by accept, decline, cancel and no answer; a silenced ringtone leaves the ringback`,
     ignore: needsBrowsers(name),
     async fn(t) {
-      const app = await startApp();
+      const app = await startApp({ ringTimeoutMs: RING_TIMEOUT_MS });
       let browser: TestBrowser | undefined;
       let alice: User | undefined, bob: User | undefined;
       try {
@@ -214,6 +232,10 @@ for (const name of ["chromium", "firefox"] as BrowserName[]) {
         await t.step(
           "both tones stop when the caller cancels",
           () => stopsOnCancel(a, b),
+        );
+        await t.step(
+          "both tones stop when nobody answers",
+          () => stopsOnNoAnswer(a, b),
         );
         await t.step(
           "a silenced ringtone plays nothing; the caller still hears ringback",
