@@ -572,3 +572,25 @@ export function listedNames(user: User): Promise<string[]> {
     (items) => items.map((li) => li.getAttribute("data-user") ?? ""),
   );
 }
+
+/**
+ * Cuts `user`'s page off the server the way a crash or a dead network
+ * does: its sockets close without a goodbye (4000, as the page's own
+ * heartbeat would), and every reconnect goes nowhere.
+ */
+export async function cutOff(user: User): Promise<void> {
+  await user.page.evaluate(() => {
+    const g = globalThis as unknown as {
+      __e2eSockets: WebSocket[];
+      WebSocket: typeof WebSocket;
+    };
+    const Native = g.WebSocket;
+    g.WebSocket = class extends Native {
+      constructor(_url: string | URL, protocols?: string | string[]) {
+        // Port 9 (discard) refuses: the page keeps trying, never arrives.
+        super("ws://127.0.0.1:9/ws", protocols);
+      }
+    };
+    for (const s of g.__e2eSockets) s.close(4000, "gone");
+  });
+}

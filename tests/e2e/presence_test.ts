@@ -19,6 +19,7 @@ import {
   callStatus,
   closeUsers,
   connect,
+  cutOff,
   notices,
   openUser,
   type User,
@@ -26,28 +27,6 @@ import {
   waitForMediaFlow,
   waitForPerson,
 } from "./helpers.ts";
-
-/**
- * Cuts `user`'s page off the server the way a crash or a dead network
- * does: its sockets close without a goodbye (4000, as the page's own
- * heartbeat would), and every reconnect goes nowhere.
- */
-async function cutOff(user: User): Promise<void> {
-  await user.page.evaluate(() => {
-    const g = globalThis as unknown as {
-      __e2eSockets: WebSocket[];
-      WebSocket: typeof WebSocket;
-    };
-    const Native = g.WebSocket;
-    g.WebSocket = class extends Native {
-      constructor(_url: string | URL, protocols?: string | string[]) {
-        // Port 9 (discard) refuses: the page keeps trying, never arrives.
-        super("ws://127.0.0.1:9/ws", protocols);
-      }
-    };
-    for (const s of g.__e2eSockets) s.close(4000, "gone");
-  });
-}
 
 /** Records every `data-user-state` `name`'s row takes from now on. */
 async function recordStates(user: User, name: string): Promise<void> {

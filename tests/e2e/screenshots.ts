@@ -1,7 +1,8 @@
 /**
  * Screenshots of the real app for a person to look at (not a test):
  * the lobby with people online and a chat message, an incoming-call prompt,
- * and a call in progress, each at 1280×800, 390×844 and 844×390, in
+ * a call in progress, ringing someone, a missed call and a person
+ * reconnecting, each at 1280×800, 390×844 and 844×390, in
  * Chromium or (second argument) Firefox.
  *
  *   deno task build && deno run -A tests/e2e/screenshots.ts /tmp/shots [firefox]
@@ -13,6 +14,8 @@ import { startApp } from "../helpers/app_server.ts";
 import { type BrowserName, launch } from "../helpers/browsers.ts";
 import {
   closeUsers,
+  cutOff,
+  dismissEnded,
   openUser,
   ring,
   waitForCallState,
@@ -36,11 +39,13 @@ if (!outDir) {
 const browserName = (Deno.args[1] ?? "chromium") as BrowserName;
 await Deno.mkdir(outDir, { recursive: true });
 
-const app = await startApp();
 const browser = await launch(browserName);
 const written: string[] = [];
 try {
   for (const viewport of VIEWPORTS) {
+    // A server per size: the reconnecting person's name stays held for its
+    // grace period, and the next size would rename them.
+    const app = await startApp();
     const size = `${viewport.width}x${viewport.height}`;
     const phone = viewport.width < 600 || viewport.height < 600;
     // Only the person photographed uses the viewport; the others are props.
@@ -93,12 +98,34 @@ try {
       await shoot("call");
       await alice.page.click("[data-testid=hangup]");
       await waitForCallState(bob, "ended");
+      await dismissEnded(alice, bob);
+
+      // Alice rings carol: the caller's side of ringing.
+      await ring(alice, carol);
+      await shoot("outgoing-call");
+      await alice.page.click("[data-testid=cancel-call]");
+      await dismissEnded(alice, carol);
+
+      // Bob rings alice and gives up: her missed call.
+      await ring(bob, alice);
+      await bob.page.click("[data-testid=cancel-call]");
+      await alice.page.waitForSelector("[data-testid=missed-call]");
+      await dismissEnded(alice, bob);
+      await alice.page.evaluate(() =>
+        (document.activeElement as HTMLElement | null)?.blur()
+      );
+      await shoot("missed-call");
+
+      // Carol's page loses the server without a goodbye.
+      await cutOff(carol);
+      await waitForPerson(alice, "carol", "reconnecting");
+      await shoot("reconnecting");
     } finally {
       await closeUsers(alice, bob, carol);
+      await app.shutdown();
     }
   }
 } finally {
   await browser.close();
-  await app.shutdown();
 }
 for (const path of written) console.log(path);
