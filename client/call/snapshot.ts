@@ -6,14 +6,18 @@ import type { StreamLike } from "../peer.ts";
 import { basics, callIdOf, isLive } from "./shape.ts";
 import type { CallEndReason, CallState } from "./states.ts";
 
-/** Where a call is in its life, as views name it. */
-export type CallPhase =
-  | "idle"
-  | "outgoing"
-  | "incoming"
-  | "connecting"
-  | "connected"
-  | "ended";
+/** Every phase a view can show, in the order a call goes through them. */
+export const CALL_PHASES = [
+  "idle",
+  "outgoing",
+  "incoming",
+  "connecting",
+  "connected",
+  "ended",
+] as const;
+
+/** Where a call is in its life, as views name it (`data-call-state`). */
+export type CallPhase = typeof CALL_PHASES[number];
 
 /** Everything a view needs to draw the call; a new object on every change. */
 export interface CallSnapshot {

@@ -13,7 +13,7 @@ import {
   type NotifyPermission,
   type Visibility,
 } from "../../client/attention.ts";
-import type { CallPhase } from "../../client/call/snapshot.ts";
+import { CALL_PHASES, type CallPhase } from "../../client/call/snapshot.ts";
 import {
   DOTTED_FAVICON,
   FaviconDot,
@@ -36,14 +36,7 @@ import type { Session } from "../../client/session.ts";
 import { createSessionState, IDLE_CALL } from "../../client/state.ts";
 import { FakeClock, MemoryStore, settle } from "./fakes.ts";
 
-const PHASES: CallPhase[] = [
-  "idle",
-  "outgoing",
-  "incoming",
-  "connecting",
-  "connected",
-  "ended",
-];
+const PHASES = CALL_PHASES;
 const PERMISSIONS: NotifyPermission[] = [
   "granted",
   "default",

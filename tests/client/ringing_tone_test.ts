@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { CallPhase } from "../../client/call/snapshot.ts";
+import { CALL_PHASES, type CallPhase } from "../../client/call/snapshot.ts";
 import {
   loadRingtoneOn,
   RINGTONE_KEY,
@@ -11,14 +11,7 @@ import {
 import { fakeSession } from "./fake_session.ts";
 import { MemoryStore } from "./fakes.ts";
 
-const PHASES: CallPhase[] = [
-  "idle",
-  "outgoing",
-  "incoming",
-  "connecting",
-  "connected",
-  "ended",
-];
+const PHASES = CALL_PHASES;
 const DIRECTIONS = ["outgoing", "incoming", null] as const;
 type Call = Parameters<typeof toneFor>[0];
 

@@ -19,6 +19,7 @@ import {
   dismissEnded,
   hangUp,
   notices,
+  openPair,
   openUser,
   remoteVideoWidth,
   ring,
@@ -60,17 +61,7 @@ Deno.test({
     try {
       browser = await launch("chromium");
       const b = browser;
-      const pair = async () => {
-        const alice = await openUser(b, app.url, "alice");
-        try {
-          return [alice, await openUser(b, app.url, "bob")];
-        } catch (err) {
-          // Not returned, so the step could not close her: a page left in
-          // the room would hold the name and fail every later step.
-          await closeUsers(alice);
-          throw err;
-        }
-      };
+      const pair = () => openPair(b, app.url);
 
       await t.step(
         "a declined call tells the caller who declined",

@@ -101,6 +101,24 @@ export async function openUser(
 }
 
 /**
+ * Opens alice and bob in `browser`. Should bob fail to open, alice is
+ * closed first: a page left in the room would hold her name and rename her
+ * in every later step.
+ */
+export async function openPair(
+  browser: TestBrowser,
+  baseUrl: string,
+): Promise<[User, User]> {
+  const alice = await openUser(browser, baseUrl, "alice");
+  try {
+    return [alice, await openUser(browser, baseUrl, "bob")];
+  } catch (err) {
+    await closeUsers(alice);
+    throw err;
+  }
+}
+
+/**
  * Closes the people's contexts (pages, media, sockets), each after its page
  * has left the room the way a closed tab does.
  *

@@ -18,6 +18,7 @@ import {
   closeUsers,
   connect,
   hangUp,
+  openPair,
   openUser,
   ring,
   type User,
@@ -119,15 +120,7 @@ Deno.test({
     try {
       browser = await launch("chromium");
       const b = browser;
-      const pair = async () => {
-        const alice = await openUser(b, app.url, "alice");
-        try {
-          return [alice, await openUser(b, app.url, "bob")];
-        } catch (err) {
-          await closeUsers(alice);
-          throw err;
-        }
-      };
+      const pair = () => openPair(b, app.url);
 
       await t.step(
         "a cancelled call stays in the callee's chat log, and Call back rings the caller",
