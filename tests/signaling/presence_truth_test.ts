@@ -11,7 +11,6 @@ import {
   parleyUser,
   RawClient,
   startServer,
-  WsClient,
 } from "./ws_helpers.ts";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,9 +52,9 @@ Deno.test({
         { name: "bob", state: "reconnecting" },
       ]);
 
-      const back = await WsClient.open(server.url, "parley.v1");
-      back.send({ type: "login", name: "bob", resume: bob.welcome.resume });
-      const welcome = await back.next("welcome");
+      const { client: back, welcome } = await parleyUser(server.url, "bob", {
+        resume: bob.welcome.resume,
+      });
       assert.equal(welcome.resumed, true);
       assert.deepEqual(
         (await ann.next(aboutName("bob"))).changed,
@@ -104,9 +103,9 @@ Deno.test({
       assert.equal(ann.frames.some((f) => f.type === "ringing"), false);
       assert.equal(server.signaling.stats().calls, 0);
 
-      const back = await WsClient.open(server.url, "parley.v1");
-      back.send({ type: "login", name: "bob", resume: bob.welcome.resume });
-      const welcome = await back.next("welcome");
+      const { client: back, welcome } = await parleyUser(server.url, "bob", {
+        resume: bob.welcome.resume,
+      });
       assert.equal(welcome.resumed, true);
       assert.equal(welcome.call, undefined);
       await ann.next(aboutName("bob"));

@@ -11,7 +11,6 @@ import {
   parleyUser,
   RawClient,
   startServer,
-  WsClient,
 } from "./ws_helpers.ts";
 
 const opts = { ignore: needsNet, sanitizeOps: true, sanitizeResources: true };
@@ -21,17 +20,6 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Frames that would tell a user its peer went away. */
 const goneFrames = (frames: Frame[]) =>
   frames.filter((f) => f.type === "ended" || f.left?.length);
-
-/** Logs in with `fields` (resume token, call claim) on a fresh socket. */
-async function relogin(
-  url: string,
-  name: string,
-  fields: Record<string, unknown>,
-): Promise<{ client: WsClient; welcome: Frame }> {
-  const client = await WsClient.open(url, "parley.v1");
-  client.send({ type: "login", name, ...fields });
-  return { client, welcome: await client.next("welcome") };
-}
 
 Deno.test({
   ...opts,
@@ -51,7 +39,7 @@ Deno.test({
         callId,
         description: { type: "offer", sdp: "restart" },
       });
-      const back = await relogin(server.url, "bob", {
+      const back = await parleyUser(server.url, "bob", {
         resume: bob.welcome.resume,
       });
       assert.equal(back.welcome.resumed, true);
@@ -115,7 +103,7 @@ Deno.test({
 
       await raw.close(); // no Close frame: the server sees an unclean close
       while (server.signaling.stats().detached === 0) await wait(5);
-      const back = await relogin(server.url, "bob", { resume });
+      const back = await parleyUser(server.url, "bob", { resume });
       assert.equal(back.welcome.resumed, true);
       assert.equal(back.welcome.call.callId, callId);
       back.client.send({ type: "signal", callId, candidate: null });
@@ -138,7 +126,7 @@ Deno.test({
     const server = await startServer();
     try {
       const old = await parleyUser(server.url, "ann");
-      const fresh = await relogin(server.url, "ann", {
+      const fresh = await parleyUser(server.url, "ann", {
         resume: old.welcome.resume,
       });
       assert.equal(fresh.welcome.resumed, true);
@@ -181,13 +169,13 @@ Deno.test({
     const second = await startServer({ presenceTickMs: 10 }, port);
     try {
       // Each client tries its old token (unknown here) and claims its call.
-      const annBack = await relogin(second.url, "ann", {
+      const annBack = await parleyUser(second.url, "ann", {
         resume: annWelcome.resume,
         call: { callId, peer: "bob", polite: false },
       });
       assert.equal(annBack.welcome.resumed, false);
       assert.equal(annBack.welcome.name, "ann");
-      const bobBack = await relogin(second.url, "bob", {
+      const bobBack = await parleyUser(second.url, "bob", {
         resume: bobWelcome.resume,
         call: { callId, peer: "ann", polite: true },
       });

@@ -192,13 +192,17 @@ export class WsClient {
   }
 }
 
-/** Opens a parley.v1 client and logs it in; returns it with its welcome. */
+/**
+ * Opens a parley.v1 client and logs it in, with `fields` (a resume token, a
+ * call claim) in its login; returns it with its welcome.
+ */
 export async function parleyUser(
   url: string,
   name: string,
+  fields: Record<string, unknown> = {},
 ): Promise<{ client: WsClient; welcome: Frame }> {
   const client = await WsClient.open(url, "parley.v1");
-  client.send({ type: "login", name });
+  client.send({ type: "login", name, ...fields });
   return { client, welcome: await client.next("welcome") };
 }
 
