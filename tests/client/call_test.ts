@@ -9,6 +9,7 @@ import {
 import type { PeerConnectionLike } from "../../client/peer.ts";
 import type { ClientMessage, ServerMessage } from "../../client/protocol.ts";
 import {
+  connectCallToBob,
   FakeClock,
   fakeGetUserMedia,
   FakePeerConnection,
@@ -91,20 +92,7 @@ function setup(options: SetupOptions = {}) {
 async function connectedCaller(options: SetupOptions = {}) {
   const t = setup(options);
   t.ctl.call("bob");
-  t.recv({ type: "ringing", callId: "c1", to: "bob" });
-  await settle();
-  t.recv({ type: "accepted", callId: "c1", peer: "bob", polite: false });
-  t.recv({
-    type: "signal",
-    callId: "c1",
-    description: { type: "answer", sdp: "bob-answer" },
-  });
-  await settle(40);
-  t.pc().remoteTrack(
-    new FakeTrack("video"),
-    new FakeStream([new FakeTrack("audio"), new FakeTrack("video")]),
-  );
-  t.pc().setIceState("connected");
+  await connectCallToBob(t.recv, t.pc);
   return t;
 }
 

@@ -10,6 +10,7 @@ import type {
   TrackEventLike,
   TrackLike,
 } from "../../client/peer.ts";
+import type { ServerMessage } from "../../client/protocol.ts";
 import type { StatsEntry } from "../../client/quality.ts";
 import type { KeyValueStore } from "../../client/saved_session.ts";
 import type { SocketLike } from "../../client/relay_client.ts";
@@ -384,4 +385,29 @@ export class MemoryStore implements KeyValueStore {
   removeItem(key: string): void {
     this.map.delete(key);
   }
+}
+
+/**
+ * Takes a call we placed to bob (as call `c1`) through the server's side of
+ * it: ringing, accepted, bob's answer, then bob's tracks arrive and the
+ * connection comes up on `pc()`.
+ */
+export async function connectCallToBob(
+  receive: (msg: ServerMessage) => void,
+  pc: () => FakePeerConnection,
+): Promise<void> {
+  receive({ type: "ringing", callId: "c1", to: "bob" });
+  await settle();
+  receive({ type: "accepted", callId: "c1", peer: "bob", polite: false });
+  receive({
+    type: "signal",
+    callId: "c1",
+    description: { type: "answer", sdp: "bob-answer" },
+  });
+  await settle(40);
+  pc().remoteTrack(
+    new FakeTrack("video"),
+    new FakeStream([new FakeTrack("audio"), new FakeTrack("video")]),
+  );
+  pc().setIceState("connected");
 }

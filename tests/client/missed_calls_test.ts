@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { ServerMessage } from "../../client/protocol.ts";
-import { FakePeerConnection, FakeStream, FakeTrack, settle } from "./fakes.ts";
+import { connectCallToBob, FakePeerConnection, settle } from "./fakes.ts";
 import { fakeSession } from "./fake_session.ts";
 
 /** A session welcomed as `name` with ann and bob in the room. */
@@ -108,21 +108,7 @@ Deno.test("outcome notices replace each other and are neutral; other notices sta
 Deno.test("a call that connected ends with its duration; one that did not, without", async () => {
   const t = joined();
   t.session.call("bob");
-  t.receive({ type: "ringing", callId: "c1", to: "bob" });
-  await settle();
-  t.receive({ type: "accepted", callId: "c1", peer: "bob", polite: false });
-  t.receive({
-    type: "signal",
-    callId: "c1",
-    description: { type: "answer", sdp: "bob-answer" },
-  });
-  await settle(40);
-  const pc = FakePeerConnection.instances.at(-1)!;
-  pc.remoteTrack(
-    new FakeTrack("video"),
-    new FakeStream([new FakeTrack("audio"), new FakeTrack("video")]),
-  );
-  pc.setIceState("connected");
+  await connectCallToBob(t.receive, () => FakePeerConnection.instances.at(-1)!);
   assert.equal(t.state.call.value.phase, "connected");
   // Under the relay's 10 s of silence, so the socket stays up for the next call.
   t.clock.tick(9_000);
