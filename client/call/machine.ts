@@ -63,12 +63,12 @@ export const INITIAL: Machine = {
 
 /**
  * Whether an `error` frame with `code` refuses our call to someone whose
- * own call to us is ringing: the machine then takes theirs (see
- * `refused` below), so the refusal is no news for the person.
+ * own call to us is ringing: the machine then takes theirs, so the refusal
+ * is no news for the person. Asked of `step` itself, so the rule lives in
+ * one place (`refused` below).
  */
 export function takesCrossingOnRefusal(m: Machine, code: string): boolean {
-  return m.call.kind === "dialing" && m.call.crossing !== null &&
-    CALL_ERRORS.has(code);
+  return step(m, { kind: "refused", code }).state.call.kind === "accepting";
 }
 
 type Ev<K extends CallEvent["kind"]> = Extract<CallEvent, { kind: K }>;
