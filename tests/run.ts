@@ -3,20 +3,15 @@
  * builds the islands (the browser tests load the real bundles), then runs
  * every test with all permissions. Extra arguments go to `deno test`.
  */
+import { CHROMIUM_PATH, onCI } from "./helpers/browser.ts";
+import { FIREFOX_PATH } from "./helpers/firefox.ts";
+import { installed } from "./helpers/permissions.ts";
+
 /** The browsers the tests drive, and the Debian package of each. */
 const BROWSERS = [
-  { name: "Chromium", path: "/usr/bin/chromium", apt: "chromium" },
-  { name: "Firefox", path: "/usr/bin/firefox-esr", apt: "firefox-esr" },
+  { name: "Chromium", path: CHROMIUM_PATH, apt: "chromium" },
+  { name: "Firefox", path: FIREFOX_PATH, apt: "firefox-esr" },
 ];
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function run(args: string[]): Promise<number> {
   const child = new Deno.Command(Deno.execPath(), { args }).spawn();
@@ -24,8 +19,8 @@ async function run(args: string[]): Promise<number> {
 }
 
 for (const browser of BROWSERS) {
-  if (exists(browser.path)) continue;
-  const ci = Deno.env.get("CI") === "true";
+  if (installed(browser.path)) continue;
+  const ci = onCI();
   console.error(
     `${browser.name} is missing at ${browser.path}: run ` +
       `\`apt-get install -y ${browser.apt}\`` +
