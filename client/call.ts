@@ -46,6 +46,7 @@ import type {
   WelcomeMessage,
 } from "./protocol.ts";
 import { realTimers, type Timers } from "./timers.ts";
+import type { CallPrefs } from "./call_prefs.ts";
 
 export { OFFER_WAIT_MS } from "./call/machine.ts";
 export type { CallEndReason } from "./call/states.ts";
@@ -170,9 +171,23 @@ export class CallController {
     return this.#m.call !== before;
   }
 
-  /** Accepts the incoming call. */
-  accept(): void {
+  /** Accepts the incoming call; `video: false` answers with the camera off. */
+  accept(options: { video?: boolean } = {}): void {
+    if (options.video === false) this.setCameraOff(true);
     this.#dispatch({ kind: "accept" });
+  }
+
+  /** The defaults new calls start from, and the devices they open. */
+  setDefaults(prefs: CallPrefs): void {
+    this.#controls.setDefaults(prefs);
+  }
+
+  /**
+   * Sends `text` to the peer over the call's data channel; false when
+   * there is none open.
+   */
+  sendCallChat(text: string): boolean {
+    return this.#runner?.sendChat(text) ?? false;
   }
 
   /** Declines the incoming call. */

@@ -139,29 +139,38 @@ export interface DeviceChoice {
   label: string;
 }
 
-/** Microphones and cameras present. */
+/** Microphones, cameras and speakers present. */
 export interface DeviceList {
   audio: DeviceChoice[];
   video: DeviceChoice[];
+  /** Speakers; empty where the browser cannot choose one (`setSinkId`). */
+  output: DeviceChoice[];
 }
 
+const DEVICE_KINDS: Record<string, keyof DeviceList> = {
+  audioinput: "audio",
+  videoinput: "video",
+  audiooutput: "output",
+};
+
+const FALLBACK_LABELS: Record<keyof DeviceList, string> = {
+  audio: "Microphone",
+  video: "Camera",
+  output: "Speaker",
+};
+
 /**
- * Groups `enumerateDevices()` output. Labels are empty until permission is
+ * Groups `enumerateDevices()` output by kind. Labels are empty until permission is
  * granted, so numbered names stand in for them.
  */
 export function groupDevices(devices: readonly MediaDeviceInfo[]): DeviceList {
-  const list: DeviceList = { audio: [], video: [] };
+  const list: DeviceList = { audio: [], video: [], output: [] };
   for (const device of devices) {
-    const kind = device.kind === "audioinput"
-      ? "audio"
-      : device.kind === "videoinput"
-      ? "video"
-      : null;
+    const kind = DEVICE_KINDS[device.kind];
     if (!kind || !device.deviceId) continue;
     // Chromium lists "default" and "communications" aliases of real devices.
     if (device.deviceId === "communications") continue;
-    const n = list[kind].length + 1;
-    const fallback = kind === "audio" ? `Microphone ${n}` : `Camera ${n}`;
+    const fallback = `${FALLBACK_LABELS[kind]} ${list[kind].length + 1}`;
     list[kind].push({
       deviceId: device.deviceId,
       label: device.label || fallback,

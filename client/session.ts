@@ -32,6 +32,7 @@ import {
 } from "./saved_session.ts";
 import { errorOutcome, tooLongText } from "./server_errors.ts";
 import type { Session, SessionOptions } from "./session_api.ts";
+import { sessionMedia } from "./session_media.ts";
 import {
   AWAY_IN_CALL_CLOSE_CODE,
   RelayClient,
@@ -96,6 +97,12 @@ export function createSession(options: SessionOptions): Session {
       options.call.onPeerConnection?.(pc);
       watchQuality(pc);
     },
+  });
+  const media = sessionMedia({
+    state,
+    calls,
+    getUserMedia: options.call.getUserMedia,
+    prefs: options.prefs ?? null,
   });
   const ice = new IceRefresh({
     timers,
@@ -344,19 +351,14 @@ export function createSession(options: SessionOptions): Session {
       }
       return calls.call(name, { audioOnly });
     },
-    accept: () => calls.accept(),
+    accept: (options) => calls.accept(options),
     decline: () => calls.decline(),
     hangUp: () => calls.hangup(),
     dismissCall: () => calls.dismiss(),
     setMicMuted: (muted) => calls.setMicMuted(muted),
     setCameraOff: (off) => calls.setCameraOff(off),
-    async chooseDevice(kind, deviceId) {
-      state.chosenDevices.value = {
-        ...state.chosenDevices.value,
-        [kind]: deviceId,
-      };
-      await calls.selectDevice(kind, deviceId);
-    },
+    ...media,
+    sendCallChat: (text) => calls.sendCallChat(text),
     canShareScreen: () => calls.canShareScreen,
     startScreenShare: () => calls.startScreenShare(),
     stopScreenShare: () => calls.stopScreenShare(),

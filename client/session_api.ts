@@ -5,6 +5,8 @@
  */
 import type { NotificationPrompt } from "./attention/permission_prompt.ts";
 import type { CallDeps } from "./call.ts";
+import type { CallPrefs } from "./call_prefs.ts";
+import type { StreamLike } from "./peer.ts";
 import type { KeyValueStore } from "./saved_session.ts";
 import type { RelayClientOptions } from "./relay_client.ts";
 import type { Notice, SessionState } from "./state.ts";
@@ -22,7 +24,10 @@ export interface SessionOptions {
   storage?: KeyValueStore | null;
   /** Time between connection-quality readings during a call. */
   qualityIntervalMs?: number;
-  /** Where the person's settings last (`localStorage`): the ringtone's. */
+  /**
+   * Where the person's settings last (`localStorage`): the ringtone's and
+   * the call defaults (`call_prefs.ts`).
+   */
   prefs?: KeyValueStore | null;
 }
 
@@ -42,8 +47,11 @@ export interface SessionActions {
    * now, this answers their call instead of crossing it with a second one.
    */
   call(name: string, audioOnly?: boolean): boolean;
-  /** Accepts the call ringing us. */
-  accept(): void;
+  /**
+   * Accepts the call ringing us; with `video: false` it is answered with
+   * the camera off (the person can turn it on later).
+   */
+  accept(options?: { video?: boolean }): void;
   /** Declines the call ringing us. */
   decline(): void;
   /** Hangs up, or cancels the call we are making. */
@@ -54,8 +62,31 @@ export interface SessionActions {
   setMicMuted(muted: boolean): void;
   /** Turns the camera off or on. */
   setCameraOff(off: boolean): void;
-  /** Chooses a microphone or camera (switching mid-call). */
-  chooseDevice(kind: "audio" | "video", deviceId: string): Promise<void>;
+  /**
+   * Chooses a microphone, camera or speaker: remembered for the next
+   * calls, and switched at once in a call (no renegotiation).
+   */
+  chooseDevice(
+    kind: "audio" | "video" | "output",
+    deviceId: string,
+  ): Promise<void>;
+  /** Changes the defaults calls start with, and remembers them. */
+  setPrefs(
+    change: Partial<Pick<CallPrefs, "startMuted" | "startCameraOff">>,
+  ): void;
+  /**
+   * Opens camera and microphone as the prefs choose, for the pre-call
+   * check's preview and level meter; the caller stops the tracks.
+   *
+   * @throws LocalMediaError saying which device could not be opened
+   */
+  openDeviceCheck(): Promise<StreamLike>;
+  /**
+   * Sends a message to the person in the call over the call's own data
+   * channel (never through the server); false (with a notice) when there
+   * is no open channel.
+   */
+  sendCallChat(text: string): boolean;
   /** Whether this browser can share a screen at all. */
   canShareScreen(): boolean;
   /** Shares a screen instead of the camera. */

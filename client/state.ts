@@ -7,6 +7,7 @@
 import { type Signal, signal } from "@preact/signals";
 import { type CallSnapshot, snapshotOf } from "./call.ts";
 import type { MissedCall } from "./call_outcome.ts";
+import { type CallPrefs, DEFAULT_PREFS } from "./call_prefs.ts";
 import type { DeviceList } from "./media.ts";
 import type { UserInfo } from "./protocol.ts";
 import type { Quality } from "./quality.ts";
@@ -43,10 +44,17 @@ export interface Notice {
   group?: string;
 }
 
-/** Devices chosen by the person (null: browser default). */
-export interface ChosenDevices {
-  audio: string | null;
-  video: string | null;
+/**
+ * The private conversation of a call: what the two people type to each
+ * other over their peer connection's data channel, never through the
+ * server. It stays after the call ends, until the next call begins.
+ */
+export interface CallConversation {
+  /** The other person. */
+  peer: string;
+  /** Whether a message can be sent now (the data channel is open). */
+  open: boolean;
+  lines: ChatLine[];
 }
 
 /** The snapshot of a call that is not there. */
@@ -76,8 +84,10 @@ export interface SessionState {
   readonly savedName: Signal<string | null>;
   /** Microphones and cameras present. */
   readonly devices: Signal<DeviceList>;
-  /** Devices chosen by the person. */
-  readonly chosenDevices: Signal<ChosenDevices>;
+  /** The person's call defaults and device choices (`call_prefs.ts`). */
+  readonly prefs: Signal<CallPrefs>;
+  /** The current or last call's private conversation, if any. */
+  readonly callChat: Signal<CallConversation | null>;
   /** Connection quality of the current call, null without a connection. */
   readonly quality: Signal<Quality | null>;
   /**
@@ -102,8 +112,9 @@ export function createSessionState(room = ""): SessionState {
     nameError: signal<string | null>(null),
     pendingName: signal<string | null>(null),
     savedName: signal<string | null>(null),
-    devices: signal<DeviceList>({ audio: [], video: [] }),
-    chosenDevices: signal<ChosenDevices>({ audio: null, video: null }),
+    devices: signal<DeviceList>({ audio: [], video: [], output: [] }),
+    prefs: signal<CallPrefs>({ ...DEFAULT_PREFS }),
+    callChat: signal<CallConversation | null>(null),
     quality: signal<Quality | null>(null),
     endedCallMs: signal<number | null>(null),
     ringtone: signal(true),

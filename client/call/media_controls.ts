@@ -4,6 +4,7 @@
  * renegotiates: tracks are disabled, or swapped on their sender
  * (`replaceTrack`).
  */
+import type { CallPrefs } from "../call_prefs.ts";
 import { toMediaError, trackConstraints } from "../media.ts";
 import type {
   GetDisplayMedia,
@@ -83,10 +84,21 @@ export class MediaControls {
     return this.#deps.getDisplayMedia !== undefined;
   }
 
-  /** A new call starts unmuted, camera on. */
+  #defaults = { startMuted: false, startCameraOff: false };
+
+  /** The person's defaults for new calls, and the devices to open. */
+  setDefaults(prefs: CallPrefs): void {
+    this.#defaults = {
+      startMuted: prefs.startMuted,
+      startCameraOff: prefs.startCameraOff,
+    };
+    this.#devices = { audio: prefs.audio, video: prefs.video };
+  }
+
+  /** A new call starts as the person's defaults say. */
   reset(): void {
-    this.#micMuted = false;
-    this.#cameraOff = false;
+    this.#micMuted = this.#defaults.startMuted;
+    this.#cameraOff = this.#defaults.startCameraOff;
   }
 
   /** Applies mute and camera-off to a stream's tracks. */

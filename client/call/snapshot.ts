@@ -39,6 +39,10 @@ export interface CallSnapshot {
   hasCamera: boolean;
   micMuted: boolean;
   cameraOff: boolean;
+  /** The other person muted their microphone (they told us, see `peer_state.ts`). */
+  peerMicMuted: boolean;
+  /** The other person's camera is off. */
+  peerCameraOff: boolean;
   screenSharing: boolean;
   /** The screen being shared, for the local preview. */
   screenStream: StreamLike | null;
@@ -52,6 +56,8 @@ export interface CallMediaView {
   readonly remoteStream: StreamLike | null;
   readonly screenStream: StreamLike | null;
   readonly iceState: string;
+  /** What the other person said of their own microphone and camera. */
+  readonly peerMedia?: { micMuted: boolean; cameraOff: boolean } | null;
 }
 
 const PHASES: Record<CallState["kind"], CallPhase> = {
@@ -103,6 +109,8 @@ export function snapshotOf(
     hasCamera: (live?.localStream?.getVideoTracks().length ?? 0) > 0,
     micMuted,
     cameraOff,
+    peerMicMuted: live?.peerMedia?.micMuted ?? false,
+    peerCameraOff: live?.peerMedia?.cameraOff ?? false,
     screenSharing: !!live?.screenStream,
     screenStream: live?.screenStream ?? null,
     iceState: live?.iceState ?? "new",

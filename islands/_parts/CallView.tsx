@@ -224,7 +224,6 @@ export default function CallView() {
               {phase === "outgoing" ? "Cancel" : "Hang up"}
             </span>
           </button>
-          <DevicePickers audioOnly={snap.audioOnly} />
         </div>
       )}
       {phase === "ended" && <EndedControls snap={snap} />}
@@ -314,46 +313,5 @@ function QualityBadge({ quality: q }: { quality: Quality }) {
       </span>
       {qualityText(q)}
     </p>
-  );
-}
-
-function DevicePickers({ audioOnly }: { audioOnly: boolean }) {
-  const { state, actions } = useSession();
-  const list = state.devices.value;
-  const chosen = state.chosenDevices.value;
-  const pick = (kind: "audio" | "video") => (ev: Event) =>
-    void actions?.chooseDevice(
-      kind,
-      (ev.target as HTMLSelectElement).value,
-    );
-  return (
-    <div class="devices">
-      {list.audio.length > 1 && (
-        <select
-          id="mic-select"
-          class="select"
-          aria-label="Microphone"
-          value={chosen.audio ?? list.audio[0].deviceId}
-          onChange={pick("audio")}
-        >
-          {list.audio.map((d) => (
-            <option key={d.deviceId} value={d.deviceId}>{d.label}</option>
-          ))}
-        </select>
-      )}
-      {!audioOnly && list.video.length > 1 && (
-        <select
-          id="camera-select"
-          class="select"
-          aria-label="Camera"
-          value={chosen.video ?? list.video[0].deviceId}
-          onChange={pick("video")}
-        >
-          {list.video.map((d) => (
-            <option key={d.deviceId} value={d.deviceId}>{d.label}</option>
-          ))}
-        </select>
-      )}
-    </div>
   );
 }

@@ -71,7 +71,7 @@ Deno.test("a remembered device that is gone falls back to the defaults", async (
   );
 });
 
-Deno.test("devices are grouped by kind with stand-in labels before permission", () => {
+Deno.test("devices (microphones, cameras, speakers) are grouped by kind with stand-in labels before permission", () => {
   const info = (kind: string, deviceId: string, label = "") =>
     ({ kind, deviceId, label, groupId: "" }) as MediaDeviceInfo;
   const list = groupDevices([
@@ -88,5 +88,6 @@ Deno.test("devices are grouped by kind with stand-in labels before permission", 
       { deviceId: "cam1", label: "Camera 1" },
       { deviceId: "cam2", label: "Back camera" },
     ],
+    output: [{ deviceId: "spk", label: "Speaker 1" }],
   });
 });
