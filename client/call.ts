@@ -77,6 +77,8 @@ export interface CallDeps {
   myName?(): string | null;
   onChange?(snapshot: CallSnapshot): void;
   onNotice?(notice: CallNotice): void;
+  /** A line the peer typed on the call's private channel. */
+  onPeerChat?(text: string): void;
   /** The current peer connection, or null; e.g. to expose it to tests. */
   onPeerConnection?(pc: PeerConnectionLike | null): void;
   /** `relay` sends all media through TURN (see `client/README.md`). */
@@ -106,7 +108,10 @@ export class CallController {
       getUserMedia: deps.getUserMedia,
       getDisplayMedia: deps.getDisplayMedia,
       notice: (tone, text) => this.#notice(tone, text),
-      changed: () => this.#emit(true),
+      changed: () => {
+        this.#runner?.sendMediaState();
+        this.#emit(true);
+      },
     });
     this.#hold = new ViewHold(this.#timers, () => this.#emit(true));
   }
@@ -173,7 +178,7 @@ export class CallController {
 
   /** Accepts the incoming call; `video: false` answers with the camera off. */
   accept(options: { video?: boolean } = {}): void {
-    if (options.video === false) this.setCameraOff(true);
+    if (options.video === false) void this.setCameraOff(true);
     this.#dispatch({ kind: "accept" });
   }
 
@@ -229,11 +234,11 @@ export class CallController {
   }
 
   /**
-   * Turns the camera picture off or on. The track is disabled rather than
-   * removed, so the peer gets black frames and nothing is renegotiated.
+   * Turns the camera off (its track stops: the camera is released) or on
+   * again (a new track on the same sender); nothing is renegotiated.
    */
-  setCameraOff(off: boolean): void {
-    this.#controls.setCameraOff(off, this.#runner?.media ?? null);
+  setCameraOff(off: boolean): Promise<void> {
+    return this.#controls.setCameraOff(off, this.#runner?.media ?? null);
   }
 
   /**
@@ -316,7 +321,7 @@ export class CallController {
   #run(effect: CallEffect): void {
     switch (effect.kind) {
       case "send":
-        if (!this.#deps.send(effect.msg) && effect.ifOffline === "defer") {
+        if (!this.#deps.send(effect.msg) && effect.ifOffline !== undefined) {
           this.#dispatch({ kind: "frameUnsent", msg: effect.msg });
         }
         return;
@@ -343,6 +348,13 @@ export class CallController {
         iceServers: () => this.#iceServers,
         devices: () => this.#controls.devices,
         prepare: (stream) => this.#controls.apply(stream),
+        cameraOn: () => !this.#controls.cameraOff,
+        mediaState: () => ({
+          micMuted: this.#controls.micMuted,
+          // A shared screen is a picture too.
+          cameraOff: this.#controls.cameraOff && !this.#runner?.screenStream,
+        }),
+        peerChat: (text) => this.#deps.onPeerChat?.(text),
         dispatch: (event) => this.#dispatch(event),
         changed: () => this.#emit(false),
       },

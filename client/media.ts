@@ -26,16 +26,38 @@ export class LocalMediaError extends Error {
   }
 }
 
-const MESSAGES: Record<MediaErrorKind, string> = {
-  "no-device": "No microphone or camera was found. Plug one in and try again.",
-  "denied":
-    "Camera and microphone access is blocked: allow it for this site (the camera or lock icon in the address bar) and try again.",
-  "in-use":
-    "Your camera or microphone is in use by another app or could not start. Close the other app and try again.",
-  "insecure": "Camera and microphone only work on a secure (https) page.",
-  "unsupported": "This browser cannot open a camera or microphone.",
-  "unknown": "Your camera or microphone could not be opened.",
+/** Which device a failure is about; `both` when it cannot be told. */
+export type MediaDevice = "audio" | "video" | "both";
+
+const DEVICE_NAMES: Record<MediaDevice, string> = {
+  audio: "microphone",
+  video: "camera",
+  both: "camera and microphone",
 };
+
+/** What the person reads for each kind of failure of `device`. */
+function messageFor(kind: MediaErrorKind, device: MediaDevice): string {
+  const name = DEVICE_NAMES[device];
+  const Name = name[0].toUpperCase() + name.slice(1);
+  switch (kind) {
+    case "no-device":
+      return device === "both"
+        ? "No microphone or camera was found. Plug one in and try again."
+        : `No ${name} was found. Plug one in and try again.`;
+    case "denied":
+      return `${Name} access is blocked for this site. Allow it in the site settings (the ${
+        device === "audio" ? "microphone" : "camera"
+      } or lock icon in the address bar), then try again.`;
+    case "in-use":
+      return `Your ${name} is in use by another app or could not start. Close the other app and try again.`;
+    case "insecure":
+      return "Camera and microphone only work on a secure (https) page.";
+    case "unsupported":
+      return "This browser cannot open a camera or microphone.";
+    case "unknown":
+      return `Your ${name} could not be opened.`;
+  }
+}
 
 /** The kind of each `DOMException` name `getUserMedia` rejects with. */
 const KINDS: Record<string, MediaErrorKind> = {
@@ -54,11 +76,17 @@ const KINDS: Record<string, MediaErrorKind> = {
 const errorName = (err: unknown) =>
   (err as { name?: string } | null)?.name ?? "";
 
-/** Maps a `getUserMedia`/`getDisplayMedia` rejection to a named error. */
-export function toMediaError(err: unknown): LocalMediaError {
+/**
+ * Maps a `getUserMedia`/`getDisplayMedia` rejection to a named error,
+ * worded for `device` when the failure is known to be about one.
+ */
+export function toMediaError(
+  err: unknown,
+  device: MediaDevice = "both",
+): LocalMediaError {
   if (err instanceof LocalMediaError) return err;
   const kind = KINDS[errorName(err)] ?? "unknown";
-  return new LocalMediaError(kind, MESSAGES[kind], err);
+  return new LocalMediaError(kind, messageFor(kind, device), err);
 }
 
 /** What to open. */
@@ -68,11 +96,14 @@ export interface MediaRequest {
   videoDeviceId?: string | null;
 }
 
-/** The opened stream, and whether video had to be left out. */
+/** The opened stream, and why video had to be left out, if it was. */
 export interface OpenedMedia {
   stream: StreamLike;
-  /** Video was asked for but no camera could be used. */
-  videoMissing: boolean;
+  /**
+   * Video was asked for but the camera could not be used (none, blocked,
+   * busy): what went wrong, worded for the camera. Null otherwise.
+   */
+  videoProblem: LocalMediaError | null;
 }
 
 /** Constraints for one kind, honouring a chosen device if any. */
@@ -91,11 +122,12 @@ function isMissing(err: unknown): boolean {
 }
 
 /**
- * Opens microphone and (unless audio-only) camera. When there is no usable
- * camera it falls back to the microphone alone and says so through
- * `videoMissing`; a chosen device that vanished falls back to the default.
+ * Opens microphone and (unless audio-only) camera. A camera that cannot be
+ * used (none, blocked, busy) leaves the microphone alone, and
+ * `videoProblem` says what was wrong with the camera; a chosen device
+ * that vanished falls back to the default. Only the microphone is needed.
  *
- * @throws LocalMediaError with a message meant for the person
+ * @throws LocalMediaError worded for the device at fault
  */
 export async function openLocalMedia(
   getUserMedia: GetUserMedia,
@@ -104,33 +136,38 @@ export async function openLocalMedia(
   const audio = trackConstraints("audio", request.audioDeviceId);
   if (request.audioOnly) {
     try {
-      return { stream: await getUserMedia({ audio }), videoMissing: false };
+      return { stream: await getUserMedia({ audio }), videoProblem: null };
     } catch (err) {
       if (isMissing(err) && request.audioDeviceId) {
         return openLocalMedia(getUserMedia, { audioOnly: true });
       }
-      throw toMediaError(err);
+      throw toMediaError(err, "audio");
     }
   }
   const video = trackConstraints("video", request.videoDeviceId);
+  let both: unknown;
   try {
     return {
       stream: await getUserMedia({ audio, video }),
-      videoMissing: false,
+      videoProblem: null,
     };
   } catch (err) {
-    if (!isMissing(err)) throw toMediaError(err);
-    if (request.audioDeviceId || request.videoDeviceId) {
+    if (isMissing(err) && (request.audioDeviceId || request.videoDeviceId)) {
       // A remembered device was unplugged: try the defaults before giving up.
       return openLocalMedia(getUserMedia, { audioOnly: false });
     }
+    both = err;
   }
+  // Which device was it? With the microphone alone working, the camera.
   try {
-    return { stream: await getUserMedia({ audio }), videoMissing: true };
+    const stream = await getUserMedia({ audio });
+    return { stream, videoProblem: toMediaError(both, "video") };
   } catch (err) {
-    if (!isMissing(err)) throw toMediaError(err);
+    if (isMissing(err) && isMissing(both)) {
+      throw toMediaError(err, "both");
+    }
+    throw toMediaError(err, "audio");
   }
-  throw new LocalMediaError("no-device", MESSAGES["no-device"]);
 }
 
 /** A device the person can pick. */

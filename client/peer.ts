@@ -56,6 +56,26 @@ export interface TrackEventLike {
   streams: readonly StreamLike[];
 }
 
+/** The part of `RTCDataChannel` the call code uses (text messages only). */
+export interface DataChannelLike {
+  readonly readyState: string;
+  /** Bytes queued and not yet sent. */
+  readonly bufferedAmount?: number;
+  send(data: string): void;
+  close(): void;
+  onopen: ((ev: Event) => unknown) | null;
+  onclose: ((ev: Event) => unknown) | null;
+  onmessage: ((ev: { data: unknown }) => unknown) | null;
+}
+
+/** A transceiver, as far as answering with a sender goes. */
+export interface TransceiverLike {
+  readonly mid: string | null;
+  readonly receiver: { readonly track: { readonly kind: string } };
+  readonly sender: SenderLike;
+  direction: string;
+}
+
 /** The part of `RTCPeerConnection` the call code uses. */
 export interface PeerConnectionLike {
   readonly signalingState: string;
@@ -79,6 +99,13 @@ export interface PeerConnectionLike {
     kind: string,
     init?: { direction?: RTCRtpTransceiverDirection; streams?: StreamLike[] },
   ): { sender: SenderLike };
+  /** The call's private channel (absent in simple fakes). */
+  createDataChannel?(
+    label: string,
+    init: { negotiated: boolean; id: number; ordered?: boolean },
+  ): DataChannelLike;
+  /** The transceivers, to send on those a remote offer made. */
+  getTransceivers?(): TransceiverLike[];
   restartIce(): void;
   close(): void;
   /** Statistics for the quality indicator (absent in simple fakes). */

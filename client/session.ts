@@ -30,20 +30,19 @@ import {
   loadSavedSession,
   saveSession,
 } from "./saved_session.ts";
-import { errorOutcome, tooLongText } from "./server_errors.ts";
+import { errorOutcome } from "./server_errors.ts";
 import type { Session, SessionOptions } from "./session_api.ts";
+import { sessionChat } from "./session_chat.ts";
 import { sessionMedia } from "./session_media.ts";
 import {
   AWAY_IN_CALL_CLOSE_CODE,
   RelayClient,
   REPLACED_CLOSE_CODE,
 } from "./relay_client.ts";
-import { type ChatLine, createSessionState, type Notice } from "./state.ts";
+import { createSessionState, type Notice } from "./state.ts";
 import {
-  droppedChatText,
   EMPTY_NAME,
   fillTemplate,
-  MAX_CHAT,
   missedCallTemplate,
   renamedText,
 } from "./text.ts";
@@ -56,8 +55,6 @@ export type { Session, SessionActions, SessionOptions } from "./session_api.ts";
 const NOTICE_MS = 8_000;
 /** How long the "call ended" screen stays before going back to idle. */
 const ENDED_MS = 4_000;
-/** Chat lines kept in memory. */
-const CHAT_LIMIT = 500;
 
 /** Call phases during which ICE servers may be needed. */
 const ACTIVE_PHASES = new Set([
@@ -75,7 +72,6 @@ export function createSession(options: SessionOptions): Session {
   let resume: string | undefined;
   let loginName: string | null = null;
   let noticeId = 0;
-  let chatId = 0;
   let endedTimer: number | undefined;
   let lastPhase = "idle";
   /** When the current call's media connected (null: not yet, or no call). */
@@ -93,10 +89,18 @@ export function createSession(options: SessionOptions): Session {
     myName: () => state.me.value,
     onChange: onCall,
     onNotice: (n) => notify(n.tone, n.text),
+    onPeerChat: (text) => chat.peerSaid(text),
     onPeerConnection: (pc) => {
       options.call.onPeerConnection?.(pc);
       watchQuality(pc);
     },
+  });
+  const chat = sessionChat({
+    state,
+    timers,
+    notify,
+    sendRoom: (text) => relay.send({ type: "chat", text }),
+    sendPrivate: (text) => calls.sendCallChat(text),
   });
   const media = sessionMedia({
     state,
@@ -194,11 +198,6 @@ export function createSession(options: SessionOptions): Session {
     });
   }
 
-  function addChat(line: Omit<ChatLine, "id">): void {
-    const lines = state.chat.value.slice(-(CHAT_LIMIT - 1));
-    state.chat.value = [...lines, { id: ++chatId, ...line }];
-  }
-
   function onMessage(msg: ServerMessage): void {
     switch (msg.type) {
       case "welcome":
@@ -214,23 +213,8 @@ export function createSession(options: SessionOptions): Session {
         );
         return;
       case "chat":
-        return addChat({
-          from: msg.from,
-          // As the server relays it: it has removed direction overrides and
-          // invisible characters (`neutralizeText`, signaling/text_rules.ts).
-          text: msg.text,
-          at: msg.at,
-          mine: msg.from === state.me.value,
-        });
       case "chat-dropped":
-        if (!Number.isInteger(msg.count) || msg.count < 1) return;
-        return addChat({
-          from: "",
-          text: droppedChatText(msg.count),
-          at: timers.now(),
-          mine: false,
-          notice: true,
-        });
+        return chat.received(msg);
       case "error": {
         // The server refuses one of two crossing calls; when it is ours, the
         // controller takes theirs, so that refusal is no error to show.
@@ -293,6 +277,7 @@ export function createSession(options: SessionOptions): Session {
     batch(() => {
       if (outcome) state.endedCallMs.value = outcome.durationMs;
       state.call.value = snap;
+      chat.followCall(snap);
     });
     if (outcome) onCallEnded(outcome);
     if (snap.localStream && previous !== snap.phase) void refreshDevices();
@@ -307,7 +292,7 @@ export function createSession(options: SessionOptions): Session {
     // The notice goes after a while; the chat log keeps the missed call.
     if (outcome.missed) {
       const { peer, audioOnly } = outcome.missed;
-      addChat({
+      chat.addRoomLine({
         from: peer,
         text: fillTemplate(missedCallTemplate(audioOnly), peer),
         at: timers.now(),
@@ -358,23 +343,10 @@ export function createSession(options: SessionOptions): Session {
     setMicMuted: (muted) => calls.setMicMuted(muted),
     setCameraOff: (off) => calls.setCameraOff(off),
     ...media,
-    sendCallChat: (text) => calls.sendCallChat(text),
     canShareScreen: () => calls.canShareScreen,
     startScreenShare: () => calls.startScreenShare(),
     stopScreenShare: () => calls.stopScreenShare(),
-    sendChat(text) {
-      const trimmed = text.trim();
-      if (!trimmed) return false;
-      if (trimmed.length > MAX_CHAT) {
-        notify("error", tooLongText());
-        return false;
-      }
-      if (!state.me.value || !relay.send({ type: "chat", text: trimmed })) {
-        notify("error", "Not connected: the message was not sent.");
-        return false;
-      }
-      return true;
-    },
+    ...chat.actions,
     notify,
     dismissNotice,
     refreshDevices,

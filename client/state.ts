@@ -50,6 +50,8 @@ export interface Notice {
  * server. It stays after the call ends, until the next call begins.
  */
 export interface CallConversation {
+  /** The call it belongs to. */
+  callId: string;
   /** The other person. */
   peer: string;
   /** Whether a message can be sent now (the data channel is open). */

@@ -38,6 +38,7 @@ import type {
   CallState,
   Machine,
   Step,
+  VideoProblem,
 } from "./states.ts";
 
 export * from "./states.ts";
@@ -45,6 +46,18 @@ export { OFFER_WAIT_MS } from "./shape.ts";
 
 /** Said when a frame a step needs cannot reach the server. */
 export const OFFLINE_TEXT = "Not connected to the server; try again shortly.";
+
+/** Said when our camera cannot be used in a call that has video. */
+export const NOT_SEEN_TEXT = "The other person will not see you.";
+
+/** Said when our camera cannot be used, so a video call goes as audio. */
+export const AUDIO_ONLY_TEXT = "This call is audio only.";
+
+const offlineNotice: CallEffect = {
+  kind: "notice",
+  tone: "error",
+  text: OFFLINE_TEXT,
+};
 
 /** Codes of `error` frames that refuse our `call`. */
 const CALL_ERRORS = new Set([
@@ -141,6 +154,11 @@ export function step(m: Machine, ev: CallEvent): Step {
     case "welcome":
       return onWelcome(m, ev, onAccepted);
     case "frameUnsent":
+      if (ev.msg.type === "call") {
+        return c.kind === "dialing" && c.peer === ev.msg.to
+          ? finish(m, c, "unavailable", false, [offlineNotice])
+          : stay(m);
+      }
       return {
         state: {
           ...m,
@@ -151,11 +169,12 @@ export function step(m: Machine, ev: CallEvent): Step {
     case "negotiationUnsent":
       return withOutbox(m, (outbox) => [...ev.payloads, ...outbox]);
     case "mediaOpened":
-      return isLive(c) && ev.videoMissing
+      if (c.kind === "preparing") return place(m, c, ev.videoProblem);
+      return isLive(c) && ev.videoProblem
         ? to(m, c, [{
           kind: "notice",
           tone: "info",
-          text: "No camera was found: you are on audio only.",
+          text: `${ev.videoProblem.text} ${NOT_SEEN_TEXT}`,
         }])
         : stay(m);
     case "mediaFailed":
@@ -201,17 +220,47 @@ function onCall(m: Machine, ev: Ev<"call">): Step {
     }]);
   }
   const { peer, audioOnly } = ev;
+  return to(m, { kind: "preparing", peer, audioOnly, crossing: null }, [
+    { kind: "begin", audioOnly, polite: false },
+    { kind: "openMedia" },
+  ]);
+}
+
+/**
+ * Our media is open: ring the peer, as an audio call if our camera is
+ * blocked (a missing or busy camera leaves a video call in which we only
+ * watch). Either way the person is told why. If the peer rang us
+ * meanwhile, take their call instead.
+ */
+function place(
+  m: Machine,
+  c: Of<"preparing">,
+  problem: VideoProblem | null,
+): Step {
+  const dropped = !!problem?.blocked && !c.audioOnly && !c.crossing;
+  const told: CallEffect[] = problem && !c.audioOnly
+    ? [{
+      kind: "notice",
+      tone: "info",
+      text: `${problem.text} ${dropped ? AUDIO_ONLY_TEXT : NOT_SEEN_TEXT}`,
+    }]
+    : [];
+  if (dropped) told.unshift({ kind: "dropVideo" });
+  if (c.crossing) {
+    const taken = takeCrossing(m, c, c.crossing);
+    return { ...taken, effects: [...told, ...taken.effects] };
+  }
+  const audioOnly = c.audioOnly || dropped;
   return to(
     m,
-    { kind: "dialing", peer, audioOnly, crossing: null, outbox: [] },
+    { kind: "dialing", peer: c.peer, audioOnly, crossing: null, outbox: [] },
     [
+      ...told,
       {
         kind: "send",
-        msg: { type: "call", to: peer, audioOnly },
-        ifOffline: "abandon",
+        msg: { type: "call", to: c.peer, audioOnly },
+        ifOffline: "report",
       },
-      { kind: "begin", audioOnly, polite: false },
-      { kind: "openMedia" },
       // The outbox holds the offer until the callee accepts.
       { kind: "prepareOffer" },
     ],
@@ -233,6 +282,9 @@ function onHangup(m: Machine): Step {
       return stay(m);
     case "ringingIn":
       return decline(m, c);
+    case "preparing":
+      // Nobody was rung: nothing to tell anyone.
+      return finish(m, c, "cancelled", true);
     case "dialing":
     case "ringingOut":
       return cancel(m, c, "cancelled");
@@ -249,6 +301,7 @@ function onHangup(m: Machine): Step {
 
 /** Whether `accepted` for `callId` with `peer` is about the call `c`. */
 function isOurs(c: Live, callId: string, peer: string): boolean {
+  if (c.kind === "preparing") return false;
   if (isAccepted(c)) return c.call.callId === callId;
   const crossing = "crossing" in c ? c.crossing : null;
   return callIdOf(c) === callId || crossing === callId ||
@@ -270,7 +323,7 @@ function onAccepted(m: Machine, ev: Omit<Ev<"accepted">, "kind">): Step {
     audioOnly,
     callId: ev.callId,
     polite: ev.polite,
-    outbox: "call" in c ? c.call.outbox : c.outbox,
+    outbox: "call" in c ? c.call.outbox : "outbox" in c ? c.outbox : [],
   });
   return to(m, { kind: "connecting", call: out.call }, [
     { kind: "setPolite", polite: ev.polite },
@@ -298,8 +351,11 @@ function onMediaFailed(m: Machine, ev: Ev<"mediaFailed">): Step {
     tone: "error",
     text: ev.message,
   };
-  // Nothing to call with: stop ringing rather than ring silently. A callee
-  // without media can still accept and watch and listen.
+  // Nothing to call with: ring nobody (or stop ringing). A callee without
+  // media can still accept and watch and listen.
+  if (c.kind === "preparing") {
+    return finish(m, c, "media-error", true, [notice]);
+  }
   return c.kind === "dialing" || c.kind === "ringingOut"
     ? cancel(m, c, "media-error", [notice])
     : to(m, c, [notice]);
@@ -322,7 +378,7 @@ function withOutbox(
   change: (outbox: Agreed["outbox"]) => Agreed["outbox"],
 ): Step {
   const c = m.call;
-  if (!isLive(c)) return stay(m);
+  if (!isLive(c) || c.kind === "preparing") return stay(m);
   if ("call" in c) {
     return to(m, { ...c, call: { ...c.call, outbox: change(c.call.outbox) } });
   }

@@ -1,7 +1,8 @@
 /**
  * What the person changes about their own media during a call: mute,
  * camera off, which microphone or camera, and sharing the screen. None of it
- * renegotiates: tracks are disabled, or swapped on their sender
+ * renegotiates: the microphone's track is disabled, the camera's is stopped
+ * (its light goes out) and later replaced by a fresh one on the same sender
  * (`replaceTrack`).
  */
 import type { CallPrefs } from "../call_prefs.ts";
@@ -19,13 +20,19 @@ export type Kind = "audio" | "video";
 
 /** The media of one call, held by its runner and gone with it. */
 export interface CallMedia {
-  readonly audioOnly: boolean;
+  /** No video at all: an audio call, or one our camera could not join. */
+  audioOnly: boolean;
   /** Aborted when the call ends: late results are dropped. */
   readonly signal: AbortSignal;
   stream: StreamLike | null;
   senders: Map<Kind, SenderLike>;
   /** The shared screen, sent in place of the camera. */
   screen: { track: TrackLike; stream: StreamLike } | null;
+  /**
+   * Whether a camera can be used: false when none was found or it is
+   * blocked (then the call goes on without our picture).
+   */
+  cameraUsable: boolean;
 }
 
 /** What {@link MediaControls} needs from outside. */
@@ -58,6 +65,8 @@ export class MediaControls {
   #deps: MediaControlsDeps;
   #micMuted = false;
   #cameraOff = false;
+  /** Counts camera switches, so a late one cannot undo a newer one. */
+  #cameraTurn = 0;
   #devices: Record<Kind, string | null> = { audio: null, video: null };
 
   constructor(deps: MediaControlsDeps) {
@@ -101,10 +110,9 @@ export class MediaControls {
     this.#cameraOff = this.#defaults.startCameraOff;
   }
 
-  /** Applies mute and camera-off to a stream's tracks. */
+  /** Applies mute to a stream's tracks. */
   apply(stream?: StreamLike | null): void {
     for (const t of tracksOf(stream, "audio")) t.enabled = !this.#micMuted;
-    for (const t of tracksOf(stream, "video")) t.enabled = !this.#cameraOff;
   }
 
   /** Mutes or unmutes the microphone (the track keeps running). */
@@ -115,13 +123,57 @@ export class MediaControls {
   }
 
   /**
-   * Turns the camera picture off or on. The track is disabled rather than
-   * removed, so the peer gets black frames and nothing is renegotiated.
+   * Turns the camera off or on. Off stops its track, so the camera is
+   * released (its light goes out) and nothing is sent; on opens it again
+   * and puts the new track on the same sender. While a screen is shared,
+   * the sender keeps the screen and only the self-view changes.
    */
-  setCameraOff(off: boolean, media: CallMedia | null): void {
+  async setCameraOff(off: boolean, media: CallMedia | null): Promise<void> {
     this.#cameraOff = off;
-    this.apply(media?.stream);
+    const turn = ++this.#cameraTurn;
     this.#deps.changed();
+    const stream = media?.stream;
+    if (!media || !stream || media.audioOnly || !media.cameraUsable) return;
+    const sender = media.screen ? undefined : media.senders.get("video");
+    if (off) {
+      for (const track of tracksOf(stream, "video")) {
+        stream.removeTrack(track);
+        track.stop();
+      }
+      await sender?.replaceTrack(null).catch(() => {});
+      return this.#deps.changed();
+    }
+    if (tracksOf(stream, "video").length > 0) return;
+    const fresh = await this.#open("video", media);
+    if (!fresh) {
+      if (turn === this.#cameraTurn) this.#cameraOff = true;
+      return this.#deps.changed();
+    }
+    if (turn !== this.#cameraTurn || this.#cameraOff) return fresh.stop();
+    stream.addTrack(fresh);
+    await sender?.replaceTrack(fresh).catch((err) => {
+      console.warn("could not send the camera again", err);
+    });
+    this.#deps.changed();
+  }
+
+  /** A new track of `kind` from the chosen device, or null (said why). */
+  async #open(kind: Kind, media: CallMedia): Promise<TrackLike | null> {
+    try {
+      const got = await this.#deps.getUserMedia({
+        [kind]: trackConstraints(kind, this.#devices[kind]),
+      });
+      const fresh = tracksOf(got, kind)[0] ?? null;
+      for (const t of got.getTracks()) if (t !== fresh) t.stop();
+      if (fresh && media.signal.aborted) {
+        fresh.stop();
+        return null;
+      }
+      return fresh;
+    } catch (err) {
+      this.#deps.notice("error", toMediaError(err, kind).message);
+      return null;
+    }
   }
 
   /**
@@ -135,25 +187,13 @@ export class MediaControls {
   ): Promise<void> {
     this.#devices[kind] = deviceId;
     const stream = media?.stream;
-    if (!media || !stream || (kind === "video" && media.audioOnly)) return;
+    if (!media || !stream) return;
     const old = tracksOf(stream, kind)[0];
-    let fresh: TrackLike | undefined;
-    try {
-      const got = await this.#deps.getUserMedia({
-        [kind]: trackConstraints(kind, deviceId),
-      });
-      fresh = tracksOf(got, kind)[0];
-      for (const t of got.getTracks()) if (t !== fresh) t.stop();
-    } catch (err) {
-      this.#deps.notice("error", toMediaError(err).message);
-      return;
-    }
+    // A camera that is off stays off: the choice applies when it comes on.
+    if (kind === "video" && (!old || media.audioOnly)) return;
+    const fresh = await this.#open(kind, media);
     if (!fresh) return;
-    if (media.signal.aborted) {
-      fresh.stop();
-      return;
-    }
-    fresh.enabled = kind === "audio" ? !this.#micMuted : !this.#cameraOff;
+    if (kind === "audio") fresh.enabled = !this.#micMuted;
     const sender = media.senders.get(kind);
     // While sharing the screen the video sender carries the screen: only the
     // stream changes, and stopping the share will pick the new camera up.

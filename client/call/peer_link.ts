@@ -13,6 +13,7 @@ import {
 } from "../peer.ts";
 import type { Timers } from "../timers.ts";
 import { stopAll } from "./media_controls.ts";
+import { PeerChannel, type PeerChannelHooks } from "./peer_channel.ts";
 import type { NegotiationMessage } from "../protocol.ts";
 import type { CallEvent } from "./states.ts";
 
@@ -33,12 +34,16 @@ export interface PeerLinkHooks {
   changed(): void;
   /** Runs before an answer is made: adds our tracks to the offered lines. */
   beforeAnswer(): Promise<void>;
+  /** What the private channel reports (`peer_channel.ts`). */
+  channel: PeerChannelHooks;
 }
 
 /** A connection, its negotiator and its watchers; see the module doc. */
 export class PeerLink {
   readonly pc: PeerConnectionLike;
   readonly negotiator: Negotiator;
+  /** The call's private channel; opened by whoever offers first. */
+  readonly channel: PeerChannel;
   remote: StreamLike | null = null;
   iceState = "new";
   #stopIce: () => void;
@@ -55,6 +60,7 @@ export class PeerLink {
         : {}),
     });
     this.pc = pc;
+    this.channel = new PeerChannel(hooks.channel);
     this.negotiator = new Negotiator(pc, {
       polite: hooks.polite,
       send: (payload) => hooks.report({ kind: "localNegotiation", payload }),
@@ -89,6 +95,7 @@ export class PeerLink {
 
   /** Closes the connection and stops what it received. */
   close(): void {
+    this.channel.close();
     this.negotiator.detach();
     this.#stopIce();
     // Detach first so that close() cannot call back into a finished call.

@@ -72,6 +72,8 @@ function afterRestart(m: Machine): Step {
   const c = m.call;
   if (!isLive(c)) return stay(m);
   if (c.kind === "restoring") return stay(m);
+  // Nobody rung yet; a call that rang us meanwhile is gone with the server.
+  if (c.kind === "preparing") return to(m, { ...c, crossing: null });
   if (isAccepted(c)) {
     const connectedAt = c.kind === "connected" ? c.connectedAt : null;
     return to(m, { kind: "restoring", call: c.call, connectedAt });
@@ -98,6 +100,7 @@ function resumed(
     // We ended it while away: end it for the peer.
     return to(m, c, [{ kind: "send", msg: { type: "hangup", callId } }]);
   }
+  if (c.kind === "preparing") return stay(m);
   const same = held && held.peer === basics(c).peer ? held : null;
   if (isAccepted(c)) return restored(m, c, same?.callId);
   if (same?.state === "active") {

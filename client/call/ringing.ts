@@ -75,8 +75,10 @@ export function onIncoming(m: Machine, ev: Ev<"incoming">): Step {
       { kind: "prepareAnswer" },
     ]);
   }
-  if ((c.kind === "dialing" || c.kind === "ringingOut") && c.peer === ev.from) {
-    // We ring them while they ring us.
+  const ours = c.kind === "preparing" || c.kind === "dialing" ||
+    c.kind === "ringingOut";
+  if (ours && c.peer === ev.from) {
+    // We ring them (or are about to) while they ring us.
     const crossed = { ...c, crossing: ev.callId };
     return crossed.kind === "ringingOut"
       ? resolveCrossing(m, crossed, ev.me)
@@ -118,7 +120,7 @@ function resolveCrossing(
  */
 export function takeCrossing(
   m: Machine,
-  c: Of<"dialing" | "ringingOut">,
+  c: Of<"preparing" | "dialing" | "ringingOut">,
   callId: string,
 ): Step {
   return to(m, {
@@ -142,6 +144,9 @@ export function takeCrossing(
 export function onEnded(m: Machine, ev: Ev<"ended">): Step {
   const c = m.call;
   if (!isLive(c)) return stay(m);
+  if (c.kind === "preparing") {
+    return c.crossing === ev.callId ? to(m, { ...c, crossing: null }) : stay(m);
+  }
   if (c.kind === "dialing" || c.kind === "ringingOut") {
     // `busy` and `reconnecting` come with a fresh call id, and may beat
     // `ringing`.

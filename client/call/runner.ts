@@ -23,6 +23,7 @@ import {
   stopAll,
   tracksOf,
 } from "./media_controls.ts";
+import { offersChannel, type PeerMedia } from "./peer_channel.ts";
 import { offerFromNewPeer, PeerLink } from "./peer_link.ts";
 import type { CallMediaView } from "./snapshot.ts";
 import type { CallEffect, CallEvent, TimerName } from "./states.ts";
@@ -39,13 +40,19 @@ export interface RunnerDeps {
   startVideoSmall?: boolean;
   /** The devices the person chose. */
   devices(): Readonly<Record<Kind, string | null>>;
-  /** Applies mute and camera-off to freshly opened media. */
+  /** Applies mute to freshly opened media. */
   prepare(stream: StreamLike): void;
+  /** Whether the person wants their camera on (else it is not opened). */
+  cameraOn(): boolean;
   /** Hands an event back to the machine. */
   dispatch(event: CallEvent): void;
   /** Something a view draws changed. */
   changed(): void;
   onPeerConnection?(pc: PeerConnectionLike | null): void;
+  /** What we say of our own media, sent to the peer whenever it changes. */
+  mediaState(): PeerMedia;
+  /** A line the peer typed on the call's private channel. */
+  peerChat(text: string): void;
 }
 
 /** The effects a runner carries out (the others concern no single call). */
@@ -76,6 +83,8 @@ export class CallRunner implements CallMediaView {
   #restoreVideo: Promise<(() => Promise<void>) | null> | null = null;
   /** Whether the video sender starts small (not on a replaced connection). */
   #startSmall: boolean;
+  /** What the peer last said of its media (kept across a replaced link). */
+  #peerMedia: PeerMedia | null = null;
 
   constructor(deps: RunnerDeps, audioOnly: boolean, polite: boolean) {
     this.#deps = deps;
@@ -87,6 +96,7 @@ export class CallRunner implements CallMediaView {
       stream: null,
       senders: new Map(),
       screen: null,
+      cameraUsable: true,
     };
   }
 
@@ -110,6 +120,21 @@ export class CallRunner implements CallMediaView {
     return this.#link?.iceState ?? "new";
   }
 
+  /** Whether our camera can take part (a video call, a usable camera). */
+  get cameraUsable(): boolean {
+    return !this.media.audioOnly && this.media.cameraUsable;
+  }
+
+  /** What the peer last said of its microphone and camera. */
+  get peerMedia(): PeerMedia | null {
+    return this.#peerMedia;
+  }
+
+  /** Whether the private channel is open (messages can be sent). */
+  get channelOpen(): boolean {
+    return this.#link?.channel.open ?? false;
+  }
+
   /** The live peer connection, if made. */
   get pc(): PeerConnectionLike | null {
     return this.#link?.pc ?? null;
@@ -121,6 +146,9 @@ export class CallRunner implements CallMediaView {
     switch (effect.kind) {
       case "openMedia":
         this.#mediaSettled = this.#openMedia();
+        return;
+      case "dropVideo":
+        this.media.audioOnly = true;
         return;
       case "prepareOffer":
         void this.#afterMedia(() => this.#addTracks());
@@ -163,8 +191,13 @@ export class CallRunner implements CallMediaView {
   }
 
   /** Sends a private message over the call's data channel. */
-  sendChat(_text: string): boolean {
-    return false;
+  sendChat(text: string): boolean {
+    return this.#link?.channel.send({ type: "chat", text }) ?? false;
+  }
+
+  /** Tells the peer what our microphone and camera are doing now. */
+  sendMediaState(): void {
+    this.#link?.channel.send({ type: "media", ...this.#deps.mediaState() });
   }
 
   /** Releases everything the call holds. */
@@ -193,10 +226,11 @@ export class CallRunner implements CallMediaView {
   async #openMedia(): Promise<void> {
     const devices = this.#deps.devices();
     try {
-      const { stream, videoMissing } = await openLocalMedia(
+      const { stream, videoProblem } = await openLocalMedia(
         this.#deps.getUserMedia,
         {
-          audioOnly: this.media.audioOnly,
+          // A camera the person turned off is not even opened.
+          audioOnly: this.media.audioOnly || !this.#deps.cameraOn(),
           audioDeviceId: devices.audio,
           videoDeviceId: devices.video,
         },
@@ -207,7 +241,14 @@ export class CallRunner implements CallMediaView {
       }
       this.#deps.prepare(stream);
       this.media.stream = stream;
-      this.#report({ kind: "mediaOpened", videoMissing });
+      this.media.cameraUsable = videoProblem === null;
+      this.#report({
+        kind: "mediaOpened",
+        videoProblem: videoProblem && {
+          text: videoProblem.message,
+          blocked: videoProblem.kind === "denied",
+        },
+      });
       this.#changed();
     } catch (err) {
       this.#report({ kind: "mediaFailed", message: toMediaError(err).message });
@@ -225,7 +266,22 @@ export class CallRunner implements CallMediaView {
       polite: this.#polite,
       report: this.#report,
       changed: this.#changed,
-      beforeAnswer: () => this.#afterMedia(() => this.#addTracks()),
+      beforeAnswer: () => this.#afterMedia(() => this.#answerWith(link)),
+      channel: {
+        changed: () => {
+          // Each new channel learns our state: the peer's page may be new.
+          if (link.channel.open) this.sendMediaState();
+          this.#changed();
+        },
+        media: (state) => {
+          this.#peerMedia = state;
+          this.#changed();
+        },
+        chat: (text) => {
+          if (!this.#abort.signal.aborted) this.#deps.peerChat(text);
+        },
+        now: () => this.#deps.timers.now(),
+      },
     });
     this.#link = link;
     this.#deps.onPeerConnection?.(link.pc);
@@ -256,9 +312,12 @@ export class CallRunner implements CallMediaView {
    * still receive (and later send a screen) without renegotiating.
    */
   #addTracks(): void {
-    const pc = this.#connect().pc;
+    const link = this.#connect();
+    const pc = link.pc;
     if (this.#tracksAdded) return;
     this.#tracksAdded = true;
+    // Before the tracks, in the same task: one offer carries them all.
+    if (!pc.remoteDescription) link.channel.attach(pc);
     const stream = this.media.stream;
     const kinds: Kind[] = this.media.audioOnly ? ["audio"] : ["audio", "video"];
     for (const kind of kinds) {
@@ -277,8 +336,31 @@ export class CallRunner implements CallMediaView {
           streams: stream ? [stream] : [],
         });
         this.media.senders.set(kind, transceiver.sender);
+      } else if (kind === "audio" || this.media.cameraUsable) {
+        // Answering with no track yet (camera off): send on the offered
+        // line anyway, so turning the camera on is a `replaceTrack`, not a
+        // new negotiation.
+        const offered = pc.getTransceivers?.().find((t) =>
+          t.mid !== null && t.receiver.track.kind === kind && !t.sender.track
+        );
+        if (offered) {
+          offered.direction = "sendrecv";
+          this.media.senders.set(kind, offered.sender);
+        }
       }
     }
+  }
+
+  /**
+   * Before answering an offer: our tracks on its lines, and the private
+   * channel if the offer has one (an offerer without one is left alone:
+   * adding it would start a second negotiation).
+   */
+  #answerWith(link: PeerLink): void {
+    if (offersChannel(link.pc.remoteDescription?.sdp)) {
+      link.channel.attach(link.pc);
+    }
+    this.#addTracks();
   }
 
   /**

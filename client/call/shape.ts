@@ -57,9 +57,12 @@ export function basics(
   return { peer: c.peer, direction, audioOnly: c.audioOnly };
 }
 
-/** The call's id, null while dialing. */
+/** The call's id, null before the server named it. */
 export function callIdOf(c: CallState): string | null {
-  if (c.kind === "idle" || c.kind === "ended" || c.kind === "dialing") {
+  if (
+    c.kind === "idle" || c.kind === "ended" || c.kind === "preparing" ||
+    c.kind === "dialing"
+  ) {
     return null;
   }
   return "call" in c ? c.call.callId : c.callId;

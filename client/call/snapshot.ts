@@ -35,8 +35,10 @@ export interface CallSnapshot {
   remoteStream: StreamLike | null;
   /** A remote video track exists and is receiving frames. */
   remoteVideoActive: boolean;
-  /** Local stream has a camera track. */
+  /** Our camera can be used in this call (it may be off). */
   hasCamera: boolean;
+  /** The call's private channel is open: messages can be sent. */
+  channelOpen: boolean;
   micMuted: boolean;
   cameraOff: boolean;
   /** The other person muted their microphone (they told us, see `peer_state.ts`). */
@@ -58,10 +60,15 @@ export interface CallMediaView {
   readonly iceState: string;
   /** What the other person said of their own microphone and camera. */
   readonly peerMedia?: { micMuted: boolean; cameraOff: boolean } | null;
+  /** Whether our camera can take part (a video call, a usable camera). */
+  readonly cameraUsable?: boolean;
+  /** Whether the private channel is open. */
+  readonly channelOpen?: boolean;
 }
 
 const PHASES: Record<CallState["kind"], CallPhase> = {
   idle: "idle",
+  preparing: "outgoing",
   dialing: "outgoing",
   ringingOut: "outgoing",
   ringingIn: "incoming",
@@ -106,7 +113,9 @@ export function snapshotOf(
     localStream: live?.localStream ?? null,
     remoteStream: remote,
     remoteVideoActive: !!remoteVideo && remoteVideo.muted !== true,
-    hasCamera: (live?.localStream?.getVideoTracks().length ?? 0) > 0,
+    hasCamera: !!live && (live.cameraUsable ??
+      (live.localStream?.getVideoTracks().length ?? 0) > 0),
+    channelOpen: live?.channelOpen ?? false,
     micMuted,
     cameraOff,
     peerMicMuted: live?.peerMedia?.micMuted ?? false,

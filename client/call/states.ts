@@ -26,6 +26,18 @@ export type CallEndReason =
   | "interrupted"
   | "not-restored";
 
+/** Why our camera could not join a call. */
+export interface VideoProblem {
+  /** What the person reads: which device, what is wrong, what to do. */
+  text: string;
+  /**
+   * The person (or their browser) blocked the camera: a call we place
+   * becomes an audio call. A camera that is missing or busy leaves it a
+   * video call in which we only watch.
+   */
+  blocked: boolean;
+}
+
 /** Who rang whom. */
 export type Direction = "outgoing" | "incoming";
 
@@ -44,6 +56,18 @@ export interface Agreed {
 /** The call, one variant per step of its life. */
 export type CallState =
   | { kind: "idle" }
+  /**
+   * Our camera and microphone open before anyone is rung, so a blocked
+   * device is known (and said) first: a blocked microphone rings nobody,
+   * a blocked camera makes the call an audio call. `crossing` is the
+   * peer's call to us that rang meanwhile, which we then take.
+   */
+  | {
+    kind: "preparing";
+    peer: string;
+    audioOnly: boolean;
+    crossing: string | null;
+  }
   /** We sent `call`; the server has not named the call yet. */
   | {
     kind: "dialing";
@@ -91,6 +115,7 @@ export type CallState =
 /** Every state kind, for tables that must cover them all. */
 export const STATE_KINDS = [
   "idle",
+  "preparing",
   "dialing",
   "ringingOut",
   "ringingIn",
@@ -146,7 +171,8 @@ export type CallEvent =
   | { kind: "frameUnsent"; msg: ClientMessage }
   | { kind: "negotiationUnsent"; payloads: NegotiationMessage[] }
   // Media and the peer connection.
-  | { kind: "mediaOpened"; videoMissing: boolean }
+  /** `videoProblem`: why the camera asked for could not be used, or null. */
+  | { kind: "mediaOpened"; videoProblem: VideoProblem | null }
   | { kind: "mediaFailed"; message: string }
   | { kind: "localNegotiation"; payload: NegotiationMessage }
   | { kind: "linkState"; state: string; at: number }
@@ -185,9 +211,9 @@ export const EVENT_KINDS = [
 /**
  * What a frame that cannot leave means: `abandon` undoes the step it belongs
  * to (it must be the step's first effect), `defer` keeps it for the next
- * welcome.
+ * welcome, `report` tells the machine (`frameUnsent`), which decides.
  */
-export type IfOffline = "abandon" | "defer";
+export type IfOffline = "abandon" | "defer" | "report";
 
 /** What the machine asks the outside world to do. */
 export type CallEffect =
@@ -198,6 +224,8 @@ export type CallEffect =
   /** A new call's resources (`runner.ts`). */
   | { kind: "begin"; audioOnly: boolean; polite: boolean }
   | { kind: "openMedia" }
+  /** The call goes on without video (our camera cannot be used). */
+  | { kind: "dropVideo" }
   /** Once media is settled: the connection, and the tracks (which offer). */
   | { kind: "prepareOffer" }
   /** Once media is settled: the connection, without tracks (no offer). */

@@ -33,6 +33,12 @@ function agreed(direction: Agreed["direction"]): Agreed {
 /** A call in each state, with bob. */
 export const STATES: Record<StateKind, CallState> = {
   idle: { kind: "idle" },
+  preparing: {
+    kind: "preparing",
+    peer: "bob",
+    audioOnly: false,
+    crossing: null,
+  },
   dialing: {
     kind: "dialing",
     peer: "bob",
@@ -93,7 +99,10 @@ export const EVENTS: { [K in EventKind]: Extract<CallEvent, { kind: K }> } = {
   welcome: { kind: "welcome", resumed: false, held: null },
   frameUnsent: { kind: "frameUnsent", msg: { type: "hangup", callId: "c0" } },
   negotiationUnsent: { kind: "negotiationUnsent", payloads: [candidate] },
-  mediaOpened: { kind: "mediaOpened", videoMissing: true },
+  mediaOpened: {
+    kind: "mediaOpened",
+    videoProblem: { text: "Camera access is blocked.", blocked: true },
+  },
   mediaFailed: { kind: "mediaFailed", message: "No camera." },
   localNegotiation: { kind: "localNegotiation", payload: candidate },
   linkState: { kind: "linkState", state: "connected", at: 7 },

@@ -7,12 +7,15 @@
  */
 import assert from "node:assert/strict";
 import {
+  AUDIO_ONLY_TEXT,
   type CallEffect,
   EVENT_KINDS,
   INITIAL,
   KINDS_LISTED,
   type Machine,
+  NOT_SEEN_TEXT,
   OFFER_WAIT_MS,
+  OFFLINE_TEXT,
   STATE_KINDS,
   step,
   takesCrossingOnRefusal,
@@ -37,7 +40,7 @@ type Rows = Record<EventKind, Row>;
 
 /** No call: idle, or ended. */
 const NO_CALL: Rows = {
-  call: ["dialing", "send", "begin", "openMedia", "prepareOffer"],
+  call: ["preparing", "begin", "openMedia"],
   accept: IGNORED,
   decline: IGNORED,
   hangup: IGNORED,
@@ -115,6 +118,24 @@ const ACCEPTED: Rows = {
 
 const TABLE: Record<StateKind, Rows> = {
   idle: NO_CALL,
+  preparing: {
+    ...NOT_ACCEPTED,
+    // Nobody was rung: nothing to tell anyone.
+    hangup: ["ended", "release"],
+    // bob rings us meanwhile: his call is taken once our media is open.
+    incoming: [SAME],
+    // Accepted before we placed anything: not ours, ended for the peer.
+    accepted: [SAME, "send"],
+    ended: IGNORED,
+    // The server lost any call that rang us meanwhile; ours was not placed.
+    welcome: [SAME],
+    negotiationUnsent: IGNORED,
+    localNegotiation: IGNORED,
+    // The camera could not be used: an audio call, and the person told why.
+    mediaOpened: ["dialing", "dropVideo", "notice", "send", "prepareOffer"],
+    mediaFailed: ["ended", "notice", "release"],
+    iceGaveUp: ["ended", "notice", "release"],
+  },
   dialing: {
     ...NOT_ACCEPTED,
     // The server has not named the call: cancelled once it does.
@@ -225,6 +246,7 @@ Deno.test("the caller's offer waits in the outbox until accepted, then leaves wi
   const { state, effects } = run(
     INITIAL,
     EVENTS.call,
+    { kind: "mediaOpened", videoProblem: null },
     EVENTS.ringing,
     { kind: "localNegotiation", payload },
   );
@@ -429,4 +451,85 @@ Deno.test("a refusal is taken as a crossing call only while dialing someone whos
       `${kind} ${crossing ? "crossing" : "alone"} ${code}`,
     );
   }
+});
+
+Deno.test("a caller's media opens before anyone is rung, and then the call frame leaves", () => {
+  const calling = step(INITIAL, EVENTS.call);
+  assert.deepEqual(sends(calling.effects), []);
+  const placed = step(calling.state, {
+    kind: "mediaOpened",
+    videoProblem: null,
+  });
+  assert.equal(placed.state.call.kind, "dialing");
+  assert.deepEqual(sends(placed.effects), [
+    { type: "call", to: "bob", audioOnly: false },
+  ]);
+});
+
+Deno.test("a blocked camera makes a video call an audio call before anyone is rung, and says which device and why", () => {
+  const blocked = "Camera access is blocked for this site.";
+  const { state, effects } = run(INITIAL, EVENTS.call, {
+    kind: "mediaOpened",
+    videoProblem: { text: blocked, blocked: true },
+  });
+  assert.equal(state.call.kind, "dialing");
+  assert.equal(state.call.kind === "dialing" && state.call.audioOnly, true);
+  assert.deepEqual(sends(effects), [
+    { type: "call", to: "bob", audioOnly: true },
+  ]);
+  assert.ok(effects.some((x) => x.kind === "dropVideo"));
+  const notice = effects.find((x) => x.kind === "notice");
+  assert.equal(
+    notice?.kind === "notice" && notice.text,
+    `${blocked} ${AUDIO_ONLY_TEXT}`,
+  );
+});
+
+Deno.test("a missing camera leaves a video call in which we only watch, and says so", () => {
+  const missing = "No camera was found.";
+  const { state, effects } = run(INITIAL, EVENTS.call, {
+    kind: "mediaOpened",
+    videoProblem: { text: missing, blocked: false },
+  });
+  assert.deepEqual(sends(effects), [
+    { type: "call", to: "bob", audioOnly: false },
+  ]);
+  assert.equal(state.call.kind === "dialing" && state.call.audioOnly, false);
+  assert.ok(!effects.some((x) => x.kind === "dropVideo"));
+  const notice = effects.find((x) => x.kind === "notice");
+  assert.equal(
+    notice?.kind === "notice" && notice.text,
+    `${missing} ${NOT_SEEN_TEXT}`,
+  );
+});
+
+Deno.test("a blocked microphone rings nobody: no frame leaves, and the call ends with the reason", () => {
+  const { state, effects } = run(INITIAL, EVENTS.call, {
+    kind: "mediaFailed",
+    message: "Microphone access is blocked for this site.",
+  });
+  assert.deepEqual(sends(effects), []);
+  assert.equal(state.call.kind === "ended" && state.call.reason, "media-error");
+});
+
+Deno.test("a call that rings us while our media opens is taken instead of placing ours", () => {
+  const { state, effects } = run(
+    INITIAL,
+    EVENTS.call,
+    EVENTS.incoming,
+    { kind: "mediaOpened", videoProblem: null },
+  );
+  assert.equal(state.call.kind, "accepting");
+  assert.deepEqual(sends(effects), [{ type: "accept", callId: "c2" }]);
+});
+
+Deno.test("a call frame that cannot reach the server ends the call as unavailable, with the reason", () => {
+  const { state, effects } = step(machineIn("dialing"), {
+    kind: "frameUnsent",
+    msg: { type: "call", to: "bob", audioOnly: false },
+  });
+  assert.equal(state.call.kind === "ended" && state.call.reason, "unavailable");
+  assert.ok(
+    effects.some((x) => x.kind === "notice" && x.text === OFFLINE_TEXT),
+  );
 });

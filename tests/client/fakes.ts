@@ -179,7 +179,13 @@ export class FakeSender implements SenderLike {
 
 /** A fake `getUserMedia` that hands out fresh fake tracks and logs calls. */
 export function fakeGetUserMedia(
-  options: { camera?: boolean; mic?: boolean; error?: string } = {},
+  options: {
+    camera?: boolean;
+    mic?: boolean;
+    error?: string;
+    /** A device the person blocked: asking for it is refused. */
+    blocked?: "audio" | "video";
+  } = {},
 ) {
   const { camera = true, mic = true } = options;
   const calls: MediaStreamConstraints[] = [];
@@ -188,6 +194,9 @@ export function fakeGetUserMedia(
     calls.push(constraints);
     if (options.error) {
       return Promise.reject(new DOMException("nope", options.error));
+    }
+    if (options.blocked && constraints[options.blocked]) {
+      return Promise.reject(new DOMException("blocked", "NotAllowedError"));
     }
     if ((constraints.video && !camera) || (constraints.audio && !mic)) {
       return Promise.reject(new DOMException("none", "NotFoundError"));

@@ -9,7 +9,7 @@ import { fakeGetUserMedia } from "./fakes.ts";
 
 Deno.test("browser media errors are named for the person", () => {
   const cases: [string, string, RegExp][] = [
-    ["NotAllowedError", "denied", /allow/],
+    ["NotAllowedError", "denied", /Allow it/],
     ["NotFoundError", "no-device", /No microphone or camera/],
     ["NotReadableError", "in-use", /in use/],
     ["SecurityError", "insecure", /https/],
@@ -24,10 +24,11 @@ Deno.test("browser media errors are named for the person", () => {
 
 Deno.test("a missing camera falls back to the microphone and says so", async () => {
   const gum = fakeGetUserMedia({ camera: false });
-  const { stream, videoMissing } = await openLocalMedia(gum, {
+  const { stream, videoProblem } = await openLocalMedia(gum, {
     audioOnly: false,
   });
-  assert.equal(videoMissing, true);
+  assert.equal(videoProblem?.kind, "no-device");
+  assert.match(videoProblem!.message, /No camera was found/);
   assert.equal(stream.getAudioTracks().length, 1);
   assert.equal(stream.getVideoTracks().length, 0);
 });
@@ -40,13 +41,31 @@ Deno.test("no devices at all is a no-device error", async () => {
   );
 });
 
-Deno.test("a refused permission is not retried with less", async () => {
+Deno.test("a blocked camera with an allowed microphone opens the microphone and names the camera", async () => {
+  const gum = (c: MediaStreamConstraints) =>
+    c.video
+      ? Promise.reject(new DOMException("x", "NotAllowedError"))
+      : fakeGetUserMedia()(c);
+  const { stream, videoProblem } = await openLocalMedia(gum, {
+    audioOnly: false,
+  });
+  assert.equal(stream.getAudioTracks().length, 1);
+  assert.equal(stream.getVideoTracks().length, 0);
+  assert.equal(videoProblem?.kind, "denied");
+  assert.match(videoProblem!.message, /^Camera access is blocked/);
+  assert.match(videoProblem!.message, /camera or lock icon/);
+});
+
+Deno.test("a blocked microphone is an error that names the microphone", async () => {
   const gum = fakeGetUserMedia({ error: "NotAllowedError" });
   await assert.rejects(
     openLocalMedia(gum, { audioOnly: false }),
-    (err) => err instanceof LocalMediaError && err.kind === "denied",
+    (err) =>
+      err instanceof LocalMediaError && err.kind === "denied" &&
+      /^Microphone access is blocked/.test(err.message),
   );
-  assert.equal(gum.calls.length, 1);
+  // Both together, then the microphone alone, to tell which one it is.
+  assert.equal(gum.calls.length, 2);
 });
 
 Deno.test("a remembered device that is gone falls back to the defaults", async () => {
@@ -60,11 +79,11 @@ Deno.test("a remembered device that is gone falls back to the defaults", async (
     }
     return fakeGetUserMedia()(c);
   };
-  const { videoMissing } = await openLocalMedia(gum, {
+  const { videoProblem } = await openLocalMedia(gum, {
     audioOnly: false,
     videoDeviceId: "gone",
   });
-  assert.equal(videoMissing, false);
+  assert.equal(videoProblem, null);
   assert.equal(
     (calls[1].video as MediaTrackConstraints).deviceId,
     undefined,

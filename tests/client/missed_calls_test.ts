@@ -69,8 +69,10 @@ Deno.test("no missed-call line for a declined, busy, answered, or our own unansw
   t.receive({ type: "ended", callId: "c1", reason: "hangup", peer: "ann" });
   // Our calls that were not answered: the caller is told, not handed a line.
   t.session.call("bob");
+  await settle();
   t.receive({ type: "ended", callId: "x", reason: "busy", peer: "bob" });
   t.session.call("bob");
+  await settle();
   t.receive({ type: "ringing", callId: "c2", to: "bob" });
   await settle();
   t.receive({ type: "ended", callId: "c2", reason: "no-answer", peer: "bob" });
@@ -94,6 +96,7 @@ Deno.test("outcome notices replace each other and are neutral; other notices sta
   await settle();
   t.receive({ type: "ended", callId: "c1", reason: "cancelled", peer: "ann" });
   t.session.call("bob");
+  await settle();
   t.receive({ type: "ended", callId: "x", reason: "busy", peer: "bob" });
   assert.deepEqual(
     t.state.notices.value.map((n) => [n.tone, n.text]),
@@ -108,6 +111,7 @@ Deno.test("outcome notices replace each other and are neutral; other notices sta
 Deno.test("a call that connected ends with its duration; one that did not, without", async () => {
   const t = joined();
   t.session.call("bob");
+  await settle();
   await connectCallToBob(t.receive, () => FakePeerConnection.instances.at(-1)!);
   assert.equal(t.state.call.value.phase, "connected");
   // Under the relay's 10 s of silence, so the socket stays up for the next call.
@@ -117,6 +121,7 @@ Deno.test("a call that connected ends with its duration; one that did not, witho
   assert.equal(t.state.endedCallMs.value, 9_000);
   // The next call never connects: no duration is left over from this one.
   t.session.call("bob");
+  await settle();
   t.receive({ type: "ended", callId: "x", reason: "busy", peer: "bob" });
   assert.equal(t.state.endedCallMs.value, null);
   t.session.close();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { socketUrl } from "../../client/browser_session.ts";
-import { FakeSocket } from "./fakes.ts";
+import { FakeSocket, settle } from "./fakes.ts";
 import { fakeSession } from "./fake_session.ts";
 
 const setup = () => fakeSession();
@@ -131,9 +131,10 @@ Deno.test("a refused name is shown next to the form", () => {
   session.close();
 });
 
-Deno.test("a call ending is announced and the view returns to idle after a moment", () => {
+Deno.test("a call ending is announced and the view returns to idle after a moment", async () => {
   const { session, socket, clock, state } = joined();
   session.call("bob");
+  await settle();
   socket().receive({ type: "ended", callId: "x", reason: "busy", peer: "bob" });
   assert.equal(state.call.value.phase, "ended");
   assert.match(state.notices.value.at(-1)!.text, /bob is busy/);
@@ -162,9 +163,10 @@ Deno.test("two sessions on one page keep their own state", () => {
   b.session.close();
 });
 
-Deno.test("calls that cross: the server's refusal of ours is no error when we take theirs", () => {
+Deno.test("calls that cross: the server's refusal of ours is no error when we take theirs", async () => {
   const { session, socket, state } = joined("bob");
   session.call("ann");
+  await settle();
   socket().receive({
     type: "incoming",
     callId: "a->b",
@@ -177,9 +179,10 @@ Deno.test("calls that cross: the server's refusal of ours is no error when we ta
   session.close();
 });
 
-Deno.test("a call refused for being busy elsewhere is shown", () => {
+Deno.test("a call refused for being busy elsewhere is shown", async () => {
   const { session, socket, state } = joined();
   session.call("bob");
+  await settle();
   socket().receive({ type: "error", code: "in-call", message: "bob is busy" });
   assert.ok(state.notices.value.some((n) => n.text === "bob is busy"));
   session.close();
