@@ -108,10 +108,15 @@ export default function CallView() {
   const { phase } = snap;
   const live = phase === "outgoing" || phase === "connecting" ||
     phase === "connected";
-  const showRemoteVideo = snap.remoteVideoActive && !snap.audioOnly;
+  // The peer's word that their camera is off counts before their last
+  // frames fade: a frozen picture is not what they chose to show.
+  const showRemoteVideo = snap.remoteVideoActive && !snap.audioOnly &&
+    !snap.peerCameraOff;
   const localShown = snap.screenStream ?? snap.localStream;
   const showLocal = !!localShown && (snap.screenSharing ||
     (snap.hasCamera && !snap.cameraOff));
+  const selfOff = live && phase !== "outgoing" && snap.hasCamera &&
+    snap.cameraOff && !snap.screenSharing;
 
   return (
     <section
@@ -136,11 +141,7 @@ export default function CallView() {
                   Pick someone from the list to start a video or audio call.
                 </p>
               )
-              : (
-                <span class="avatar avatar--large" aria-hidden="true">
-                  {initial(snap.peer ?? "?")}
-                </span>
-              )}
+              : <PeerTile snap={snap} />}
           </div>
         )}
         <div class="stage__status">
@@ -164,8 +165,22 @@ export default function CallView() {
           {phase === "connected" && quality && (
             <QualityBadge quality={quality} />
           )}
+          {live && snap.peerMicMuted && (
+            <p class="call__badge" data-testid="peer-muted">
+              <Icon name="mic-off" size={14} />
+              <Named template={`${PEER_SLOT} is muted`} peer={snap.peer} />
+            </p>
+          )}
         </div>
-        <div class={`pip ${showLocal ? "" : "pip--empty"}`}>
+        <div class={`pip ${showLocal || selfOff ? "" : "pip--empty"}`}>
+          {selfOff && (
+            <div class="pip__off" data-testid="self-camera-off">
+              <span class="avatar" aria-hidden="true">
+                {initial(state.me.value ?? "?")}
+              </span>
+              <span>Your camera is off</span>
+            </div>
+          )}
           <StreamVideo
             id="local-video"
             stream={localShown}
@@ -228,6 +243,30 @@ export default function CallView() {
       )}
       {phase === "ended" && <EndedControls snap={snap} />}
     </section>
+  );
+}
+
+/**
+ * The peer where their video would be: their initial, and why there is no
+ * picture when they turned their camera off.
+ */
+function PeerTile({ snap }: { snap: CallSnapshot }) {
+  const off = snap.peerCameraOff && !snap.audioOnly &&
+    (snap.phase === "connected" || snap.phase === "connecting");
+  return (
+    <div
+      class="peer-tile"
+      data-testid={off ? "peer-camera-off" : undefined}
+    >
+      <span class="avatar avatar--large" aria-hidden="true">
+        {initial(snap.peer ?? "?")}
+      </span>
+      {off && (
+        <p class="peer-tile__text">
+          <Named template={`${PEER_SLOT}'s camera is off`} peer={snap.peer} />
+        </p>
+      )}
+    </div>
   );
 }
 

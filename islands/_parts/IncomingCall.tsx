@@ -1,8 +1,12 @@
 /**
- * The incoming-call prompt: a modal alert dialog with Accept and Decline.
- * Focus lands on Accept; Escape declines; Tab moves between its two buttons.
+ * The incoming-call prompt: a modal alert dialog with Decline, Answer
+ * without video (a video call, with a camera) and Answer. The camera opens
+ * while it rings, so the person sees themselves before answering, just as
+ * the other side will. Focus lands on Answer; Escape declines; Tab cycles
+ * through the buttons.
  */
 import { useEffect, useRef } from "preact/hooks";
+import type { StreamLike } from "../../client/peer.ts";
 import { useSession } from "./session_context.ts";
 import { initial } from "../../client/text.ts";
 
@@ -42,14 +46,21 @@ export default function IncomingCall() {
       ev.preventDefault();
       actions?.decline();
     } else if (ev.key === "Tab") {
-      // Two buttons: either way, Tab goes to the other one.
-      const [decline, accept] = dialogRef.current!.querySelectorAll("button");
+      // Focus stays in the dialog: Tab cycles through its buttons.
+      const buttons = [...dialogRef.current!.querySelectorAll("button")];
+      const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+      const step = ev.shiftKey ? -1 : 1;
       ev.preventDefault();
-      (document.activeElement === decline ? accept : decline).focus();
+      buttons[(at + step + buttons.length) % buttons.length]?.focus();
     }
   };
 
   const kind = snap.audioOnly ? "audio" : "video";
+  const preview = !snap.audioOnly && !snap.cameraOff &&
+      (snap.localStream?.getVideoTracks().length ?? 0) > 0
+    ? snap.localStream
+    : null;
+  const withoutVideo = !snap.audioOnly && snap.hasCamera;
   return (
     <div class="overlay">
       <div
@@ -65,6 +76,7 @@ export default function IncomingCall() {
         <span class="avatar avatar--large avatar--ringing" aria-hidden="true">
           {initial(snap.peer ?? "?")}
         </span>
+        {preview && <Preview stream={preview} />}
         <h2 id="incoming-title" class="dialog__title">
           <span dir="auto">{snap.peer}</span> is calling
         </h2>
@@ -81,18 +93,59 @@ export default function IncomingCall() {
           >
             Decline
           </button>
+          {withoutVideo && (
+            <button
+              type="button"
+              class="button"
+              data-testid="accept-audio"
+              aria-label={`Answer ${snap.peer} without video`}
+              onClick={() => actions?.accept({ video: false })}
+            >
+              Without video
+            </button>
+          )}
           <button
             ref={acceptRef}
             type="button"
             class="button button--accept"
             data-testid="accept-call"
-            aria-label={`Accept ${kind} call from ${snap.peer}`}
+            aria-label={`Answer ${kind} call from ${snap.peer}`}
             onClick={() => actions?.accept()}
           >
-            Accept
+            Answer
           </button>
         </div>
       </div>
     </div>
+  );
+}
+
+/** The person's own camera while it rings: what the caller will see. */
+function Preview({ stream }: { stream: StreamLike }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const video = ref.current;
+    if (!video) return;
+    video.srcObject = stream as unknown as MediaStream;
+    video.play().catch(() => {});
+    return () => {
+      video.srcObject = null;
+    };
+  }, [stream]);
+  return (
+    <figure class="dialog__preview">
+      <video
+        ref={ref}
+        class="video video--mirrored"
+        data-testid="incoming-preview"
+        autoplay
+        playsInline
+        muted
+        aria-label="Your camera"
+      />
+      <figcaption class="visually-hidden">
+        Your camera: this is what the caller sees if you answer with video
+      </figcaption>
+    </figure>
   );
 }

@@ -92,7 +92,7 @@ Deno.test("the incoming prompt appears only while being rung, with labelled butt
   };
   const html = render(IncomingCall, state);
   assert.ok(html.includes('role="alertdialog"'));
-  assert.ok(html.includes('aria-label="Accept video call from bob"'));
+  assert.ok(html.includes('aria-label="Answer video call from bob"'));
   assert.ok(html.includes('data-testid="decline-call"'));
 });
 

@@ -26,7 +26,8 @@ import {
   waitForNotice,
 } from "./helpers.ts";
 
-const NO_CAMERA_NOTICE = "No camera was found: you are on audio only.";
+const NO_CAMERA_NOTICE =
+  "No camera was found. Plug one in and try again. The other person will not see you.";
 
 /** Kinds of the tracks the page sends, and the m-lines it negotiated. */
 function sending(user: User) {
@@ -126,9 +127,10 @@ Deno.test({
             await waitForCallState(carl, "connected");
             await waitForCallState(nina, "connected");
             for (const u of [carl, nina]) {
+              // Audio, and the call's private channel.
               assert.deepEqual(await sending(u), {
                 tracks: ["audio"],
-                mLines: ["m=audio"],
+                mLines: ["m=application", "m=audio"],
               }, u.name);
               await waitForMediaFlow(u, { audio: true, video: false });
               assert.equal((await inboundStats(u)).video.present, false);

@@ -19,6 +19,7 @@ import {
   dismissEnded,
   eventually,
   hangUp,
+  inboundStats,
   median,
   openUser,
   receivedAudioPower,
@@ -104,6 +105,14 @@ function callFramesSent(user: User): Promise<string[]> {
 }
 
 /** The local track of `kind` that the page is sending, `enabled` and all. */
+/** The page's local description now (a renegotiation would change it). */
+function localSdp(user: User) {
+  return user.page.evaluate(() =>
+    (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc!
+      .localDescription?.sdp ?? null
+  );
+}
+
 function localTrackEnabled(user: User, kind: "audio" | "video") {
   return user.page.evaluate((k) => {
     const pc = (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc!;
@@ -198,7 +207,7 @@ Deno.test({
       );
 
       await t.step(
-        "mute silences and camera-off blackens what the other side receives",
+        "mute silences and shows on the other side; camera off releases the camera and shows a tile; camera on sends again",
         async () => {
           let alice: User | undefined, bob: User | undefined;
           try {
@@ -206,8 +215,10 @@ Deno.test({
             bob = await openUser(b, app.url, "bob");
             await connect(alice, bob);
             await waitForMediaFlow(bob, { audio: true, video: true });
+            const offerBefore = await localSdp(alice);
 
-            // Mute: alice's track is disabled and bob hears (near) nothing.
+            // Mute: alice's track is disabled, bob hears (near) nothing and
+            // sees that she is muted.
             const loud = await receivedAudioPower(bob);
             await alice.page.click("[data-testid=mute]");
             assert.equal(
@@ -218,6 +229,11 @@ Deno.test({
               "true",
             );
             assert.equal(await localTrackEnabled(alice, "audio"), false);
+            await bob.page.waitForSelector("[data-testid=peer-muted]");
+            assert.equal(
+              await bob.page.textContent("[data-testid=peer-muted]"),
+              "alice is muted",
+            );
             // Let audio already in flight and in the jitter buffer drain.
             await new Promise((r) => setTimeout(r, 500));
             const muted = await receivedAudioPower(bob);
@@ -230,16 +246,27 @@ Deno.test({
             assert.ok(muted < loud / 100, `muted audio still heard: ${muted}`);
             await alice.page.click("[data-testid=mute]");
             assert.equal(await localTrackEnabled(alice, "audio"), true);
+            await bob.page.waitForSelector("[data-testid=peer-muted]", {
+              state: "detached",
+            });
             await new Promise((r) => setTimeout(r, 500));
             const back = await receivedAudioPower(bob);
             assert.ok(back > loud / 10, `unmuted audio not heard: ${back}`);
 
-            // Camera off: the track stays but sends black frames.
-            const lit = await eventually(
+            // Camera off: the track ends (the camera is released), nothing
+            // is sent, bob sees alice's tile and alice her own.
+            await eventually(
               "bob sees a picture from alice",
               () => remoteBrightness(bob!),
               (v) => v > 20,
             );
+            await alice.page.evaluate(() => {
+              const v = document.querySelector<HTMLVideoElement>(
+                "#local-video",
+              )!;
+              (globalThis as { __camera?: MediaStreamTrack }).__camera =
+                (v.srcObject as MediaStream).getVideoTracks()[0];
+            });
             await alice.page.click("[data-testid=camera]");
             assert.equal(
               await alice.page.getAttribute(
@@ -248,25 +275,53 @@ Deno.test({
               ),
               "true",
             );
-            assert.equal(await localTrackEnabled(alice, "video"), false);
-            const dark = await eventually(
-              "bob's picture of alice turns black",
-              () => remoteBrightness(bob!),
-              (v) => v >= 0 && v < 3,
+            await eventually(
+              "alice's camera track has ended",
+              () =>
+                alice!.page.evaluate(() =>
+                  (globalThis as { __camera?: MediaStreamTrack }).__camera!
+                    .readyState
+                ),
+              (state) => state === "ended",
             );
-            console.log(
-              `remote brightness: ${lit.toFixed(1)} camera on, ${
-                dark.toFixed(1)
-              } camera off`,
+            assert.equal(await localTrackEnabled(alice, "video"), null);
+            await alice.page.waitForSelector("[data-testid=self-camera-off]");
+            await bob.page.waitForSelector("[data-testid=peer-camera-off]");
+            assert.equal(
+              await bob.page.textContent(
+                "[data-testid=peer-camera-off] .peer-tile__text",
+              ),
+              "alice's camera is off",
             );
-            // Frames keep coming (black ones), so nothing is renegotiated.
-            await waitForMediaFlow(bob, { audio: false, video: true });
+            assert.equal(
+              await bob.page.$eval("#remote-video", (v) => v.hidden),
+              true,
+            );
+            // Nothing arrives any more (a frame already on its way aside).
+            const stopped = (await inboundStats(bob)).video.framesDecoded;
+            await new Promise((r) => setTimeout(r, 1_000));
+            const later = (await inboundStats(bob)).video.framesDecoded;
+            assert.ok(
+              later - stopped <= 2,
+              `frames kept coming: ${later - stopped}`,
+            );
+
+            // Camera on: a new track on the same sender, frames again.
             await alice.page.click("[data-testid=camera]");
+            await bob.page.waitForSelector("[data-testid=peer-camera-off]", {
+              state: "detached",
+            });
             assert.equal(await localTrackEnabled(alice, "video"), true);
+            await waitForMediaFlow(bob, { audio: false, video: true });
             await eventually(
               "bob's picture of alice comes back",
               () => remoteBrightness(bob!),
               (v) => v > 20,
+            );
+            assert.equal(
+              await localSdp(alice),
+              offerBefore,
+              "nothing was renegotiated",
             );
 
             await hangUp(bob, alice);
