@@ -187,7 +187,7 @@ async function hiddenCall(name: BrowserName) {
     // The banner asks once, after joining; Allow gets the permission
     // (granted by the test: a headless browser shows no prompt).
     await bob.page.waitForSelector("[data-testid=notify-banner]");
-    await bob.page.grantNotifications(new URL(app.url).origin);
+    await bob.page.grant(["notifications"], new URL(app.url).origin);
     await bob.page.click("[data-testid=notify-allow]");
     await bob.page.waitForSelector("[data-testid=notify-banner]", {
       state: "detached",

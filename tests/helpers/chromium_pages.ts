@@ -6,6 +6,7 @@ import type * as Playwright from "playwright-core";
 import { type CspViolation, takeCspViolations } from "./csp_watch.ts";
 import {
   type Loose,
+  type PagePermission,
   STEP_TIMEOUT_MS,
   type TestBrowser,
   type TestPage,
@@ -111,8 +112,8 @@ class ChromiumPage implements TestPage {
   async addInitScript<A>(fn: (arg: A) => void, arg: A) {
     await this.page.addInitScript(fn as Loose, arg);
   }
-  async grantNotifications(origin: string) {
-    await this.context.grantPermissions(["notifications"], { origin });
+  async grant(permissions: PagePermission[], origin: string) {
+    await this.context.grantPermissions(permissions, { origin });
   }
   async evaluateInServiceWorker<R, A>(
     fn: (arg: A) => R | Promise<R>,

@@ -14,6 +14,7 @@ import {
 } from "./csp_watch.ts";
 import {
   type Loose,
+  type PagePermission,
   STEP_TIMEOUT_MS,
   type TestBrowser,
   type TestPage,
@@ -151,9 +152,9 @@ class FirefoxPage implements TestPage {
   async addInitScript<A>(fn: (arg: A) => void, arg: A) {
     await this.page.evaluateOnNewDocument(fn as Loose, arg);
   }
-  async grantNotifications(origin: string) {
+  async grant(permissions: PagePermission[], origin: string) {
     // WebDriver BiDi's `permissions.setPermission`.
-    await this.context.overridePermissions(origin, ["notifications"]);
+    await this.context.overridePermissions(origin, permissions);
   }
   onProblem(listener: (line: string) => void) {
     this.page.on("pageerror", (e) => listener(`pageerror: ${String(e)}`));

@@ -56,11 +56,12 @@ export interface TestPage {
   /** Runs `fn(arg)` in every document the page loads, before its scripts. */
   addInitScript<A>(fn: (arg: A) => void, arg: A): Promise<void>;
   /**
-   * Grants `origin` permission to show notifications in this page's
-   * context (no prompt; `Notification.requestPermission()` answers
-   * "granted").
+   * Grants `origin` these permissions in this page's context, with no
+   * prompt (e.g. `Notification.requestPermission()` answers "granted").
+   * Where the browser was launched without its fake permission prompt
+   * (`--use-fake-ui-for-media-stream`), what is not granted is refused.
    */
-  grantNotifications(origin: string): Promise<void>;
+  grant(permissions: PagePermission[], origin: string): Promise<void>;
   /**
    * Runs `fn(arg)` in the service worker of the page's origin (Chromium
    * only: the drivers reach workers there); waits for it to start.
@@ -77,6 +78,9 @@ export interface TestPage {
   /** Closes the page and its context. */
   close(): Promise<void>;
 }
+
+/** A permission a test can grant a page. */
+export type PagePermission = "notifications" | "microphone" | "camera";
 
 /** A running browser that makes pages, each in a context of its own. */
 export interface TestBrowser {
