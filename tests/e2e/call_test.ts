@@ -333,6 +333,45 @@ Deno.test({
       );
 
       await t.step(
+        "the callee sees itself while it rings, answers without video, and turns its camera on later",
+        async () => {
+          let alice: User | undefined, bob: User | undefined;
+          try {
+            alice = await openUser(b, app.url, "alice");
+            bob = await openUser(b, app.url, "bob");
+            await ring(alice, bob);
+            await eventually(
+              "bob's preview shows his camera",
+              () =>
+                bob!.page.$eval(
+                  "[data-testid=incoming-preview]",
+                  (v) => (v as HTMLVideoElement).videoWidth,
+                ),
+              (w) => w > 0,
+            );
+            await bob.page.click("[data-testid=accept-audio]");
+            await waitForCallState(alice, "connected");
+            await waitForCallState(bob, "connected");
+            // Bob watches alice; she sees his tile, not his camera.
+            await waitForMediaFlow(bob, { audio: true, video: true });
+            await alice.page.waitForSelector("[data-testid=peer-camera-off]");
+            await bob.page.waitForSelector("[data-testid=self-camera-off]");
+            assert.equal(await localTrackEnabled(bob, "video"), null);
+            assert.equal((await inboundStats(alice)).video.framesDecoded, 0);
+            await bob.page.click("[data-testid=camera]");
+            await alice.page.waitForSelector("[data-testid=peer-camera-off]", {
+              state: "detached",
+            });
+            await waitForMediaFlow(alice, { audio: true, video: true });
+            await hangUp(alice, bob);
+            assertNothingBroke(alice, bob);
+          } finally {
+            await closeUsers(alice, bob);
+          }
+        },
+      );
+
+      await t.step(
         "accept to the caller's first remote frame, over 10 calls",
         async () => {
           let alice: User | undefined, bob: User | undefined;

@@ -40,14 +40,21 @@ import {
 /** Calls timed per direction for the first-frame figures. */
 const TIMED_CALLS = 5;
 
-/** `who` mutes; `hearer` hears (next to) nothing; `who` unmutes. */
+/**
+ * `who` mutes; `hearer` hears (next to) nothing and sees the muted badge
+ * (told over the call's data channel); `who` unmutes and the badge goes.
+ */
 async function muteReaches(who: User, hearer: User) {
   const loud = await receivedAudioPower(hearer);
   await who.page.click("[data-testid=mute]");
+  await hearer.page.waitForSelector("[data-testid=peer-muted]");
   // Let audio already in flight and in the jitter buffer drain.
   await new Promise((r) => setTimeout(r, 500));
   const muted = await receivedAudioPower(hearer);
   await who.page.click("[data-testid=mute]");
+  await hearer.page.waitForSelector("[data-testid=peer-muted]", {
+    state: "detached",
+  });
   assert.ok(
     loud > 1e-4,
     `${hearer.name} hears ${who.name} too quietly: ${loud}`,
@@ -58,20 +65,35 @@ async function muteReaches(who: User, hearer: User) {
   );
 }
 
-/** `who` turns the camera off, `viewer` sees black, then the picture again. */
+/**
+ * `who` turns the camera off: its track ends and `viewer` sees the
+ * camera-off tile; then on again, and `viewer` sees the picture again.
+ */
 async function cameraOffReaches(who: User, viewer: User) {
   await eventually(
     `${viewer.name} sees a picture from ${who.name}`,
     () => remoteBrightness(viewer),
     (v) => v > 20,
   );
+  await who.page.evaluate(() => {
+    const v = document.querySelector<HTMLVideoElement>("#local-video")!;
+    (globalThis as { __camera?: MediaStreamTrack }).__camera =
+      (v.srcObject as MediaStream).getVideoTracks()[0];
+  });
   await who.page.click("[data-testid=camera]");
+  await viewer.page.waitForSelector("[data-testid=peer-camera-off]");
   await eventually(
-    `${viewer.name}'s picture of ${who.name} turns black`,
-    () => remoteBrightness(viewer),
-    (v) => v >= 0 && v < 3,
+    `${who.name}'s camera is released`,
+    () =>
+      who.page.evaluate(() =>
+        (globalThis as { __camera?: MediaStreamTrack }).__camera!.readyState
+      ),
+    (state) => state === "ended",
   );
   await who.page.click("[data-testid=camera]");
+  await viewer.page.waitForSelector("[data-testid=peer-camera-off]", {
+    state: "detached",
+  });
   await eventually(
     `${viewer.name}'s picture of ${who.name} comes back`,
     () => remoteBrightness(viewer),
