@@ -168,7 +168,9 @@ export default function CallView() {
           {live && snap.peerMicMuted && (
             <p class="call__badge" data-testid="peer-muted">
               <Icon name="mic-off" size={14} />
-              <Named template={`${PEER_SLOT} is muted`} peer={snap.peer} />
+              <span>
+                <Named template={`${PEER_SLOT} is muted`} peer={snap.peer} />
+              </span>
             </p>
           )}
         </div>

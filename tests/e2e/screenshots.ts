@@ -1,7 +1,8 @@
 /**
  * Screenshots of the real app for a person to look at (not a test):
- * the lobby with people online and a chat message, an incoming-call prompt,
- * a call in progress, ringing someone, a missed call and a person
+ * the lobby with people online and a chat message, an incoming-call prompt
+ * with the callee's preview, a call in progress, each side's camera off,
+ * ringing someone, a missed call and a person
  * reconnecting, each at 1280×800, 390×844 and 844×390, in
  * Chromium or (second argument) Firefox.
  *
@@ -85,10 +86,11 @@ try {
       await shoot("lobby");
 
       await ring(bob, alice);
-      // Let the callee's camera open behind the prompt, as it would be seen.
+      // The callee's camera opens while it rings: the prompt previews it.
       await alice.page.waitForFunction(() =>
-        document.querySelector<HTMLVideoElement>("#local-video")!
-          .videoWidth > 0
+        (document.querySelector<HTMLVideoElement>(
+          "[data-testid=incoming-preview]",
+        )?.videoWidth ?? 0) > 0
       );
       await shoot("incoming-call");
 
@@ -96,6 +98,16 @@ try {
       await waitForCallState(alice, "connected");
       await waitForMediaFlow(alice, { audio: true, video: true, by: 30 });
       await shoot("call");
+      // Her camera off (her own view), then bob's (his tile, his badge).
+      await alice.page.click("[data-testid=camera]");
+      await alice.page.waitForSelector("[data-testid=self-camera-off]");
+      await shoot("camera-off-mine");
+      await alice.page.click("[data-testid=camera]");
+      await bob.page.click("[data-testid=camera]");
+      await bob.page.click("[data-testid=mute]");
+      await alice.page.waitForSelector("[data-testid=peer-camera-off]");
+      await alice.page.waitForSelector("[data-testid=peer-muted]");
+      await shoot("camera-off-theirs");
       await alice.page.click("[data-testid=hangup]");
       await waitForCallState(bob, "ended");
       await dismissEnded(alice, bob);
