@@ -22,7 +22,7 @@ import {
   step,
   takesCrossingOnRefusal,
 } from "./call/machine.ts";
-import { isAccepted, isLive } from "./call/shape.ts";
+import { callIdOf, isAccepted, isLive } from "./call/shape.ts";
 import { type Kind, MediaControls } from "./call/media_controls.ts";
 import { CallRunner } from "./call/runner.ts";
 import {
@@ -79,6 +79,11 @@ export interface CallDeps {
   onNotice?(notice: CallNotice): void;
   /** A line the peer typed on the call's private channel. */
   onPeerChat?(text: string): void;
+  /**
+   * Mute and camera-off as the person left call `callId`, if this page
+   * was reloaded in it; new calls start from the defaults.
+   */
+  keptMedia?(callId: string): { micMuted: boolean; cameraOff: boolean } | null;
   /** The current peer connection, or null; e.g. to expose it to tests. */
   onPeerConnection?(pc: PeerConnectionLike | null): void;
   /** `relay` sends all media through TURN (see `client/README.md`). */
@@ -340,7 +345,9 @@ export class CallController {
 
   #begin(audioOnly: boolean, polite: boolean): void {
     this.#runner?.dispose();
-    this.#controls.reset();
+    // The machine is already in the new call's state: its id, if named.
+    const callId = callIdOf(this.#m.call);
+    this.#controls.reset(callId ? this.#deps.keptMedia?.(callId) : null);
     this.#runner = new CallRunner(
       {
         ...this.#deps,

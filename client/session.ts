@@ -18,6 +18,7 @@ import { batch } from "@preact/signals";
 import { CallController, type CallSnapshot } from "./call.ts";
 import { type CallOutcome, OUTCOME_GROUP, outcomeOf } from "./call_outcome.ts";
 import { IceRefresh } from "./ice_refresh.ts";
+import { loadCallMedia, saveCallMedia } from "./kept_call_media.ts";
 import { groupDevices } from "./media.ts";
 import type { PeerConnectionLike } from "./peer.ts";
 import type { ServerMessage } from "./protocol.ts";
@@ -90,6 +91,7 @@ export function createSession(options: SessionOptions): Session {
     onChange: onCall,
     onNotice: (n) => notify(n.tone, n.text),
     onPeerChat: (text) => chat.peerSaid(text),
+    keptMedia: (callId) => loadCallMedia(store, options.room, callId),
     onPeerConnection: (pc) => {
       options.call.onPeerConnection?.(pc);
       watchQuality(pc);
@@ -280,11 +282,21 @@ export function createSession(options: SessionOptions): Session {
       chat.followCall(snap);
     });
     if (outcome) onCallEnded(outcome);
+    keepCallMedia(snap);
     if (snap.localStream && previous !== snap.phase) void refreshDevices();
     const wasActive = ACTIVE_PHASES.has(previous);
     const active = ACTIVE_PHASES.has(snap.phase);
     if (active && !wasActive) ice.callStarted();
     else if (!active && wasActive) ice.callEnded();
+  }
+
+  /** Mute and camera-off of the call, for a reload in the middle of it. */
+  function keepCallMedia(snap: CallSnapshot): void {
+    const { callId, micMuted, cameraOff, phase } = snap;
+    if (!callId || (phase !== "connecting" && phase !== "connected")) return;
+    const kept = loadCallMedia(store, options.room, callId);
+    if (kept?.micMuted === micMuted && kept.cameraOff === cameraOff) return;
+    saveCallMedia(store, options.room, { callId, micMuted, cameraOff });
   }
 
   function onCallEnded(outcome: CallOutcome): void {

@@ -104,10 +104,13 @@ export class MediaControls {
     this.#devices = { audio: prefs.audio, video: prefs.video };
   }
 
-  /** A new call starts as the person's defaults say. */
-  reset(): void {
-    this.#micMuted = this.#defaults.startMuted;
-    this.#cameraOff = this.#defaults.startCameraOff;
+  /**
+   * A new call starts as the person's defaults say, or as `kept` says (a
+   * call the page was reloaded in).
+   */
+  reset(kept?: { micMuted: boolean; cameraOff: boolean } | null): void {
+    this.#micMuted = kept?.micMuted ?? this.#defaults.startMuted;
+    this.#cameraOff = kept?.cameraOff ?? this.#defaults.startCameraOff;
   }
 
   /** Applies mute to a stream's tracks. */
