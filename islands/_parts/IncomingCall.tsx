@@ -60,7 +60,10 @@ export default function IncomingCall() {
       (snap.localStream?.getVideoTracks().length ?? 0) > 0
     ? snap.localStream
     : null;
-  const withoutVideo = !snap.audioOnly && snap.hasCamera;
+  // With the camera off by the person's default, Answer already answers
+  // without video: say so instead of offering it twice.
+  const withoutVideo = !snap.audioOnly && snap.hasCamera && !snap.cameraOff;
+  const cameraOffNote = !snap.audioOnly && snap.hasCamera && snap.cameraOff;
   return (
     <div class="overlay">
       <div
@@ -83,6 +86,11 @@ export default function IncomingCall() {
         <p id="incoming-desc" class="dialog__text">
           Incoming {kind} call
         </p>
+        {cameraOffNote && (
+          <p class="dialog__text" data-testid="incoming-camera-off">
+            Your camera is off: you can turn it on in the call.
+          </p>
+        )}
         <div class="dialog__actions">
           <button
             type="button"
