@@ -14,6 +14,7 @@ import {
 } from "../helpers/browsers.ts";
 import {
   assertNothingBroke,
+  cameraBackOn,
   closeUsers,
   connect,
   hangUp,
@@ -80,10 +81,7 @@ Deno.test({
       assert.equal((await inboundStats(hana)).video.framesDecoded, 0);
 
       // And it comes back when ivo wants it.
-      await ivo.page.click("[data-testid=camera]");
-      await hana.page.waitForSelector("[data-testid=peer-camera-off]", {
-        state: "detached",
-      });
+      await cameraBackOn(ivo, hana);
       await waitForMediaFlow(hana, { audio: false, video: true });
       await hangUp(hana, ivo);
       assertNothingBroke(hana, ivo);

@@ -14,12 +14,15 @@ import {
   acceptToFirstFrameMs,
   assertNothingBroke,
   callStatus,
+  cameraBackOn,
   closeUsers,
   connect,
   dismissEnded,
   eventually,
   hangUp,
   inboundStats,
+  keepCameraTrack,
+  keptCameraState,
   median,
   openUser,
   receivedAudioPower,
@@ -260,13 +263,7 @@ Deno.test({
               () => remoteBrightness(bob!),
               (v) => v > 20,
             );
-            await alice.page.evaluate(() => {
-              const v = document.querySelector<HTMLVideoElement>(
-                "#local-video",
-              )!;
-              (globalThis as { __camera?: MediaStreamTrack }).__camera =
-                (v.srcObject as MediaStream).getVideoTracks()[0];
-            });
+            await keepCameraTrack(alice);
             await alice.page.click("[data-testid=camera]");
             assert.equal(
               await alice.page.getAttribute(
@@ -277,11 +274,7 @@ Deno.test({
             );
             await eventually(
               "alice's camera track has ended",
-              () =>
-                alice!.page.evaluate(() =>
-                  (globalThis as { __camera?: MediaStreamTrack }).__camera!
-                    .readyState
-                ),
+              () => keptCameraState(alice!),
               (state) => state === "ended",
             );
             assert.equal(await localTrackEnabled(alice, "video"), null);
@@ -307,10 +300,7 @@ Deno.test({
             );
 
             // Camera on: a new track on the same sender, frames again.
-            await alice.page.click("[data-testid=camera]");
-            await bob.page.waitForSelector("[data-testid=peer-camera-off]", {
-              state: "detached",
-            });
+            await cameraBackOn(alice, bob);
             assert.equal(await localTrackEnabled(alice, "video"), true);
             await waitForMediaFlow(bob, { audio: false, video: true });
             await eventually(
@@ -358,10 +348,7 @@ Deno.test({
             await bob.page.waitForSelector("[data-testid=self-camera-off]");
             assert.equal(await localTrackEnabled(bob, "video"), null);
             assert.equal((await inboundStats(alice)).video.framesDecoded, 0);
-            await bob.page.click("[data-testid=camera]");
-            await alice.page.waitForSelector("[data-testid=peer-camera-off]", {
-              state: "detached",
-            });
+            await cameraBackOn(bob, alice);
             await waitForMediaFlow(alice, { audio: true, video: true });
             await hangUp(alice, bob);
             assertNothingBroke(alice, bob);

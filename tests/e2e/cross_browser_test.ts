@@ -18,6 +18,7 @@ import {
   acceptToFirstFrames,
   assertNothingBroke,
   assertSteadyVideo,
+  cameraBackOn,
   chatAcross,
   closeUsers,
   decodedSeries,
@@ -25,6 +26,8 @@ import {
   eventually,
   hangUp,
   inboundStats,
+  keepCameraTrack,
+  keptCameraState,
   median,
   openUser,
   receivedAudioPower,
@@ -75,25 +78,15 @@ async function cameraOffReaches(who: User, viewer: User) {
     () => remoteBrightness(viewer),
     (v) => v > 20,
   );
-  await who.page.evaluate(() => {
-    const v = document.querySelector<HTMLVideoElement>("#local-video")!;
-    (globalThis as { __camera?: MediaStreamTrack }).__camera =
-      (v.srcObject as MediaStream).getVideoTracks()[0];
-  });
+  await keepCameraTrack(who);
   await who.page.click("[data-testid=camera]");
   await viewer.page.waitForSelector("[data-testid=peer-camera-off]");
   await eventually(
     `${who.name}'s camera is released`,
-    () =>
-      who.page.evaluate(() =>
-        (globalThis as { __camera?: MediaStreamTrack }).__camera!.readyState
-      ),
+    () => keptCameraState(who),
     (state) => state === "ended",
   );
-  await who.page.click("[data-testid=camera]");
-  await viewer.page.waitForSelector("[data-testid=peer-camera-off]", {
-    state: "detached",
-  });
+  await cameraBackOn(who, viewer);
   await eventually(
     `${viewer.name}'s picture of ${who.name} comes back`,
     () => remoteBrightness(viewer),

@@ -612,3 +612,31 @@ export async function cutOff(user: User): Promise<void> {
     for (const s of g.__e2eSockets) s.close(4000, "gone");
   });
 }
+
+/**
+ * Keeps a handle on `user`'s camera track (the self-view's), so that
+ * {@link keptCameraState} can tell whether it was really stopped after it
+ * left the stream.
+ */
+export function keepCameraTrack(user: User): Promise<void> {
+  return user.page.evaluate(() => {
+    const v = document.querySelector<HTMLVideoElement>("#local-video")!;
+    (globalThis as { __camera?: MediaStreamTrack }).__camera =
+      (v.srcObject as MediaStream).getVideoTracks()[0];
+  });
+}
+
+/** `readyState` of the track {@link keepCameraTrack} kept. */
+export function keptCameraState(user: User): Promise<string> {
+  return user.page.evaluate(() =>
+    (globalThis as { __camera?: MediaStreamTrack }).__camera!.readyState
+  );
+}
+
+/** `who` turns the camera back on; `viewer`'s camera-off tile goes. */
+export async function cameraBackOn(who: User, viewer: User): Promise<void> {
+  await who.page.click("[data-testid=camera]");
+  await viewer.page.waitForSelector("[data-testid=peer-camera-off]", {
+    state: "detached",
+  });
+}
