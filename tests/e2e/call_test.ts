@@ -277,7 +277,11 @@ Deno.test({
               () => keptCameraState(alice!),
               (state) => state === "ended",
             );
-            assert.equal(await localTrackEnabled(alice, "video"), null);
+            await eventually(
+              "alice's video sender sends nothing",
+              () => localTrackEnabled(alice!, "video"),
+              (enabled) => enabled === null,
+            );
             await alice.page.waitForSelector("[data-testid=self-camera-off]");
             await bob.page.waitForSelector("[data-testid=peer-camera-off]");
             assert.equal(
