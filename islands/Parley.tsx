@@ -18,6 +18,7 @@ import IncomingCall from "./_parts/IncomingCall.tsx";
 import NameForm from "./_parts/NameForm.tsx";
 import NotifyBanner from "./_parts/NotifyBanner.tsx";
 import { SessionContext } from "./_parts/session_context.ts";
+import { SettingsHost } from "./_parts/SettingsButton.tsx";
 import UserList from "./_parts/UserList.tsx";
 
 /** Props: the room ("" or absent for the lobby). */
@@ -38,25 +39,27 @@ export default function Parley({ room = "" }: ParleyProps) {
   );
   return (
     <SessionContext.Provider value={view}>
-      <div class="app">
-        <header class="app__header">
-          <div class="brand">
-            <span class="brand__mark" aria-hidden="true">◗</span>
-            <span class="brand__name">Parley</span>
-            <span class="brand__room" data-testid="room-name">
-              {room ? `# ${room}` : "Lobby"}
-            </span>
-          </div>
-          <NameForm />
-        </header>
-        <NotifyBanner />
-        <main class="app__main">
-          <UserList />
-          <CallView />
-          <Chat />
-        </main>
-        <IncomingCall />
-      </div>
+      <SettingsHost>
+        <div class="app">
+          <header class="app__header">
+            <div class="brand">
+              <span class="brand__mark" aria-hidden="true">◗</span>
+              <span class="brand__name">Parley</span>
+              <span class="brand__room" data-testid="room-name">
+                {room ? `# ${room}` : "Lobby"}
+              </span>
+            </div>
+            <NameForm />
+          </header>
+          <NotifyBanner />
+          <main class="app__main">
+            <UserList />
+            <CallView />
+            <Chat />
+          </main>
+          <IncomingCall />
+        </div>
+      </SettingsHost>
     </SessionContext.Provider>
   );
 }

@@ -22,6 +22,8 @@ import {
   PEER_SLOT,
 } from "../../client/text.ts";
 import { Named } from "./Named.tsx";
+import { DeviceCheckButton, SettingsControl } from "./SettingsButton.tsx";
+import { useSpeaker } from "./use_speaker.ts";
 
 interface StreamVideoProps {
   id: string;
@@ -35,6 +37,7 @@ interface StreamVideoProps {
 /** A `<video>` showing a stream; cleared (not just hidden) when it goes. */
 function StreamVideo(props: StreamVideoProps) {
   const ref = useRef<HTMLVideoElement>(null);
+  useSpeaker(ref, props.muted);
   useEffect(() => {
     const video = ref.current;
     if (!video) return;
@@ -139,6 +142,7 @@ export default function CallView() {
               ? (
                 <p class="stage__hint">
                   Pick someone from the list to start a video or audio call.
+                  <DeviceCheckButton />
                 </p>
               )
               : <PeerTile snap={snap} />}
@@ -229,6 +233,7 @@ export default function CallView() {
                   : actions?.startScreenShare()}
             />
           )}
+          <SettingsControl />
           <button
             type="button"
             class="control control--danger"

@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import RingtoneToggle from "./RingtoneToggle.tsx";
+import { SettingsButton } from "./SettingsButton.tsx";
 import { useSession } from "./session_context.ts";
 import { MAX_NAME_INPUT } from "../../client/text.ts";
 
@@ -83,6 +84,7 @@ export default function NameForm() {
             )}
           </form>
         )}
+      <SettingsButton />
       <p
         class={`status-pill status-pill--${status}`}
         data-testid="connection-status"

@@ -1,8 +1,9 @@
 /**
  * Screenshots of the real app for a person to look at (not a test):
- * the lobby with people online and a chat message, an incoming-call prompt
- * with the callee's preview, a call in progress, each side's camera off,
- * ringing someone, a missed call and a person
+ * the lobby with people online and a chat message, the pre-call check
+ * (settings) open over it, an incoming-call prompt with the callee's
+ * preview, a call in progress, each side's camera off, ringing someone, a
+ * missed call and a person
  * reconnecting, each at 1280×800, 390×844 and 844×390, in
  * Chromium or (second argument) Firefox.
  *
@@ -84,6 +85,30 @@ try {
         (document.activeElement as HTMLElement | null)?.blur()
       );
       await shoot("lobby");
+
+      await alice.page.click("[data-testid=open-settings]");
+      // As a person sees it once the camera is up and the options listed.
+      await alice.page.waitForFunction(() =>
+        document.querySelector<HTMLVideoElement>("#settings-preview")!
+          .videoWidth > 0
+      );
+      // Chromium's fake microphone beeps twice a second: catch the meter
+      // lit. Firefox without a sound device runs no AudioContext: no wait.
+      await alice.page.waitForFunction(
+        () =>
+          document.querySelector<HTMLMeterElement>("[data-testid=mic-level]")!
+            .value > 0.3,
+        undefined,
+        { timeout: 3_000 },
+      ).catch(() => {});
+      await shoot("settings");
+      await alice.page.click("[data-testid=close-settings]");
+      await alice.page.waitForSelector("[data-testid=settings]", {
+        state: "detached",
+      });
+      await alice.page.evaluate(() =>
+        (document.activeElement as HTMLElement | null)?.blur()
+      );
 
       await ring(bob, alice);
       // The callee's camera opens while it rings: the prompt previews it.

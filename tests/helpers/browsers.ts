@@ -13,7 +13,7 @@ import {
   launchBrowser,
   onCI,
 } from "./browser.ts";
-import { firefoxPresent, launchFirefox } from "./firefox.ts";
+import { FAKE_MEDIA_PREFS, firefoxPresent, launchFirefox } from "./firefox.ts";
 import { FirefoxBrowser } from "./firefox_pages.ts";
 import { granted } from "./permissions.ts";
 import type { BrowserName, TestBrowser } from "./test_page.ts";
@@ -42,11 +42,14 @@ export function needsBrowsers(...names: BrowserName[]): boolean {
 /**
  * Launches `name` headless with a fake camera and microphone. For Chromium,
  * `chromiumArgs` replace the fake-media flags (e.g. a browser without a
- * camera).
+ * camera); for Firefox, `firefoxPrefs` are added to its fake-media prefs.
  */
 export async function launch(
   name: BrowserName,
-  options: { chromiumArgs?: string[] } = {},
+  options: {
+    chromiumArgs?: string[];
+    firefoxPrefs?: Record<string, unknown>;
+  } = {},
 ): Promise<TestBrowser> {
   if (name === "chromium") {
     return new ChromiumBrowser(
@@ -56,5 +59,7 @@ export async function launch(
   if (options.chromiumArgs) {
     throw new Error("chromiumArgs apply to Chromium only");
   }
-  return new FirefoxBrowser(await launchFirefox());
+  return new FirefoxBrowser(
+    await launchFirefox({ ...FAKE_MEDIA_PREFS, ...options.firefoxPrefs }),
+  );
 }
