@@ -570,8 +570,13 @@ export function peerConnectionTag(user: User): Promise<string | null> {
   );
 }
 
-/** Sends a chat line from `from` and waits until `to` shows it. */
+/**
+ * Sends a room chat line from `from` and waits until `to` shows it. The
+ * room's tab is chosen first: during a call the call's private
+ * conversation is in front, and the room's box is hidden behind it.
+ */
 export async function chatAcross(from: User, to: User, text: string) {
+  await from.page.click("[data-testid=chat-tab-room]");
   await from.page.fill("#chat-input", text);
   await from.page.click("[data-testid=chat-send]");
   await to.page.waitForFunction(

@@ -10,6 +10,10 @@
  * bytes from the server reach the client at most that fast, and the proxy
  * reads from the server only as fast as it passes bytes on, so the server
  * sees its socket back up exactly as with a slow reader.
+ *
+ * And it can show a test what the clients sent: an {@link UplinkTap} sees
+ * every client → server chunk, in order, per connection, before the server
+ * does (`frame_tap.ts` reads WebSocket frames out of them).
  */
 
 /** Bytes moved per step on a slow link; small enough that pacing stays smooth. */
@@ -18,6 +22,16 @@ const CHUNK = 4096;
 interface Pair {
   client: Deno.Conn;
   server: Deno.Conn | null;
+}
+
+/**
+ * Watches the bytes clients send through a {@link CutProxy}: `open` once per
+ * forwarded connection (with a number of its own), then each chunk as it
+ * passes. The chunk is lent: copy what should outlive the call.
+ */
+export interface UplinkTap {
+  open(connection: number): void;
+  chunk(connection: number, bytes: Uint8Array): void;
 }
 
 function closeQuietly(conn: Deno.Conn | null): void {
@@ -42,13 +56,16 @@ export class CutProxy {
   #targetPort: number;
   #pairs = new Set<Pair>();
   #refuseUntil = 0;
+  #tap: UplinkTap | null;
 
   private constructor(
     listener: Deno.Listener,
     targetPort: number,
     rate: number,
+    tap: UplinkTap | null,
   ) {
     this.#listener = listener;
+    this.#tap = tap;
     this.#targetPort = targetPort;
     this.rate = rate;
     this.port = (listener.addr as Deno.NetAddr).port;
@@ -58,11 +75,16 @@ export class CutProxy {
 
   /**
    * Listens on a free loopback port and forwards to `127.0.0.1:targetPort`,
-   * passing the server's bytes on at `rate` bytes per second at most.
+   * passing the server's bytes on at `rate` bytes per second at most, and
+   * the clients' bytes past `tap` when given.
    */
-  static start(targetPort: number, rate = Infinity): CutProxy {
+  static start(
+    targetPort: number,
+    rate = Infinity,
+    tap?: UplinkTap,
+  ): CutProxy {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    return new CutProxy(listener, targetPort, rate);
+    return new CutProxy(listener, targetPort, rate, tap ?? null);
   }
 
   /** Connections currently open through the proxy. */
@@ -122,9 +144,24 @@ export class CutProxy {
     }
     this.forwarded++;
     const end = () => this.#end(pair);
-    pair.client.readable.pipeTo(pair.server.writable).catch(() => {})
+    this.#uplink(pair.client, pair.server, this.forwarded).catch(() => {})
       .finally(end);
     this.#downlink(pair.server, pair.client).catch(() => {}).finally(end);
+  }
+
+  /** Copies the client's bytes to the server, showing them to the tap. */
+  #uplink(from: Deno.Conn, to: Deno.Conn, connection: number): Promise<void> {
+    const tap = this.#tap;
+    if (!tap) return from.readable.pipeTo(to.writable);
+    tap.open(connection);
+    return from.readable.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(bytes, out) {
+          tap.chunk(connection, bytes);
+          out.enqueue(bytes);
+        },
+      }),
+    ).pipeTo(to.writable);
   }
 
   /** Copies the server's bytes to the client, keeping to {@link rate}. */

@@ -2,8 +2,8 @@
  * Screenshots of the real app for a person to look at (not a test):
  * the lobby with people online and a chat message, the pre-call check
  * (settings) open over it, an incoming-call prompt with the callee's
- * preview, a call in progress, each side's camera off, ringing someone, a
- * missed call and a person
+ * preview, a call in progress, its private conversation, each side's
+ * camera off, ringing someone, a missed call and a person
  * reconnecting, each at 1280×800, 390×844 and 844×390, in
  * Chromium or (second argument) Firefox.
  *
@@ -123,6 +123,32 @@ try {
       await waitForCallState(alice, "connected");
       await waitForMediaFlow(alice, { audio: true, video: true, by: 30 });
       await shoot("call");
+
+      // The call's private conversation, a line each way.
+      await bob.page.waitForFunction(() =>
+        document.querySelector<HTMLTextAreaElement>("#call-chat-input")
+          ?.disabled === false
+      );
+      await bob.page.fill(
+        "#call-chat-input",
+        "The door code is 4711, come on up.",
+      );
+      await bob.page.press("#call-chat-input", "Enter");
+      await alice.page.waitForSelector("[data-testid=call-chat-message]");
+      await alice.page.fill("#call-chat-input", "Thanks! On my way.");
+      await alice.page.press("#call-chat-input", "Enter");
+      await alice.page.waitForFunction(() =>
+        document.querySelectorAll("[data-testid=call-chat-message]")
+          .length === 2
+      );
+      await alice.page.evaluate((onPhone) => {
+        (document.activeElement as HTMLElement | null)?.blur();
+        // The phone's stacked layout has the chat below the call.
+        if (onPhone) document.querySelector(".chat")!.scrollIntoView();
+      }, phone);
+      await shoot("call-chat");
+      await alice.page.evaluate(() => scrollTo(0, 0));
+
       // Her camera off (her own view), then bob's (his tile, his badge).
       await alice.page.click("[data-testid=camera]");
       await alice.page.waitForSelector("[data-testid=self-camera-off]");
