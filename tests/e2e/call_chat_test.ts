@@ -23,8 +23,10 @@ import {
   connect,
   hangUp,
   openUser,
+  sendPrivately,
   type User,
   waitForPerson,
+  waitForPrivateLine,
 } from "./helpers.ts";
 
 const FROM_ALICE = "door code 4711";
@@ -72,30 +74,6 @@ function privateLines(user: User) {
         mine: li.getAttribute("data-mine"),
       })),
   );
-}
-
-/** Waits until `user`'s private log shows a line with exactly `text`. */
-async function waitForPrivateLine(user: User, text: string): Promise<void> {
-  await user.page.waitForFunction(
-    (t) =>
-      [...document.querySelectorAll("[data-testid=call-chat-text]")].some(
-        (el) => el.textContent === t,
-      ),
-    text,
-  );
-}
-
-/** Sends `text` from `user`'s private composer with Enter. */
-async function sendPrivately(user: User, text: string): Promise<void> {
-  // The box is off until the data channel is open.
-  await user.page.waitForFunction(() => {
-    const box = document.querySelector<HTMLTextAreaElement>(
-      "#call-chat-input",
-    );
-    return box !== null && !box.disabled;
-  });
-  await user.page.fill("#call-chat-input", text);
-  await user.page.press("#call-chat-input", "Enter");
 }
 
 /** Whether the page's whole text (hidden panels too) contains `text`. */

@@ -33,11 +33,13 @@ import {
   receivedAudioPower,
   remoteBrightness,
   ring,
+  sendPrivately,
   type User,
   waitForCallState,
   waitForMediaFlow,
   waitForNotice,
   waitForPrepared,
+  waitForPrivateLine,
 } from "./helpers.ts";
 
 /** Calls timed per direction for the first-frame figures. */
@@ -161,6 +163,11 @@ async function fullCall(
 
     await chatAcross(caller, callee, `hello from ${caller.name}`);
     await chatAcross(callee, caller, `hello from ${callee.name}`);
+    // The call's private channel, across the two browsers' SCTP stacks.
+    await sendPrivately(caller, `just us, ${callee.name}`);
+    await waitForPrivateLine(callee, `just us, ${callee.name}`);
+    await sendPrivately(callee, `just us, ${caller.name}`);
+    await waitForPrivateLine(caller, `just us, ${caller.name}`);
 
     await muteReaches(caller, callee);
     await muteReaches(callee, caller);

@@ -645,3 +645,31 @@ export async function cameraBackOn(who: User, viewer: User): Promise<void> {
     state: "detached",
   });
 }
+
+/** Waits until `user`'s private log shows a line with exactly `text`. */
+export async function waitForPrivateLine(
+  user: User,
+  text: string,
+): Promise<void> {
+  await user.page.waitForFunction(
+    (t) =>
+      [...document.querySelectorAll("[data-testid=call-chat-text]")].some(
+        (el) => el.textContent === t,
+      ),
+    text,
+  );
+}
+
+/** Sends `text` from `user`'s private composer (its tab first) with Enter. */
+export async function sendPrivately(user: User, text: string): Promise<void> {
+  await user.page.click("[data-testid=chat-tab-call]");
+  // The box is off until the data channel is open.
+  await user.page.waitForFunction(() => {
+    const box = document.querySelector<HTMLTextAreaElement>(
+      "#call-chat-input",
+    );
+    return box !== null && !box.disabled;
+  });
+  await user.page.fill("#call-chat-input", text);
+  await user.page.press("#call-chat-input", "Enter");
+}

@@ -24,8 +24,10 @@ import {
   closeUsers,
   connect,
   openUser,
+  sendPrivately,
   type User,
   waitForMediaFlow,
+  waitForPrivateLine,
 } from "./helpers.ts";
 
 /** Texts of the private lines `user` shows. */
@@ -123,13 +125,8 @@ Deno.test({
 
       // The call goes on, and victor can still answer.
       assert.equal(await callState(victor), "connected");
-      await victor.page.fill("#call-chat-input", "stop that");
-      await victor.page.press("#call-chat-input", "Enter");
-      await mallory.page.waitForFunction(() =>
-        [...document.querySelectorAll("[data-testid=call-chat-text]")].some(
-          (s) => s.textContent === "stop that",
-        )
-      );
+      await sendPrivately(victor, "stop that");
+      await waitForPrivateLine(mallory, "stop that");
       await waitForMediaFlow(victor, { audio: true, video: true });
       assertNothingBroke(mallory, victor);
     } finally {
