@@ -17,6 +17,7 @@ import Chat from "./_parts/Chat.tsx";
 import IncomingCall from "./_parts/IncomingCall.tsx";
 import NameForm from "./_parts/NameForm.tsx";
 import NotifyBanner from "./_parts/NotifyBanner.tsx";
+import { ChatSheetHost } from "./_parts/ChatSheet.tsx";
 import { SessionContext } from "./_parts/session_context.ts";
 import { SettingsHost } from "./_parts/SettingsButton.tsx";
 import UserList from "./_parts/UserList.tsx";
@@ -40,25 +41,27 @@ export default function Parley({ room = "" }: ParleyProps) {
   return (
     <SessionContext.Provider value={view}>
       <SettingsHost>
-        <div class="app">
-          <header class="app__header">
-            <div class="brand">
-              <span class="brand__mark" aria-hidden="true">◗</span>
-              <span class="brand__name">Parley</span>
-              <span class="brand__room" data-testid="room-name">
-                {room ? `# ${room}` : "Lobby"}
-              </span>
-            </div>
-            <NameForm />
-          </header>
-          <NotifyBanner />
-          <main class="app__main">
-            <UserList />
-            <CallView />
-            <Chat />
-          </main>
-          <IncomingCall />
-        </div>
+        <ChatSheetHost>
+          <div class="app">
+            <header class="app__header">
+              <div class="brand">
+                <span class="brand__mark" aria-hidden="true">◗</span>
+                <span class="brand__name">Parley</span>
+                <span class="brand__room" data-testid="room-name">
+                  {room ? `# ${room}` : "Lobby"}
+                </span>
+              </div>
+              <NameForm />
+            </header>
+            <NotifyBanner />
+            <main class="app__main">
+              <UserList />
+              <CallView />
+              <Chat />
+            </main>
+            <IncomingCall />
+          </div>
+        </ChatSheetHost>
       </SettingsHost>
     </SessionContext.Provider>
   );

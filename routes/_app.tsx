@@ -5,7 +5,10 @@ export default define.page(function App({ Component }) {
     <html lang="en">
       <head>
         <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta
+          name="viewport"
+          content="width=device-width, initial-scale=1, viewport-fit=cover"
+        />
         <meta name="color-scheme" content="light dark" />
         <title>Parley</title>
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />

@@ -22,7 +22,10 @@ import {
   PEER_SLOT,
 } from "../../client/text.ts";
 import { Named } from "./Named.tsx";
-import { DeviceCheckButton, SettingsControl } from "./SettingsButton.tsx";
+import { CallControls } from "./CallControls.tsx";
+import { SelfView } from "./SelfView.tsx";
+import { DeviceCheckButton } from "./SettingsButton.tsx";
+import { StageTools } from "./StageTools.tsx";
 import { useSpeaker } from "./use_speaker.ts";
 
 interface StreamVideoProps {
@@ -103,7 +106,7 @@ function useElapsed(since: number | null): number {
 
 /** Call view; no props. */
 export default function CallView() {
-  const { state, actions } = useSession();
+  const { state } = useSession();
   const snap = state.call.value;
   const quality = state.quality.value;
   const elapsed = useElapsed(snap.connectedAt);
@@ -123,7 +126,7 @@ export default function CallView() {
 
   return (
     <section
-      class={`panel call call--${phase}`}
+      class={`panel call call--${phase} ${live ? "call--live" : ""}`}
       data-call-state={phase}
       data-end-reason={snap.endReason ?? undefined}
       data-testid="call-view"
@@ -178,7 +181,8 @@ export default function CallView() {
             </p>
           )}
         </div>
-        <div class={`pip ${showLocal || selfOff ? "" : "pip--empty"}`}>
+        {live && <StageTools video={showRemoteVideo} />}
+        <SelfView shown={showLocal || selfOff}>
           {selfOff && (
             <div class="pip__off" data-testid="self-camera-off">
               <span class="avatar" aria-hidden="true">
@@ -195,59 +199,10 @@ export default function CallView() {
             hidden={!showLocal}
             label={snap.screenSharing ? "Your shared screen" : "Your camera"}
           />
-        </div>
+        </SelfView>
       </div>
 
-      {live && (
-        <div class="controls" role="group" aria-label="Call controls">
-          <Control
-            testid="mute"
-            label="Mute microphone"
-            pressed={snap.micMuted}
-            icon={snap.micMuted ? "mic-off" : "mic"}
-            text={snap.micMuted ? "Unmute" : "Mute"}
-            onClick={() => actions?.setMicMuted(!snap.micMuted)}
-          />
-          {!snap.audioOnly && (
-            <Control
-              testid="camera"
-              label="Turn camera off"
-              pressed={snap.cameraOff}
-              disabled={!snap.hasCamera}
-              icon={snap.cameraOff ? "cam-off" : "cam"}
-              text={snap.cameraOff ? "Camera on" : "Camera off"}
-              onClick={() => actions?.setCameraOff(!snap.cameraOff)}
-            />
-          )}
-          {!snap.audioOnly && actions?.canShareScreen() && (
-            <Control
-              testid="screen-share"
-              label="Share screen"
-              pressed={snap.screenSharing}
-              disabled={phase === "outgoing"}
-              icon="screen"
-              text={snap.screenSharing ? "Stop sharing" : "Share screen"}
-              onClick={() =>
-                snap.screenSharing
-                  ? actions?.stopScreenShare()
-                  : actions?.startScreenShare()}
-            />
-          )}
-          <SettingsControl />
-          <button
-            type="button"
-            class="control control--danger"
-            data-testid={phase === "outgoing" ? "cancel-call" : "hangup"}
-            aria-label={phase === "outgoing" ? "Cancel call" : "Hang up"}
-            onClick={() => actions?.hangUp()}
-          >
-            <Icon name="hangup" size={22} />
-            <span class="control__text">
-              {phase === "outgoing" ? "Cancel" : "Hang up"}
-            </span>
-          </button>
-        </div>
-      )}
+      {live && <CallControls snap={snap} />}
       {phase === "ended" && <EndedControls snap={snap} />}
     </section>
   );
@@ -307,32 +262,6 @@ function EndedControls({ snap }: { snap: CallSnapshot }) {
         Close
       </button>
     </div>
-  );
-}
-
-/** A toggle in the call controls: icon, text, and its state in aria-pressed. */
-function Control(props: {
-  testid: string;
-  label: string;
-  pressed: boolean;
-  disabled?: boolean;
-  icon: string;
-  text: string;
-  onClick: () => void;
-}) {
-  return (
-    <button
-      type="button"
-      class="control"
-      data-testid={props.testid}
-      aria-label={props.label}
-      aria-pressed={props.pressed}
-      disabled={props.disabled}
-      onClick={props.onClick}
-    >
-      <Icon name={props.icon} size={22} />
-      <span class="control__text">{props.text}</span>
-    </button>
   );
 }
 

@@ -11,6 +11,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 import { useSession } from "./session_context.ts";
 import { ChatComposer } from "./ChatComposer.tsx";
+import { useChatSheet } from "./ChatSheet.tsx";
 import { ChatLog } from "./ChatLog.tsx";
 import { Icon } from "./Icon.tsx";
 import { Named } from "./Named.tsx";
@@ -29,6 +30,7 @@ import {
 /** Chat panel; no props. */
 export default function Chat() {
   const { state, actions } = useSession();
+  const sheet = useChatSheet();
   const roomLines = state.chat.value;
   const conversation = state.callChat.value;
   const loggedIn = state.me.value !== null;
@@ -106,9 +108,22 @@ export default function Chat() {
   });
 
   return (
-    <section class="panel chat" aria-labelledby="chat-title">
+    <section
+      class={`panel chat ${sheet.open ? "chat--sheet-open" : ""}`}
+      aria-labelledby="chat-title"
+      data-testid="chat-panel"
+    >
       <div class="chat__head">
         <h2 id="chat-title" class="panel__title">Chat</h2>
+        <button
+          type="button"
+          class="icon-button chat__sheet-close"
+          data-testid="close-chat"
+          aria-label="Close chat, back to the call"
+          onClick={() => sheet.setOpen(false)}
+        >
+          <Icon name="down" size={20} />
+        </button>
         <div class="chat__tabs" role="tablist" aria-label="Conversations">
           <button {...tabProps("room")}>
             <Icon name="people" size={16} />

@@ -610,8 +610,9 @@ export async function cutOff(user: User): Promise<void> {
     const Native = g.WebSocket;
     g.WebSocket = class extends Native {
       constructor(_url: string | URL, protocols?: string | string[]) {
-        // Port 9 (discard) refuses: the page keeps trying, never arrives.
-        super("ws://127.0.0.1:9/ws", protocols);
+        // A path the server answers with 404: the page keeps trying and never
+        // arrives, without leaving its own origin (which the CSP would report).
+        super(`ws://${location.host}/cut-off`, protocols);
       }
     };
     for (const s of g.__e2eSockets) s.close(4000, "gone");

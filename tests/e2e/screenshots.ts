@@ -134,6 +134,12 @@ try {
         "The door code is 4711, come on up.",
       );
       await bob.page.press("#call-chat-input", "Enter");
+      if (phone) {
+        // The call screen: the Chat button counts the line; it opens a sheet.
+        await alice.page.waitForSelector("[data-testid=chat-badge]");
+        await shoot("call-unread");
+        await alice.page.click("[data-testid=open-chat]");
+      }
       await alice.page.waitForSelector("[data-testid=call-chat-message]");
       await alice.page.fill("#call-chat-input", "Thanks! On my way.");
       await alice.page.press("#call-chat-input", "Enter");
@@ -141,13 +147,11 @@ try {
         document.querySelectorAll("[data-testid=call-chat-message]")
           .length === 2
       );
-      await alice.page.evaluate((onPhone) => {
-        (document.activeElement as HTMLElement | null)?.blur();
-        // The phone's stacked layout has the chat below the call.
-        if (onPhone) document.querySelector(".chat")!.scrollIntoView();
-      }, phone);
+      await alice.page.evaluate(() =>
+        (document.activeElement as HTMLElement | null)?.blur()
+      );
       await shoot("call-chat");
-      await alice.page.evaluate(() => scrollTo(0, 0));
+      if (phone) await alice.page.click("[data-testid=close-chat]");
 
       // Her camera off (her own view), then bob's (his tile, his badge).
       await alice.page.click("[data-testid=camera]");
