@@ -24,6 +24,12 @@ import {
 import { Named } from "./Named.tsx";
 import { DeviceCheckButton, SettingsControl } from "./SettingsButton.tsx";
 import { useSpeaker } from "./use_speaker.ts";
+import {
+  useCallFocus,
+  useCallShortcuts,
+  useShortcutHint,
+} from "./call_keyboard.ts";
+import type { ShortcutAction } from "../../client/shortcuts.ts";
 
 interface StreamVideoProps {
   id: string;
@@ -109,6 +115,10 @@ export default function CallView() {
   const elapsed = useElapsed(snap.connectedAt);
   const endedMs = state.endedCallMs.value;
   const { phase } = snap;
+  useCallShortcuts();
+  useCallFocus();
+  const hangUpLabel = phase === "outgoing" ? "Cancel call" : "Hang up";
+  const hangUpHint = useShortcutHint("hangUp", hangUpLabel);
   const live = phase === "outgoing" || phase === "connecting" ||
     phase === "connected";
   // The peer's word that their camera is off counts before their last
@@ -203,19 +213,21 @@ export default function CallView() {
           <Control
             testid="mute"
             label="Mute microphone"
+            shortcut="toggleMic"
             pressed={snap.micMuted}
             icon={snap.micMuted ? "mic-off" : "mic"}
-            text={snap.micMuted ? "Unmute" : "Mute"}
+            text="Mute"
             onClick={() => actions?.setMicMuted(!snap.micMuted)}
           />
           {!snap.audioOnly && (
             <Control
               testid="camera"
               label="Turn camera off"
+              shortcut="toggleCamera"
               pressed={snap.cameraOff}
               disabled={!snap.hasCamera}
               icon={snap.cameraOff ? "cam-off" : "cam"}
-              text={snap.cameraOff ? "Camera on" : "Camera off"}
+              text="Camera off"
               onClick={() => actions?.setCameraOff(!snap.cameraOff)}
             />
           )}
@@ -226,7 +238,7 @@ export default function CallView() {
               pressed={snap.screenSharing}
               disabled={phase === "outgoing"}
               icon="screen"
-              text={snap.screenSharing ? "Stop sharing" : "Share screen"}
+              text="Share screen"
               onClick={() =>
                 snap.screenSharing
                   ? actions?.stopScreenShare()
@@ -238,7 +250,8 @@ export default function CallView() {
             type="button"
             class="control control--danger"
             data-testid={phase === "outgoing" ? "cancel-call" : "hangup"}
-            aria-label={phase === "outgoing" ? "Cancel call" : "Hang up"}
+            aria-label={hangUpLabel}
+            {...hangUpHint}
             onClick={() => actions?.hangUp()}
           >
             <Icon name="hangup" size={22} />
@@ -301,7 +314,6 @@ function EndedControls({ snap }: { snap: CallSnapshot }) {
         type="button"
         class="button"
         data-testid="dismiss-call"
-        aria-label="Close call summary"
         onClick={() => actions?.dismissCall()}
       >
         Close
@@ -310,22 +322,32 @@ function EndedControls({ snap }: { snap: CallSnapshot }) {
   );
 }
 
-/** A toggle in the call controls: icon, text, and its state in aria-pressed. */
+/**
+ * A toggle in the call controls: icon, text, and its state in aria-pressed.
+ * Its words stay the same whatever the state (the icon and aria-pressed
+ * change): a label that flips along with aria-pressed says the state twice
+ * ("Unmute, pressed"), and a voice-control user names the button by the
+ * words it shows, which must be in its accessible name (WCAG 2.5.3).
+ */
 function Control(props: {
   testid: string;
   label: string;
+  /** Its keyboard shortcut, shown in the tooltip while shortcuts are on. */
+  shortcut?: ShortcutAction;
   pressed: boolean;
   disabled?: boolean;
   icon: string;
   text: string;
   onClick: () => void;
 }) {
+  const hint = useShortcutHint(props.shortcut, props.label);
   return (
     <button
       type="button"
       class="control"
       data-testid={props.testid}
       aria-label={props.label}
+      {...hint}
       aria-pressed={props.pressed}
       disabled={props.disabled}
       onClick={props.onClick}
