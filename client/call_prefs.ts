@@ -1,8 +1,9 @@
 /**
  * The person's defaults for calls, kept in `localStorage` so they last
  * across visits: which camera, microphone and speaker to use, and whether
- * calls start with the microphone muted or the camera off. The pre-call
- * check edits them; every new call starts from them.
+ * calls start with the microphone muted or the camera off, and whether
+ * the call's keyboard shortcuts work. The pre-call check edits them; every
+ * new call starts from them.
  */
 import type { KeyValueStore } from "./saved_session.ts";
 
@@ -18,6 +19,8 @@ export interface CallPrefs {
   startMuted: boolean;
   /** Calls start with the camera off (it is not even opened). */
   startCameraOff: boolean;
+  /** The call's keyboard shortcuts (`shortcuts.ts`) work. */
+  shortcuts: boolean;
 }
 
 /** No choices made: default devices, microphone and camera on. */
@@ -27,6 +30,7 @@ export const DEFAULT_PREFS: Readonly<CallPrefs> = {
   output: null,
   startMuted: false,
   startCameraOff: false,
+  shortcuts: true,
 };
 
 const KEY = "parley.callPrefs";
@@ -55,6 +59,8 @@ export function loadCallPrefs(store: KeyValueStore | null): CallPrefs {
     output: idOrNull(o.output),
     startMuted: o.startMuted === true,
     startCameraOff: o.startCameraOff === true,
+    // On unless turned off: prefs saved before the switch existed have none.
+    shortcuts: o.shortcuts !== false,
   };
 }
 

@@ -70,9 +70,14 @@ export interface SessionActions {
     kind: "audio" | "video" | "output",
     deviceId: string,
   ): Promise<void>;
-  /** Changes the defaults calls start with, and remembers them. */
+  /**
+   * Changes the defaults calls start with (and whether the call's keyboard
+   * shortcuts work), and remembers them.
+   */
   setPrefs(
-    change: Partial<Pick<CallPrefs, "startMuted" | "startCameraOff">>,
+    change: Partial<
+      Pick<CallPrefs, "startMuted" | "startCameraOff" | "shortcuts">
+    >,
   ): void;
   /**
    * Opens camera and microphone as the prefs choose, for the pre-call

@@ -44,13 +44,13 @@ export default function Parley({ room = "" }: ParleyProps) {
         <ChatSheetHost>
           <div class="app">
             <header class="app__header">
-              <div class="brand">
+              <h1 class="brand">
                 <span class="brand__mark" aria-hidden="true">◗</span>
                 <span class="brand__name">Parley</span>
                 <span class="brand__room" data-testid="room-name">
                   {room ? `# ${room}` : "Lobby"}
                 </span>
-              </div>
+              </h1>
               <NameForm />
             </header>
             <NotifyBanner />

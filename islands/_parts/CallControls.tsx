@@ -11,11 +11,21 @@ import { useChatSheet } from "./ChatSheet.tsx";
 import { Icon } from "./Icon.tsx";
 import { useSession } from "./session_context.ts";
 import { SettingsControl } from "./SettingsButton.tsx";
+import { useShortcutHint } from "./call_keyboard.ts";
+import type { ShortcutAction } from "../../client/shortcuts.ts";
 
-/** A toggle in the call controls: icon, text, and its state in aria-pressed. */
+/**
+ * A toggle in the call controls: icon, text, and its state in aria-pressed.
+ * Its words stay the same whatever the state (the icon and aria-pressed
+ * change): a label that flips along with aria-pressed says the state twice
+ * ("Unmute, pressed"), and a voice-control user names the button by the
+ * words it shows, which must be in its accessible name (WCAG 2.5.3).
+ */
 function Control(props: {
   testid: string;
   label: string;
+  /** Its keyboard shortcut, shown in the tooltip while shortcuts are on. */
+  shortcut?: ShortcutAction;
   pressed?: boolean;
   disabled?: boolean;
   icon: string;
@@ -24,12 +34,14 @@ function Control(props: {
   badge?: number;
   onClick: () => void;
 }) {
+  const hint = useShortcutHint(props.shortcut, props.label);
   return (
     <button
       type="button"
       class={`control ${props.class ?? ""}`}
       data-testid={props.testid}
       aria-label={props.label}
+      {...hint}
       aria-pressed={props.pressed}
       disabled={props.disabled}
       onClick={props.onClick}
@@ -65,6 +77,8 @@ export function CallControls({ snap }: { snap: CallSnapshot }) {
   const moreRef = useRef<HTMLDivElement>(null);
   const nextCamera = useNextCamera(snap);
   const outgoing = snap.phase === "outgoing";
+  const hangUpLabel = outgoing ? "Cancel call" : "Hang up";
+  const hangUpHint = useShortcutHint("hangUp", hangUpLabel);
 
   // More closes on Escape or a tap elsewhere, like any menu.
   useEffect(() => {
@@ -92,19 +106,21 @@ export function CallControls({ snap }: { snap: CallSnapshot }) {
       <Control
         testid="mute"
         label="Mute microphone"
+        shortcut="toggleMic"
         pressed={snap.micMuted}
         icon={snap.micMuted ? "mic-off" : "mic"}
-        text={snap.micMuted ? "Unmute" : "Mute"}
+        text="Mute"
         onClick={() => actions?.setMicMuted(!snap.micMuted)}
       />
       {!snap.audioOnly && (
         <Control
           testid="camera"
           label="Turn camera off"
+          shortcut="toggleCamera"
           pressed={snap.cameraOff}
           disabled={!snap.hasCamera}
           icon={snap.cameraOff ? "cam-off" : "cam"}
-          text={snap.cameraOff ? "Camera on" : "Camera off"}
+          text="Camera off"
           onClick={() => actions?.setCameraOff(!snap.cameraOff)}
         />
       )}
@@ -121,7 +137,8 @@ export function CallControls({ snap }: { snap: CallSnapshot }) {
         type="button"
         class="control control--danger"
         data-testid={outgoing ? "cancel-call" : "hangup"}
-        aria-label={outgoing ? "Cancel call" : "Hang up"}
+        aria-label={hangUpLabel}
+        {...hangUpHint}
         onClick={() => actions?.hangUp()}
       >
         <Icon name="hangup" size={22} />
@@ -164,7 +181,7 @@ export function CallControls({ snap }: { snap: CallSnapshot }) {
               pressed={snap.screenSharing}
               disabled={outgoing}
               icon="screen"
-              text={snap.screenSharing ? "Stop sharing" : "Share screen"}
+              text="Share screen"
               onClick={() =>
                 snap.screenSharing
                   ? actions?.stopScreenShare()

@@ -27,6 +27,7 @@ import { SelfView } from "./SelfView.tsx";
 import { DeviceCheckButton } from "./SettingsButton.tsx";
 import { StageTools } from "./StageTools.tsx";
 import { useSpeaker } from "./use_speaker.ts";
+import { useCallFocus, useCallShortcuts } from "./call_keyboard.ts";
 
 interface StreamVideoProps {
   id: string;
@@ -112,6 +113,8 @@ export default function CallView() {
   const elapsed = useElapsed(snap.connectedAt);
   const endedMs = state.endedCallMs.value;
   const { phase } = snap;
+  useCallShortcuts();
+  useCallFocus();
   const live = phase === "outgoing" || phase === "connecting" ||
     phase === "connected";
   // The peer's word that their camera is off counts before their last
@@ -256,7 +259,6 @@ function EndedControls({ snap }: { snap: CallSnapshot }) {
         type="button"
         class="button"
         data-testid="dismiss-call"
-        aria-label="Close call summary"
         onClick={() => actions?.dismissCall()}
       >
         Close

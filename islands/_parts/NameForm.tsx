@@ -3,7 +3,7 @@
  * name with the ringtone toggle, the connection status, and the live region
  * for notices.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import RingtoneToggle from "./RingtoneToggle.tsx";
 import { SettingsButton } from "./SettingsButton.tsx";
 import { useSession } from "./session_context.ts";
@@ -30,12 +30,24 @@ export default function NameForm() {
     if (saved) setDraft((typed) => typed || saved);
   }, [saved]);
 
+  // Joined from this form: the form goes, and focus with it. The people
+  // list's heading takes it: it says who is here (and how many), and the
+  // next Tab reaches the first call button. A page that rejoins by itself
+  // (a reload) is left as it is.
+  const submitted = useRef(false);
   const onSubmit = (ev: Event) => {
     ev.preventDefault();
-    actions?.join(draft);
+    submitted.current = actions?.join(draft) ?? false;
   };
 
   const name = state.me.value;
+  useEffect(() => {
+    if (!name || !submitted.current) return;
+    submitted.current = false;
+    const el = document.activeElement;
+    if (el && el !== document.body && el.isConnected) return;
+    document.getElementById("people-title")?.focus();
+  }, [name]);
   const status = state.relayStatus.value;
   const joining = state.pendingName.value !== null && !name;
   const error = state.nameError.value;

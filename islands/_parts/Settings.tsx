@@ -16,6 +16,7 @@ import {
 import { LocalMediaError } from "../../client/media.ts";
 import type { DeviceChoice } from "../../client/media.ts";
 import type { StreamLike } from "../../client/peer.ts";
+import { SHORTCUTS } from "../../client/shortcuts.ts";
 
 /** Whether this browser can send a media element's sound to a chosen speaker. */
 export function canSetSink(): boolean {
@@ -281,6 +282,23 @@ export default function Settings(props: SettingsProps) {
                 Start calls with my camera off
               </label>
             </fieldset>
+            <fieldset class="settings__defaults">
+              <legend>Keyboard</legend>
+              <label class="settings__check">
+                <input
+                  type="checkbox"
+                  data-testid="shortcuts"
+                  aria-describedby="settings-shortcuts-keys"
+                  checked={prefs.shortcuts}
+                  onChange={(ev) =>
+                    actions?.setPrefs({ shortcuts: ev.currentTarget.checked })}
+                />
+                Keyboard shortcuts in calls
+              </label>
+              <p id="settings-shortcuts-keys" class="settings__hint">
+                {shortcutsText()}
+              </p>
+            </fieldset>
           </div>
         </div>
         <div class="dialog__actions">
@@ -296,6 +314,13 @@ export default function Settings(props: SettingsProps) {
       </div>
     </div>
   );
+}
+
+/** What the shortcuts are, in a line: "M mutes, V turns the camera…". */
+function shortcutsText(): string {
+  return `${SHORTCUTS.toggleMic.label} mutes or unmutes, ` +
+    `${SHORTCUTS.toggleCamera.label} turns the camera off or on, ` +
+    `${SHORTCUTS.hangUp.label} hangs up (not while typing).`;
 }
 
 /** A labelled device `<select>`; the browser's default when none listed. */

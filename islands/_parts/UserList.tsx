@@ -15,7 +15,8 @@ export default function UserList() {
 
   return (
     <section class="panel people" aria-labelledby="people-title">
-      <h2 id="people-title" class="panel__title">
+      {/* Focusable by script only: where focus lands after joining. */}
+      <h2 id="people-title" class="panel__title" tabIndex={-1}>
         People <span class="count">{list.length}</span>
       </h2>
       {!myName

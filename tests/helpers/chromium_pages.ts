@@ -53,6 +53,12 @@ class ChromiumPage implements TestPage {
   evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R> {
     return this.page.evaluate(fn as Loose, arg) as Promise<R>;
   }
+  evaluateScript(source: string): Promise<unknown> {
+    return this.page.evaluate(source);
+  }
+  async colorScheme(scheme: "light" | "dark") {
+    await this.page.emulateMedia({ colorScheme: scheme });
+  }
   async waitForFunction<R, A>(
     fn: (arg: A) => R | Promise<R>,
     arg?: A,

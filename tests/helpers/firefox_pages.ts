@@ -71,6 +71,9 @@ class FirefoxPage implements TestPage {
   evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R> {
     return this.page.evaluate(fn as Loose, arg) as Promise<R>;
   }
+  evaluateScript(source: string): Promise<unknown> {
+    return this.page.evaluate(source);
+  }
   async waitForFunction<R, A>(
     fn: (arg: A) => R | Promise<R>,
     arg?: A,
@@ -109,7 +112,12 @@ class FirefoxPage implements TestPage {
   }
   async press(selector: string, key: string) {
     await this.page.focus(selector);
-    await this.page.keyboard.press(key as Puppeteer.KeyInput);
+    // Playwright's form, e.g. "Shift+H": modifiers held around the key.
+    const keys = key.split(/\+(?=.)/) as Puppeteer.KeyInput[];
+    const last = keys.pop()!;
+    for (const k of keys) await this.page.keyboard.down(k);
+    await this.page.keyboard.press(last);
+    for (const k of keys.reverse()) await this.page.keyboard.up(k);
   }
   async focus(selector: string) {
     await this.page.waitForSelector(selector);

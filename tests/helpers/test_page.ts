@@ -21,6 +21,20 @@ export interface TestPage {
     fn: (arg: A) => R | Promise<R>,
     arg?: A,
   ): Promise<R>;
+  /**
+   * Runs a script's source text in the page through the driver, which the
+   * page's Content-Security-Policy does not govern (a `<script>` tag or
+   * `eval` would be refused by it); returns the value of its last
+   * expression.
+   */
+  evaluateScript(source: string): Promise<unknown>;
+  /**
+   * Emulates `prefers-color-scheme` for the page from now on (Chromium
+   * only: puppeteer emulates media features over CDP, which Firefox's
+   * WebDriver BiDi lacks; there, launch with the pref
+   * `layout.css.prefers-color-scheme.content-override`, 0 for dark).
+   */
+  colorScheme?(scheme: "light" | "dark"): Promise<void>;
   /** Waits until `fn(arg)` returns something truthy in the page; returns it. */
   waitForFunction<R, A = undefined>(
     fn: (arg: A) => R | Promise<R>,
@@ -41,7 +55,10 @@ export interface TestPage {
   click(selector: string): Promise<void>;
   /** Replaces the text of an input. */
   fill(selector: string, text: string): Promise<void>;
-  /** Focuses the element and presses `key` (e.g. `Enter`). */
+  /**
+   * Focuses the element and presses `key` (e.g. `Enter`, or `Shift+H` with
+   * modifiers held around it).
+   */
   press(selector: string, key: string): Promise<void>;
   focus(selector: string): Promise<void>;
   textContent(selector: string): Promise<string | null>;
