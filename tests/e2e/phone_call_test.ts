@@ -5,10 +5,12 @@
  * scrolls, the self-view can be dragged to another corner, and chat opens
  * as a sheet whose message box stays above an on-screen keyboard (emulated
  * by shrinking `visualViewport`, which is what a phone's keyboard does)
- * and is never covered by a notice.
+ * and is never covered by a notice. axe-core finds nothing serious on
+ * the call screen, its More menu or the chat sheet, light or dark.
  */
 import assert from "node:assert/strict";
 import { startApp } from "../helpers/app_server.ts";
+import { Audit } from "./audit.ts";
 import {
   launch,
   needsBrowsers,
@@ -101,6 +103,13 @@ Deno.test({
         ]),
         [0, true],
       );
+      const audit = new Audit();
+      await audit.check(user, "the phone's call screen");
+      await user.page.click("[data-testid=more-controls]");
+      await user.page.waitForSelector("#call-more [data-testid=call-settings]");
+      await audit.check(user, "the phone's call screen, More open");
+      await user.page.press("[data-testid=more-controls]", "Escape");
+
       // Every button of the bar is a comfortable target.
       const sizes = await user.page.$$eval(
         "[data-testid=call-view] .controls button",
@@ -144,6 +153,7 @@ Deno.test({
       );
       await user.page.click("[data-testid=open-chat]");
       await waitForPrivateLine(user, "are you on the train?");
+      await audit.check(user, "the phone's chat sheet, over the call");
 
       // The keyboard comes up: the box stays above it, and still works.
       await user.page.evaluate((covered) => {
@@ -190,6 +200,7 @@ Deno.test({
       // (The hang-up waits for the server, which ana cannot reach now.)
       await user.page.click("[data-testid=hangup]");
       await user.page.waitForSelector("[data-call-state=ended]");
+      audit.assertClean();
     } finally {
       await closeUsers(ana, ben);
       await browser?.close();
