@@ -1,21 +1,13 @@
 import assert from "node:assert/strict";
-import { renderToString } from "preact-render-to-string";
-import { type ComponentChild, h } from "preact";
+import { h } from "preact";
 import CallView from "../../islands/_parts/CallView.tsx";
 import Settings from "../../islands/_parts/Settings.tsx";
-import { SessionContext } from "../../islands/_parts/session_context.ts";
+import { renderPart } from "./render_part.ts";
 import {
   createSessionState,
   IDLE_CALL,
   type SessionState,
 } from "../../client/state.ts";
-
-/** Server-renders `node` drawing `state`, as the app island would. */
-function render(node: ComponentChild, state: SessionState): string {
-  return renderToString(
-    h(SessionContext.Provider, { value: { state, actions: null } }, node),
-  );
-}
 
 /** The opening tag of the element carrying `hook` (an attribute). */
 function tagWith(html: string, hook: string): string {
@@ -40,7 +32,7 @@ function inCall(): SessionState {
 }
 
 Deno.test("the call's controls show their shortcuts in the tooltip and aria-keyshortcuts", () => {
-  const html = render(h(CallView, {}), inCall());
+  const html = renderPart(h(CallView, {}), inCall());
   const mute = tagWith(html, 'data-testid="mute"');
   assert.match(mute, /title="Mute microphone \(M\)"/);
   assert.match(mute, /aria-keyshortcuts="M"/);
@@ -55,14 +47,14 @@ Deno.test("the call's controls show their shortcuts in the tooltip and aria-keys
 Deno.test("with shortcuts off the tooltips name none and no aria-keyshortcuts is left", () => {
   const state = inCall();
   state.prefs.value = { ...state.prefs.value, shortcuts: false };
-  const html = render(h(CallView, {}), state);
+  const html = renderPart(h(CallView, {}), state);
   assert.ok(!html.includes("aria-keyshortcuts"));
   assert.match(tagWith(html, 'data-testid="mute"'), /title="Mute microphone"/);
   assert.match(tagWith(html, 'data-testid="hangup"'), /title="Hang up"/);
 });
 
 Deno.test("a toggle keeps its words whatever its state, which is in aria-pressed", () => {
-  const html = render(h(CallView, {}), inCall());
+  const html = renderPart(h(CallView, {}), inCall());
   const mute = html.slice(html.indexOf('data-testid="mute"'));
   assert.match(tagWith(html, 'data-testid="mute"'), /aria-pressed="true"/);
   assert.match(mute, /<span class="control__text">Mute<\/span>/);
@@ -70,7 +62,7 @@ Deno.test("a toggle keeps its words whatever its state, which is in aria-pressed
 
 Deno.test("the settings dialog has the shortcuts' switch, saying which keys they are", () => {
   const state = createSessionState();
-  let html = render(h(Settings, { onClose: () => {} }), state);
+  let html = renderPart(h(Settings, { onClose: () => {} }), state);
   const box = tagWith(html, 'data-testid="shortcuts"');
   assert.match(box, /type="checkbox"/);
   assert.match(box, /checked/);
@@ -78,6 +70,6 @@ Deno.test("the settings dialog has the shortcuts' switch, saying which keys they
   assert.ok(html.includes("Keyboard shortcuts in calls"));
   assert.ok(html.includes("Shift+H hangs up"));
   state.prefs.value = { ...state.prefs.value, shortcuts: false };
-  html = render(h(Settings, { onClose: () => {} }), state);
+  html = renderPart(h(Settings, { onClose: () => {} }), state);
   assert.doesNotMatch(tagWith(html, 'data-testid="shortcuts"'), /checked/);
 });

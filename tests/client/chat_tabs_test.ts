@@ -3,10 +3,9 @@
  * the way the app island draws it, and the rules behind the tabs.
  */
 import assert from "node:assert/strict";
-import { renderToString } from "preact-render-to-string";
 import { h } from "preact";
 import Chat from "../../islands/_parts/Chat.tsx";
-import { SessionContext } from "../../islands/_parts/session_context.ts";
+import { renderPart } from "./render_part.ts";
 import {
   callComposerBlocked,
   isNewConversation,
@@ -18,20 +17,9 @@ import {
   type ChatLine,
   createSessionState,
   IDLE_CALL,
-  type SessionState,
 } from "../../client/state.ts";
 
 const EVIL = "<img src=x onerror=alert(1)>";
-
-function render(state: SessionState): string {
-  return renderToString(
-    h(
-      SessionContext.Provider,
-      { value: { state, actions: null } },
-      h(Chat, {}),
-    ),
-  );
-}
 
 function line(id: number, text: string, mine = false, from = "ana"): ChatLine {
   return { id, from, text, at: 0, mine };
@@ -67,7 +55,7 @@ function panel(html: string, id: string): string {
 Deno.test("without a call's conversation only the room tab shows, labelled as seen by everyone", () => {
   const state = createSessionState("team");
   state.me.value = "bob";
-  const html = render(state);
+  const html = renderPart(h(Chat, {}), state);
   assert.ok(html.includes('role="tablist"'));
   assert.ok(html.includes('data-testid="chat-tab-room"'));
   assert.ok(!html.includes('data-testid="chat-tab-call"'));
@@ -80,7 +68,7 @@ Deno.test("without a call's conversation only the room tab shows, labelled as se
 
 Deno.test("in the lobby the room tab says everyone in the lobby sees it", () => {
   const state = createSessionState("");
-  const html = render(state);
+  const html = renderPart(h(Chat, {}), state);
   assert.ok(html.includes("Everyone in the lobby sees these messages"));
   assert.ok(html.includes(">Lobby<"));
 });
@@ -92,7 +80,7 @@ Deno.test("a call's conversation adds a private tab named after the peer, select
   state.callChat.value = conversation({
     lines: [line(1, "door code 4711"), line(2, "thanks", true, "bob")],
   });
-  const html = render(state);
+  const html = renderPart(h(Chat, {}), state);
   const roomTab = tagOf(html, "chat-tab-room");
   const callTab = tagOf(html, "chat-tab-call");
   assert.match(roomTab, /role="tab"/);
@@ -126,7 +114,7 @@ Deno.test("private lines that look like HTML show as characters", () => {
     peer: EVIL,
     lines: [{ id: 1, from: EVIL, text: EVIL, at: 0, mine: false }],
   });
-  const html = render(state);
+  const html = renderPart(h(Chat, {}), state);
   assert.ok(!html.includes("<img"), "no element was created");
   // Tab, audience line, sender and text each show the name or message.
   assert.ok(
@@ -142,7 +130,7 @@ Deno.test("an ended call's conversation stays to be read but its composer is off
     open: false,
     lines: [line(1, "door code 4711")],
   });
-  const html = render(state);
+  const html = renderPart(h(Chat, {}), state);
   assert.ok(html.includes("door code 4711"));
   const input = tagWithId(html, "call-chat-input");
   assert.match(input, /disabled/);

@@ -1,30 +1,15 @@
 import assert from "node:assert/strict";
 import { renderToString } from "preact-render-to-string";
-import { type ComponentType, h } from "preact";
+import { h } from "preact";
 import Parley from "../../islands/Parley.tsx";
 import Chat from "../../islands/_parts/Chat.tsx";
 import UserList from "../../islands/_parts/UserList.tsx";
 import IncomingCall from "../../islands/_parts/IncomingCall.tsx";
 import CallView from "../../islands/_parts/CallView.tsx";
-import { SessionContext } from "../../islands/_parts/session_context.ts";
-import {
-  createSessionState,
-  IDLE_CALL,
-  type SessionState,
-} from "../../client/state.ts";
+import { renderPart } from "./render_part.ts";
+import { createSessionState, IDLE_CALL } from "../../client/state.ts";
 
 const EVIL = "<img src=x onerror=alert(1)>";
-
-/** Server-renders one part, drawing `state` as the app island would. */
-function render(part: ComponentType, state: SessionState): string {
-  return renderToString(
-    h(
-      SessionContext.Provider,
-      { value: { state, actions: null } },
-      h(part, {}),
-    ),
-  );
-}
 
 Deno.test("the server-rendered page has the hooks end-to-end tests rely on", () => {
   const html = renderToString(h(Parley, { room: "team" }));
@@ -46,7 +31,7 @@ Deno.test("chat text and sender names that look like HTML show as characters", (
   const state = createSessionState();
   state.me.value = "ann";
   state.chat.value = [{ id: 1, from: EVIL, text: EVIL, at: 0, mine: false }];
-  const html = render(Chat, state);
+  const html = renderPart(h(Chat, {}), state);
   assert.ok(!html.includes("<img"), "no element was created");
   assert.equal(html.split("&lt;img src=x onerror=alert(1)>").length - 1, 2);
 });
@@ -62,7 +47,7 @@ Deno.test("a notice line in the chat shows as the app's own words, with no sende
     mine: false,
     notice: true,
   }];
-  const html = render(Chat, state);
+  const html = renderPart(h(Chat, {}), state);
   assert.ok(html.includes('data-testid="chat-notice"'));
   assert.ok(html.includes("2 messages could not be delivered"));
   assert.ok(!html.includes('data-testid="chat-from"'));
@@ -72,7 +57,7 @@ Deno.test("user names that look like HTML show as characters in the list", () =>
   const state = createSessionState();
   state.me.value = "ann";
   state.users.value = [{ name: EVIL, state: "busy" }];
-  const html = render(UserList, state);
+  const html = renderPart(h(UserList, {}), state);
   assert.ok(!html.includes("<img"));
   assert.ok(html.includes("In a call"));
   assert.ok(
@@ -82,7 +67,7 @@ Deno.test("user names that look like HTML show as characters in the list", () =>
 
 Deno.test("the incoming prompt appears only while being rung, with labelled buttons", () => {
   const state = createSessionState();
-  assert.equal(render(IncomingCall, state), "");
+  assert.equal(renderPart(h(IncomingCall, {}), state), "");
   state.call.value = {
     ...IDLE_CALL,
     phase: "incoming",
@@ -90,7 +75,7 @@ Deno.test("the incoming prompt appears only while being rung, with labelled butt
     callId: "c1",
     direction: "incoming",
   };
-  const html = render(IncomingCall, state);
+  const html = renderPart(h(IncomingCall, {}), state);
   assert.ok(html.includes('role="alertdialog"'));
   assert.ok(html.includes('aria-label="Answer video call from bob"'));
   assert.ok(html.includes('data-testid="decline-call"'));
@@ -114,12 +99,14 @@ Deno.test("a connected call shows the quality badge with its hooks and a spoken 
     path: "relayed",
     label: "good",
   };
-  const html = render(CallView, state);
+  const html = renderPart(h(CallView, {}), state);
   assert.ok(html.includes('data-testid="quality"'));
   assert.ok(html.includes('data-quality="good"'));
   assert.ok(html.includes('data-path="relayed"'));
   assert.ok(html.includes("Good · 12 ms · relayed"));
   assert.ok(html.includes('aria-label="Connection quality good: round trip'));
   state.quality.value = null;
-  assert.ok(!render(CallView, state).includes('data-testid="quality"'));
+  assert.ok(
+    !renderPart(h(CallView, {}), state).includes('data-testid="quality"'),
+  );
 });

@@ -1,26 +1,19 @@
 import assert from "node:assert/strict";
 import { renderToString } from "preact-render-to-string";
-import { type ComponentChild, h } from "preact";
+import { h } from "preact";
 import Parley from "../../islands/Parley.tsx";
 import CallView from "../../islands/_parts/CallView.tsx";
 import NameForm from "../../islands/_parts/NameForm.tsx";
 import Settings, { canSetSink } from "../../islands/_parts/Settings.tsx";
-import { SessionContext } from "../../islands/_parts/session_context.ts";
+import { renderPart } from "./render_part.ts";
 import {
   createSessionState,
   IDLE_CALL,
   type SessionState,
 } from "../../client/state.ts";
 
-/** Server-renders `node` drawing `state`, as the app island would. */
-function render(node: ComponentChild, state: SessionState): string {
-  return renderToString(
-    h(SessionContext.Provider, { value: { state, actions: null } }, node),
-  );
-}
-
 function settings(state: SessionState, canChooseSpeaker = true): string {
-  return render(
+  return renderPart(
     h(Settings, { onClose: () => {}, canChooseSpeaker }),
     state,
   );
@@ -111,7 +104,7 @@ Deno.test("the speaker picker shows only with speakers listed and setSinkId to u
 
 Deno.test("a server without media elements offers no speaker choice", () => {
   assert.equal(canSetSink(), false);
-  const html = render(h(Settings, { onClose: () => {} }), withDevices());
+  const html = renderPart(h(Settings, { onClose: () => {} }), withDevices());
   assert.ok(!html.includes('id="settings-speaker"'));
 });
 
@@ -121,7 +114,7 @@ Deno.test("the gear opens the check from the header before and after joining", (
   assert.ok(!page.includes('role="dialog"'), "the dialog starts closed");
   const state = createSessionState();
   state.me.value = "ann";
-  const joined = render(h(NameForm, {}), state);
+  const joined = renderPart(h(NameForm, {}), state);
   assert.ok(
     tagWith(joined, 'data-testid="open-settings"').includes(
       'aria-label="Settings"',
@@ -131,7 +124,7 @@ Deno.test("the gear opens the check from the header before and after joining", (
 
 Deno.test("the idle stage invites a device check and a live call has a Settings control", () => {
   const state = createSessionState();
-  let html = render(h(CallView, {}), state);
+  let html = renderPart(h(CallView, {}), state);
   assert.ok(html.includes('data-testid="check-devices"'));
   assert.ok(html.includes("Check your camera and microphone"));
   assert.ok(!html.includes('data-testid="call-settings"'));
@@ -143,7 +136,7 @@ Deno.test("the idle stage invites a device check and a live call has a Settings 
     direction: "outgoing",
     connectedAt: 0,
   };
-  html = render(h(CallView, {}), state);
+  html = renderPart(h(CallView, {}), state);
   assert.ok(html.includes('data-testid="call-settings"'));
   assert.ok(!html.includes('data-testid="check-devices"'));
 });

@@ -26,38 +26,13 @@ import {
   chatAcross,
   closeUsers,
   connect,
+  openUnjoined,
   openUser,
   ring,
   type User,
   waitForCallState,
   waitForPerson,
 } from "./helpers.ts";
-
-/** Opens the app without joining, once it has hydrated. */
-async function openBeforeJoining(
-  browser: TestBrowser,
-  url: string,
-  name: string,
-): Promise<User> {
-  const page = await browser.newPage();
-  // The session lists devices as it starts: the sign that it hydrated.
-  await page.addInitScript(() => {
-    const media = navigator.mediaDevices;
-    const list = media.enumerateDevices.bind(media);
-    media.enumerateDevices = () => {
-      (globalThis as { __e2eStarted?: boolean }).__e2eStarted = true;
-      return list();
-    };
-  }, undefined);
-  const user: User = { name, page, problems: [], dialogs: [] };
-  page.onProblem((line) => user.problems.push(line));
-  page.onDialog((message) => user.dialogs.push(message));
-  await page.goto(url);
-  await page.waitForFunction(() =>
-    (globalThis as { __e2eStarted?: boolean }).__e2eStarted === true
-  );
-  return user;
-}
 
 /** What has keyboard focus: its test id, else `#id`, else its tag; "body". */
 function focused(page: TestPage): Promise<string> {
@@ -130,7 +105,7 @@ async function tour(name: BrowserName, firefoxScheme: Scheme = "dark") {
         }
         : {},
     );
-    alice = await openBeforeJoining(browser, app.url, "alice");
+    alice = await openUnjoined(browser, app.url, "alice");
     await audit.check(alice, "the lobby before joining");
     await alice.page.fill("#name-input", "alice");
     await alice.page.press("#name-input", "Enter");

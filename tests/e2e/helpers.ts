@@ -44,20 +44,24 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** How a person's page is opened. */
+export interface OpenOptions {
+  path?: string;
+  viewport?: { width: number; height: number };
+  setup?: (page: TestPage) => Promise<void>;
+}
+
 /**
- * Opens the app for `name` in a fresh context of `browser` and joins.
- * `path` picks the room (`/` is the lobby); `setup` runs on the new page
- * before it loads (init scripts, permissions).
+ * Opens the app in a fresh context of `browser` without joining, once it
+ * has hydrated. `path` picks the room (`/` is the lobby); `setup` runs on
+ * the new page before it loads (init scripts, permissions). `name` is who
+ * the page will be, for messages.
  */
-export async function openUser(
+export async function openUnjoined(
   browser: TestBrowser,
   baseUrl: string,
   name: string,
-  options: {
-    path?: string;
-    viewport?: { width: number; height: number };
-    setup?: (page: TestPage) => Promise<void>;
-  } = {},
+  options: OpenOptions = {},
 ): Promise<User> {
   const page = await browser.newPage({ viewport: options.viewport });
   await options.setup?.(page);
@@ -93,10 +97,21 @@ export async function openUser(
     (globalThis as { __e2eSessionStarted?: boolean }).__e2eSessionStarted ===
       true
   );
-  await page.fill("#name-input", name);
-  await page.click("[data-testid=join]");
-  await page.waitForSelector("[data-testid=my-name]");
-  assert.equal(await page.textContent("[data-testid=my-name]"), name);
+  return user;
+}
+
+/** Opens the app for `name` (see {@link openUnjoined}) and joins. */
+export async function openUser(
+  browser: TestBrowser,
+  baseUrl: string,
+  name: string,
+  options: OpenOptions = {},
+): Promise<User> {
+  const user = await openUnjoined(browser, baseUrl, name, options);
+  await user.page.fill("#name-input", name);
+  await user.page.click("[data-testid=join]");
+  await user.page.waitForSelector("[data-testid=my-name]");
+  assert.equal(await user.page.textContent("[data-testid=my-name]"), name);
   return user;
 }
 

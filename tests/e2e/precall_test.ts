@@ -21,6 +21,7 @@ import {
   connect,
   eventually,
   hangUp,
+  openUnjoined,
   openUser,
   peerConnectionTag,
   receivedAudioPower,
@@ -28,33 +29,6 @@ import {
   type User,
   waitForMediaFlow,
 } from "./helpers.ts";
-
-/**
- * Opens the app without joining, once it has hydrated (the session lists
- * devices as it starts: the same sign `openUser` waits for).
- */
-async function openBeforeJoining(
-  browser: TestBrowser,
-  baseUrl: string,
-): Promise<User> {
-  const page = await browser.newPage();
-  await page.addInitScript(() => {
-    const media = navigator.mediaDevices;
-    const list = media.enumerateDevices.bind(media);
-    media.enumerateDevices = () => {
-      (globalThis as { __e2eStarted?: boolean }).__e2eStarted = true;
-      return list();
-    };
-  }, undefined);
-  const user: User = { name: "guest", page, problems: [], dialogs: [] };
-  page.onProblem((line) => user.problems.push(line));
-  page.onDialog((message) => user.dialogs.push(message));
-  await page.goto(baseUrl);
-  await page.waitForFunction(() =>
-    (globalThis as { __e2eStarted?: boolean }).__e2eStarted === true
-  );
-  return user;
-}
 
 /** Opens the check from `button` and waits for its preview's frames. */
 async function openSettings(page: TestPage, button = "open-settings") {
@@ -114,7 +88,7 @@ async function checkBeforeJoining(name: BrowserName) {
         ? { firefoxPrefs: { "media.cubeb.force_mock_context": true } }
         : {},
     );
-    guest = await openBeforeJoining(browser, app.url);
+    guest = await openUnjoined(browser, app.url, "guest");
     const { page } = guest;
     await openSettings(page);
     assert.ok(
@@ -391,7 +365,7 @@ Deno.test({
       browser = await launch("chromium", {
         chromiumArgs: ["--use-fake-device-for-media-stream"],
       });
-      guest = await openBeforeJoining(browser, app.url);
+      guest = await openUnjoined(browser, app.url, "guest");
       const { page } = guest;
       await page.click("[data-testid=open-settings]");
       await page.waitForSelector("[data-testid=settings] [role=alert]");
