@@ -17,6 +17,7 @@ import Chat from "./_parts/Chat.tsx";
 import IncomingCall from "./_parts/IncomingCall.tsx";
 import NameForm from "./_parts/NameForm.tsx";
 import NotifyBanner from "./_parts/NotifyBanner.tsx";
+import RoomShare from "./_parts/RoomShare.tsx";
 import { SessionContext } from "./_parts/session_context.ts";
 import { SettingsHost } from "./_parts/SettingsButton.tsx";
 import UserList from "./_parts/UserList.tsx";
@@ -45,9 +46,13 @@ export default function Parley({ room = "" }: ParleyProps) {
             <div class="brand">
               <span class="brand__mark" aria-hidden="true">◗</span>
               <span class="brand__name">Parley</span>
-              <span class="brand__room" data-testid="room-name">
-                {room ? `# ${room}` : "Lobby"}
-              </span>
+              {room
+                ? <RoomShare room={room} />
+                : (
+                  <span class="brand__room" data-testid="room-name">
+                    Lobby
+                  </span>
+                )}
             </div>
             <NameForm />
           </header>
