@@ -18,6 +18,7 @@ import IncomingCall from "./_parts/IncomingCall.tsx";
 import NameForm from "./_parts/NameForm.tsx";
 import NotifyBanner from "./_parts/NotifyBanner.tsx";
 import { ChatSheetHost } from "./_parts/ChatSheet.tsx";
+import RoomShare from "./_parts/RoomShare.tsx";
 import { SessionContext } from "./_parts/session_context.ts";
 import { SettingsHost } from "./_parts/SettingsButton.tsx";
 import UserList from "./_parts/UserList.tsx";
@@ -44,13 +45,20 @@ export default function Parley({ room = "" }: ParleyProps) {
         <ChatSheetHost>
           <div class="app">
             <header class="app__header">
-              <h1 class="brand">
-                <span class="brand__mark" aria-hidden="true">◗</span>
-                <span class="brand__name">Parley</span>
-                <span class="brand__room" data-testid="room-name">
-                  {room ? `# ${room}` : "Lobby"}
-                </span>
-              </h1>
+              <div class="brand-line">
+                <h1 class="brand">
+                  <span class="brand__mark" aria-hidden="true">◗</span>
+                  <span class="brand__name">Parley</span>
+                  {room
+                    ? <span class="visually-hidden">, private room</span>
+                    : (
+                      <span class="brand__room" data-testid="room-name">
+                        Lobby
+                      </span>
+                    )}
+                </h1>
+                {room && <RoomShare room={room} />}
+              </div>
               <NameForm />
             </header>
             <NotifyBanner />

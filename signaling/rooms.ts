@@ -18,6 +18,20 @@ export function isValidRoomName(name: string): boolean {
   return name === "" || ROOM_NAME.test(name);
 }
 
+/** Random bytes in a new room's id: 128 bits, past guessing by far. */
+export const ROOM_ID_BYTES = 16;
+
+/**
+ * A fresh private room id: {@linkcode ROOM_ID_BYTES} random bytes as
+ * unpadded base64url (22 characters), so it is a valid room name and the
+ * link is the only way to find the room.
+ */
+export function newRoomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(ROOM_ID_BYTES));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
 /** Members of one room, keyed case-insensitively by name. */
 export class Room<Member> {
   readonly members = new Map<string, Member>();

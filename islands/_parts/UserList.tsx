@@ -1,6 +1,7 @@
 /** The people in the room, each with a state and call buttons. */
 import { Component } from "preact";
 import { Icon } from "./Icon.tsx";
+import { linkTarget } from "./RoomShare.tsx";
 import { useSession } from "./session_context.ts";
 import type { UserInfo, UserState } from "../../client/protocol.ts";
 import { initial } from "../../client/text.ts";
@@ -19,10 +20,17 @@ export default function UserList() {
       <h2 id="people-title" class="panel__title" tabIndex={-1}>
         People <span class="count">{list.length}</span>
       </h2>
+      {!state.room && <NewRoom inCall={inCall} />}
       {!myName
         ? <p class="empty">Join with a name to see who is here.</p>
         : list.length === 0
-        ? <p class="empty">Nobody else is here yet. Share this page's link.</p>
+        ? (
+          <p class="empty">
+            {state.room
+              ? "Nobody else is here yet. Invite someone with this room's link."
+              : "Nobody else is here yet."}
+          </p>
+        )
         : (
           <ul class="people__list" data-testid="user-list">
             {list.map((user) => {
@@ -40,6 +48,28 @@ export default function UserList() {
           </ul>
         )}
     </section>
+  );
+}
+
+/**
+ * The lobby's way to a private room: what one is, and a plain link that
+ * makes one (`routes/new.ts`), so it works before the page's script runs.
+ */
+function NewRoom({ inCall }: { inCall: boolean }) {
+  return (
+    <div class="new-room">
+      <p class="new-room__text">
+        A private room is a page only the people you send its link to can find.
+      </p>
+      <a
+        class="button button--primary new-room__button"
+        href="/new"
+        data-testid="new-room"
+        {...linkTarget(inCall)}
+      >
+        New private room
+      </a>
+    </div>
   );
 }
 

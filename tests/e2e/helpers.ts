@@ -689,3 +689,24 @@ export async function sendPrivately(user: User, text: string): Promise<void> {
   await user.page.fill("#call-chat-input", text);
   await user.page.press("#call-chat-input", "Enter");
 }
+
+/**
+ * Joins as `user.name` on the page `user` has gone to by following a
+ * link (not through `openUser`). The init scripts `openUser` installed run
+ * again on every document, so the same signal says the new page has
+ * hydrated. A room this tab was in before is rejoined by the page itself,
+ * under the name used there.
+ */
+export async function joinHere(user: User): Promise<void> {
+  await user.page.waitForFunction(() =>
+    (globalThis as { __e2eSessionStarted?: boolean }).__e2eSessionStarted ===
+      true
+  );
+  await user.page.waitForSelector("[data-testid=my-name], #name-input");
+  if (!await user.page.exists("[data-testid=my-name]")) {
+    await user.page.fill("#name-input", user.name);
+    await user.page.click("[data-testid=join]");
+    await user.page.waitForSelector("[data-testid=my-name]");
+  }
+  assert.equal(await user.page.textContent("[data-testid=my-name]"), user.name);
+}

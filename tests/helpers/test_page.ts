@@ -96,8 +96,16 @@ export interface TestPage {
   close(): Promise<void>;
 }
 
-/** A permission a test can grant a page. */
-export type PagePermission = "notifications" | "microphone" | "camera";
+/**
+ * A permission a test can grant a page. The clipboard ones let a page
+ * write to and read back the system clipboard without a user prompt.
+ */
+export type PagePermission =
+  | "notifications"
+  | "microphone"
+  | "camera"
+  | "clipboard-read"
+  | "clipboard-write";
 
 /** A running browser that makes pages, each in a context of its own. */
 export interface TestBrowser {

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import {
+  isValidRoomName,
+  newRoomId,
+  ROOM_ID_BYTES,
+} from "../../signaling/rooms.ts";
+
+/** The bytes behind a base64url id (no padding). */
+function decode(id: string): Uint8Array {
+  const b64 = id.replaceAll("-", "+").replaceAll("_", "/");
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+Deno.test("a new room id carries 128 random bits as 22 base64url characters", () => {
+  assert.ok(ROOM_ID_BYTES * 8 >= 96);
+  for (let i = 0; i < 200; i++) {
+    const id = newRoomId();
+    assert.match(id, /^[A-Za-z0-9_-]{22}$/);
+    assert.equal(decode(id).length, ROOM_ID_BYTES);
+  }
+});
+
+Deno.test("a new room id is a valid room name, never the lobby", () => {
+  for (let i = 0; i < 200; i++) {
+    const id = newRoomId();
+    assert.ok(isValidRoomName(id), id);
+    assert.notEqual(id, "");
+  }
+});
+
+Deno.test("new room ids do not repeat and use the whole alphabet", () => {
+  const ids = Array.from({ length: 2000 }, newRoomId);
+  assert.equal(new Set(ids).size, ids.length);
+  // 2000 × 21 full characters: every one of the 64 should have turned up
+  // unless the source is far from uniform.
+  const seen = new Set(ids.join(""));
+  assert.equal(seen.size, 64);
+});
+
+Deno.test("a room id round-trips: its text is exactly its bytes' encoding", () => {
+  const id = newRoomId();
+  const again = btoa(String.fromCharCode(...decode(id)))
+    .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  assert.equal(again, id);
+});
