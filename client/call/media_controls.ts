@@ -132,11 +132,15 @@ export class MediaControls {
    * the sender keeps the screen and only the self-view changes.
    */
   async setCameraOff(off: boolean, media: CallMedia | null): Promise<void> {
-    this.#cameraOff = off;
     const turn = ++this.#cameraTurn;
-    this.#deps.changed();
     const stream = media?.stream;
-    if (!media || !stream || media.audioOnly || !media.cameraUsable) return;
+    const inCall = !!media && !!stream && !media.audioOnly &&
+      media.cameraUsable;
+    if (off || !inCall || tracksOf(stream, "video").length > 0) {
+      this.#cameraOff = off;
+      this.#deps.changed();
+    }
+    if (!inCall) return;
     const sender = media.screen ? undefined : media.senders.get("video");
     if (off) {
       for (const track of tracksOf(stream, "video")) {
@@ -144,19 +148,21 @@ export class MediaControls {
         track.stop();
       }
       await sender?.replaceTrack(null).catch(() => {});
-      return this.#deps.changed();
+      return;
     }
-    if (tracksOf(stream, "video").length > 0) return;
+    if (!this.#cameraOff) return;
+    // On: the camera counts as on (and the peer is told) only once its new
+    // track is on the sender, so the other side never waits on a blank tile.
     const fresh = await this.#open("video", media);
-    if (!fresh) {
-      if (turn === this.#cameraTurn) this.#cameraOff = true;
-      return this.#deps.changed();
-    }
-    if (turn !== this.#cameraTurn || this.#cameraOff) return fresh.stop();
+    if (!fresh) return this.#deps.changed();
+    if (turn !== this.#cameraTurn) return fresh.stop();
     stream.addTrack(fresh);
     await sender?.replaceTrack(fresh).catch((err) => {
       console.warn("could not send the camera again", err);
     });
+    // Turned off again meanwhile: that step already stopped `fresh`.
+    if (turn !== this.#cameraTurn) return;
+    this.#cameraOff = false;
     this.#deps.changed();
   }
 

@@ -184,6 +184,24 @@ Deno.test({
               await waitForPerson(me, peer.name, "busy");
             }
 
+            // Full screen takes the stage (video, self-view and status
+            // together) and gives it back; picture-in-picture is offered.
+            await alice.page.click("[data-testid=full-screen]");
+            await alice.page.waitForFunction(() =>
+              document.fullscreenElement?.classList.contains("stage") === true
+            );
+            await alice.page.waitForSelector(
+              "[data-testid=full-screen][aria-pressed=true]",
+            );
+            await alice.page.click("[data-testid=full-screen]");
+            await alice.page.waitForFunction(() =>
+              document.fullscreenElement === null
+            );
+            assert.equal(
+              await alice.page.exists("[data-testid=picture-in-picture]"),
+              true,
+            );
+
             // Hang-up: capture everything the call holds, then check it all went.
             assert.equal(await captureCallResources(alice), 4);
             assert.equal(await captureCallResources(bob), 4);
