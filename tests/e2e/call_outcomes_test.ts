@@ -188,8 +188,7 @@ Deno.test({
               const apart = Math.abs(aliceAt - bobAt);
               assert.ok(apart < 50, `round ${round}: clicks ${apart} ms apart`);
 
-              await waitForCallState(alice, "connected");
-              await waitForCallState(bob, "connected");
+              await bothConnected(alice, bob, round);
               assert.equal(await callStatus(alice), "In a call with bob");
               assert.equal(await callStatus(bob), "In a call with alice");
               for (const u of [alice, bob]) {
@@ -230,6 +229,39 @@ Deno.test({
     }
   },
 });
+
+/**
+ * Waits for both to be connected; if they never are, says where each page
+ * got stuck (its call state, status, connection and notices) before failing.
+ */
+async function bothConnected(a: User, b: User, round: number) {
+  try {
+    await waitForCallState(a, "connected");
+    await waitForCallState(b, "connected");
+  } catch (err) {
+    for (const u of [a, b]) {
+      const pc = await u.page.evaluate(() => {
+        const pc = (globalThis as { __parleyPc?: RTCPeerConnection })
+          .__parleyPc;
+        return {
+          signaling: pc?.signalingState,
+          connection: pc?.connectionState,
+          local: pc?.localDescription?.type,
+          remote: pc?.remoteDescription?.type,
+          notices: [...document.querySelectorAll("#notices .notice")].map((
+            n,
+          ) => n.textContent),
+        };
+      });
+      console.error(
+        `round ${round}, ${u.name}: ${await callState(u)}, "${await callStatus(
+          u,
+        )}", ${JSON.stringify(pc)}, problems ${JSON.stringify(u.problems)}`,
+      );
+    }
+    throw err;
+  }
+}
 
 Deno.test({
   name:
