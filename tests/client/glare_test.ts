@@ -11,6 +11,7 @@ import {
   type ClientMessage,
   parseServerMessage,
 } from "../../client/protocol.ts";
+import type { GetUserMedia } from "../../client/peer.ts";
 import { Harness, type TestClient } from "../signaling/harness.ts";
 import {
   FakeClock,
@@ -34,7 +35,11 @@ interface Side {
   wire: TestClient;
 }
 
-function side(wire: TestClient, name: string): Side {
+function side(
+  wire: TestClient,
+  name: string,
+  getUserMedia: GetUserMedia = fakeGetUserMedia(),
+): Side {
   const s: Side = {
     name,
     outbox: [],
@@ -56,7 +61,7 @@ function side(wire: TestClient, name: string): Side {
       s.pcs.push(pc);
       return pc;
     },
-    getUserMedia: fakeGetUserMedia(),
+    getUserMedia,
     createStream: () => new FakeStream(),
     timers: new FakeClock(),
     myName: () => name,
@@ -165,3 +170,43 @@ for (const serverFirst of ["alice", "bob"] as const) {
     });
   }
 }
+
+Deno.test("calls that cross while one page's media is still opening: it takes the other's call, and exactly one call connects", async () => {
+  const h = new Harness();
+  const [aliceWire, bobWire] = h.users(["alice", "bob"]);
+  // Bob's camera takes its time: alice's call rings him before it opens.
+  let open: () => void = () => {};
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const media = fakeGetUserMedia();
+  const alice = side(aliceWire, "alice");
+  const bob = side(bobWire, "bob", async (c) => {
+    await opened;
+    return media(c);
+  });
+  assert.ok(alice.ctl.call("bob"));
+  assert.ok(bob.ctl.call("alice"));
+  await settle(40);
+  await pump(h, [alice, bob]);
+  assert.equal(bob.ctl.snapshot.phase, "outgoing", "bob is still preparing");
+  assert.equal(bob.sent.length, 0, "bob has rung nobody");
+  open();
+  await settle(40);
+  await pump(h, [bob, alice]);
+
+  assert.equal(h.relay.stats().calls, 1, "one call on the server");
+  const a = alice.ctl.snapshot, b = bob.ctl.snapshot;
+  assert.equal(a.phase, "connecting");
+  assert.equal(b.phase, "connecting");
+  assert.ok(a.callId && a.callId === b.callId, "the same call on both");
+  assert.equal(b.direction, "incoming");
+  const placed = (s: Side) => s.sent.filter((m) => m.type === "call").length;
+  assert.equal(placed(bob), 0, "bob took alice's call instead of placing his");
+  assert.deepEqual([alice.errors, bob.errors], [[], []]);
+  assert.deepEqual([alice.notices, bob.notices], [[], []]);
+  for (const s of [alice, bob]) {
+    const live = s.pcs.filter((pc) => !pc.closed);
+    assert.equal(live.length, 1, `${s.name}: one live connection`);
+    assert.equal(live[0].signalingState, "stable", s.name);
+    assert.ok(live[0].remoteDescription, `${s.name}: remote description`);
+  }
+});
