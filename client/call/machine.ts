@@ -220,7 +220,7 @@ function onCall(m: Machine, ev: Ev<"call">): Step {
     }]);
   }
   const { peer, audioOnly } = ev;
-  return to(m, { kind: "preparing", peer, audioOnly, crossing: null }, [
+  return to(m, { kind: "preparing", peer, audioOnly }, [
     { kind: "begin", audioOnly, polite: false },
     { kind: "openMedia" },
   ]);
@@ -229,15 +229,14 @@ function onCall(m: Machine, ev: Ev<"call">): Step {
 /**
  * Our media is open: ring the peer, as an audio call if our camera is
  * blocked (a missing or busy camera leaves a video call in which we only
- * watch). Either way the person is told why. If the peer rang us
- * meanwhile, take their call instead.
+ * watch). Either way the person is told why.
  */
 function place(
   m: Machine,
   c: Of<"preparing">,
   problem: VideoProblem | null,
 ): Step {
-  const dropped = !!problem?.blocked && !c.audioOnly && !c.crossing;
+  const dropped = !!problem?.blocked && !c.audioOnly;
   const told: CallEffect[] = problem && !c.audioOnly
     ? [{
       kind: "notice",
@@ -246,10 +245,6 @@ function place(
     }]
     : [];
   if (dropped) told.unshift({ kind: "dropVideo" });
-  if (c.crossing) {
-    const taken = takeCrossing(m, c, c.crossing);
-    return { ...taken, effects: [...told, ...taken.effects] };
-  }
   const audioOnly = c.audioOnly || dropped;
   return to(
     m,

@@ -72,8 +72,8 @@ function afterRestart(m: Machine): Step {
   const c = m.call;
   if (!isLive(c)) return stay(m);
   if (c.kind === "restoring") return stay(m);
-  // Nobody rung yet; a call that rang us meanwhile is gone with the server.
-  if (c.kind === "preparing") return to(m, { ...c, crossing: null });
+  // Nobody rung yet: nothing of ours was on the server.
+  if (c.kind === "preparing") return stay(m);
   if (isAccepted(c)) {
     const connectedAt = c.kind === "connected" ? c.connectedAt : null;
     return to(m, { kind: "restoring", call: c.call, connectedAt });

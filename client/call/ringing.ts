@@ -75,8 +75,12 @@ export function onIncoming(m: Machine, ev: Ev<"incoming">): Step {
       { kind: "prepareAnswer" },
     ]);
   }
-  const ours = c.kind === "preparing" || c.kind === "dialing" ||
-    c.kind === "ringingOut";
+  // Our media is still opening and we have rung nobody: take their call at
+  // once (the answer waits for our media) rather than keep them ringing.
+  if (c.kind === "preparing" && c.peer === ev.from) {
+    return takeCrossing(m, c, ev.callId);
+  }
+  const ours = c.kind === "dialing" || c.kind === "ringingOut";
   if (ours && c.peer === ev.from) {
     // We ring them (or are about to) while they ring us.
     const crossed = { ...c, crossing: ev.callId };
@@ -144,9 +148,8 @@ export function takeCrossing(
 export function onEnded(m: Machine, ev: Ev<"ended">): Step {
   const c = m.call;
   if (!isLive(c)) return stay(m);
-  if (c.kind === "preparing") {
-    return c.crossing === ev.callId ? to(m, { ...c, crossing: null }) : stay(m);
-  }
+  // Nobody was rung, and a call to us would have been taken at once.
+  if (c.kind === "preparing") return stay(m);
   if (c.kind === "dialing" || c.kind === "ringingOut") {
     // `busy` and `reconnecting` come with a fresh call id, and may beat
     // `ringing`.

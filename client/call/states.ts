@@ -59,15 +59,10 @@ export type CallState =
   /**
    * Our camera and microphone open before anyone is rung, so a blocked
    * device is known (and said) first: a blocked microphone rings nobody,
-   * a blocked camera makes the call an audio call. `crossing` is the
-   * peer's call to us that rang meanwhile, which we then take.
+   * a blocked camera makes the call an audio call. Should the peer ring
+   * us meanwhile, we take their call at once.
    */
-  | {
-    kind: "preparing";
-    peer: string;
-    audioOnly: boolean;
-    crossing: string | null;
-  }
+  | { kind: "preparing"; peer: string; audioOnly: boolean }
   /** We sent `call`; the server has not named the call yet. */
   | {
     kind: "dialing";

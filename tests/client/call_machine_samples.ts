@@ -33,12 +33,7 @@ function agreed(direction: Agreed["direction"]): Agreed {
 /** A call in each state, with bob. */
 export const STATES: Record<StateKind, CallState> = {
   idle: { kind: "idle" },
-  preparing: {
-    kind: "preparing",
-    peer: "bob",
-    audioOnly: false,
-    crossing: null,
-  },
+  preparing: { kind: "preparing", peer: "bob", audioOnly: false },
   dialing: {
     kind: "dialing",
     peer: "bob",

@@ -122,12 +122,12 @@ const TABLE: Record<StateKind, Rows> = {
     ...NOT_ACCEPTED,
     // Nobody was rung: nothing to tell anyone.
     hangup: ["ended", "release"],
-    // bob rings us meanwhile: his call is taken once our media is open.
-    incoming: [SAME],
+    // bob rings us meanwhile: his call is taken at once.
+    incoming: ["accepting", "setPolite", "send", "startTimer"],
     // Accepted before we placed anything: not ours, ended for the peer.
     accepted: [SAME, "send"],
     ended: IGNORED,
-    // The server lost any call that rang us meanwhile; ours was not placed.
+    // Nothing of ours was on the server to lose (hang-ups owed are settled).
     welcome: [SAME],
     negotiationUnsent: IGNORED,
     localNegotiation: IGNORED,
@@ -512,15 +512,17 @@ Deno.test("a blocked microphone rings nobody: no frame leaves, and the call ends
   assert.equal(state.call.kind === "ended" && state.call.reason, "media-error");
 });
 
-Deno.test("a call that rings us while our media opens is taken instead of placing ours", () => {
-  const { state, effects } = run(
-    INITIAL,
-    EVENTS.call,
-    EVENTS.incoming,
-    { kind: "mediaOpened", videoProblem: null },
-  );
-  assert.equal(state.call.kind, "accepting");
-  assert.deepEqual(sends(effects), [{ type: "accept", callId: "c2" }]);
+Deno.test("a call that rings us while our media opens is taken at once instead of placing ours", () => {
+  const ringing = run(INITIAL, EVENTS.call, EVENTS.incoming);
+  assert.equal(ringing.state.call.kind, "accepting");
+  assert.deepEqual(sends(ringing.effects), [{ type: "accept", callId: "c2" }]);
+  // Our media, once open, places nothing more.
+  const opened = step(ringing.state, {
+    kind: "mediaOpened",
+    videoProblem: null,
+  });
+  assert.deepEqual(sends(opened.effects), []);
+  assert.equal(opened.state.call.kind, "accepting");
 });
 
 Deno.test("a call frame that cannot reach the server ends the call as unavailable, with the reason", () => {
