@@ -18,7 +18,11 @@ import { batch } from "@preact/signals";
 import { CallController, type CallSnapshot } from "./call.ts";
 import { type CallOutcome, OUTCOME_GROUP, outcomeOf } from "./call_outcome.ts";
 import { IceRefresh } from "./ice_refresh.ts";
-import { loadCallMedia, saveCallMedia } from "./kept_call_media.ts";
+import {
+  type KeptCallMedia,
+  loadCallMedia,
+  saveCallMedia,
+} from "./kept_call_media.ts";
 import { groupDevices } from "./media.ts";
 import type { PeerConnectionLike } from "./peer.ts";
 import type { ServerMessage } from "./protocol.ts";
@@ -78,6 +82,8 @@ export function createSession(options: SessionOptions): Session {
   /** When the current call's media connected (null: not yet, or no call). */
   let connectedAt: number | null = null;
   let stopQuality: (() => void) | null = null;
+  /** What `keepCallMedia` last wrote. */
+  let kept: KeptCallMedia | null = null;
 
   state.savedName.value = loadLastName(store);
   state.ringtone.value = loadRingtoneOn(options.prefs ?? null);
@@ -290,13 +296,19 @@ export function createSession(options: SessionOptions): Session {
     else if (!active && wasActive) ice.callEnded();
   }
 
-  /** Mute and camera-off of the call, for a reload in the middle of it. */
+  /**
+   * Mute and camera-off of the call, for a reload in the middle of it;
+   * written only when they change, not on every snapshot.
+   */
   function keepCallMedia(snap: CallSnapshot): void {
     const { callId, micMuted, cameraOff, phase } = snap;
     if (!callId || (phase !== "connecting" && phase !== "connected")) return;
-    const kept = loadCallMedia(store, options.room, callId);
-    if (kept?.micMuted === micMuted && kept.cameraOff === cameraOff) return;
-    saveCallMedia(store, options.room, { callId, micMuted, cameraOff });
+    if (
+      kept?.callId === callId && kept.micMuted === micMuted &&
+      kept.cameraOff === cameraOff
+    ) return;
+    kept = { callId, micMuted, cameraOff };
+    saveCallMedia(store, options.room, kept);
   }
 
   function onCallEnded(outcome: CallOutcome): void {

@@ -3,6 +3,7 @@
  * flattened into one object, and when a new one is worth drawing.
  */
 import type { StreamLike } from "../peer.ts";
+import type { PeerMedia } from "./peer_channel.ts";
 import { basics, callIdOf, isLive } from "./shape.ts";
 import type { CallEndReason, CallState } from "./states.ts";
 
@@ -59,11 +60,11 @@ export interface CallMediaView {
   readonly screenStream: StreamLike | null;
   readonly iceState: string;
   /** What the other person said of their own microphone and camera. */
-  readonly peerMedia?: { micMuted: boolean; cameraOff: boolean } | null;
+  readonly peerMedia: PeerMedia | null;
   /** Whether our camera can take part (a video call, a usable camera). */
-  readonly cameraUsable?: boolean;
+  readonly cameraUsable: boolean;
   /** Whether the private channel is open. */
-  readonly channelOpen?: boolean;
+  readonly channelOpen: boolean;
 }
 
 const PHASES: Record<CallState["kind"], CallPhase> = {
@@ -113,8 +114,7 @@ export function snapshotOf(
     localStream: live?.localStream ?? null,
     remoteStream: remote,
     remoteVideoActive: !!remoteVideo && remoteVideo.muted !== true,
-    hasCamera: !!live && (live.cameraUsable ??
-      (live.localStream?.getVideoTracks().length ?? 0) > 0),
+    hasCamera: live?.cameraUsable ?? false,
     channelOpen: live?.channelOpen ?? false,
     micMuted,
     cameraOff,
