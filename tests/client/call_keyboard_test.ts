@@ -2,19 +2,12 @@ import assert from "node:assert/strict";
 import { h } from "preact";
 import CallView from "../../islands/_parts/CallView.tsx";
 import Settings from "../../islands/_parts/Settings.tsx";
-import { renderPart } from "./render_part.ts";
+import { openingTag, renderPart } from "./render_part.ts";
 import {
   createSessionState,
   IDLE_CALL,
   type SessionState,
 } from "../../client/state.ts";
-
-/** The opening tag of the element carrying `hook` (an attribute). */
-function tagWith(html: string, hook: string): string {
-  const at = html.indexOf(hook);
-  assert.ok(at >= 0, `${hook} is missing`);
-  return html.slice(html.lastIndexOf("<", at), html.indexOf(">", at) + 1);
-}
 
 function inCall(): SessionState {
   const state = createSessionState();
@@ -33,13 +26,13 @@ function inCall(): SessionState {
 
 Deno.test("the call's controls show their shortcuts in the tooltip and aria-keyshortcuts", () => {
   const html = renderPart(h(CallView, {}), inCall());
-  const mute = tagWith(html, 'data-testid="mute"');
+  const mute = openingTag(html, 'data-testid="mute"');
   assert.match(mute, /title="Mute microphone \(M\)"/);
   assert.match(mute, /aria-keyshortcuts="M"/);
-  const camera = tagWith(html, 'data-testid="camera"');
+  const camera = openingTag(html, 'data-testid="camera"');
   assert.match(camera, /title="Turn camera off \(V\)"/);
   assert.match(camera, /aria-keyshortcuts="V"/);
-  const hangup = tagWith(html, 'data-testid="hangup"');
+  const hangup = openingTag(html, 'data-testid="hangup"');
   assert.match(hangup, /title="Hang up \(Shift\+H\)"/);
   assert.match(hangup, /aria-keyshortcuts="Shift\+H"/);
 });
@@ -49,21 +42,24 @@ Deno.test("with shortcuts off the tooltips name none and no aria-keyshortcuts is
   state.prefs.value = { ...state.prefs.value, shortcuts: false };
   const html = renderPart(h(CallView, {}), state);
   assert.ok(!html.includes("aria-keyshortcuts"));
-  assert.match(tagWith(html, 'data-testid="mute"'), /title="Mute microphone"/);
-  assert.match(tagWith(html, 'data-testid="hangup"'), /title="Hang up"/);
+  assert.match(
+    openingTag(html, 'data-testid="mute"'),
+    /title="Mute microphone"/,
+  );
+  assert.match(openingTag(html, 'data-testid="hangup"'), /title="Hang up"/);
 });
 
 Deno.test("a toggle keeps its words whatever its state, which is in aria-pressed", () => {
   const html = renderPart(h(CallView, {}), inCall());
   const mute = html.slice(html.indexOf('data-testid="mute"'));
-  assert.match(tagWith(html, 'data-testid="mute"'), /aria-pressed="true"/);
+  assert.match(openingTag(html, 'data-testid="mute"'), /aria-pressed="true"/);
   assert.match(mute, /<span class="control__text">Mute<\/span>/);
 });
 
 Deno.test("the settings dialog has the shortcuts' switch, saying which keys they are", () => {
   const state = createSessionState();
   let html = renderPart(h(Settings, { onClose: () => {} }), state);
-  const box = tagWith(html, 'data-testid="shortcuts"');
+  const box = openingTag(html, 'data-testid="shortcuts"');
   assert.match(box, /type="checkbox"/);
   assert.match(box, /checked/);
   assert.match(box, /aria-describedby="settings-shortcuts-keys"/);
@@ -71,5 +67,5 @@ Deno.test("the settings dialog has the shortcuts' switch, saying which keys they
   assert.ok(html.includes("Shift+H hangs up"));
   state.prefs.value = { ...state.prefs.value, shortcuts: false };
   html = renderPart(h(Settings, { onClose: () => {} }), state);
-  assert.doesNotMatch(tagWith(html, 'data-testid="shortcuts"'), /checked/);
+  assert.doesNotMatch(openingTag(html, 'data-testid="shortcuts"'), /checked/);
 });

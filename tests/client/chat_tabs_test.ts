@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { h } from "preact";
 import Chat from "../../islands/_parts/Chat.tsx";
-import { renderPart } from "./render_part.ts";
+import { openingTag, renderPart } from "./render_part.ts";
 import {
   callComposerBlocked,
   isNewConversation,
@@ -32,18 +32,11 @@ function conversation(
 }
 
 /** The opening tag of the element carrying `data-testid="<hook>"`. */
-function tagOf(html: string, hook: string): string {
-  const at = html.indexOf(`data-testid="${hook}"`);
-  assert.ok(at >= 0, `no ${hook}`);
-  return html.slice(html.lastIndexOf("<", at), html.indexOf(">", at) + 1);
-}
+const tagOf = (html: string, hook: string) =>
+  openingTag(html, `data-testid="${hook}"`);
 
 /** The opening tag of the element with `id`. */
-function tagWithId(html: string, id: string): string {
-  const at = html.indexOf(`id="${id}"`);
-  assert.ok(at >= 0, `no #${id}`);
-  return html.slice(html.lastIndexOf("<", at), html.indexOf(">", at) + 1);
-}
+const tagWithId = (html: string, id: string) => openingTag(html, `id="${id}"`);
 
 /** The element with `id` (opening tag up to its close, roughly). */
 function panel(html: string, id: string): string {

@@ -5,7 +5,7 @@ import Parley from "../../islands/Parley.tsx";
 import CallView from "../../islands/_parts/CallView.tsx";
 import NameForm from "../../islands/_parts/NameForm.tsx";
 import Settings, { canSetSink } from "../../islands/_parts/Settings.tsx";
-import { renderPart } from "./render_part.ts";
+import { openingTag, renderPart } from "./render_part.ts";
 import {
   createSessionState,
   IDLE_CALL,
@@ -17,13 +17,6 @@ function settings(state: SessionState, canChooseSpeaker = true): string {
     h(Settings, { onClose: () => {}, canChooseSpeaker }),
     state,
   );
-}
-
-/** The opening tag of the element carrying `hook` (an attribute). */
-function tagWith(html: string, hook: string): string {
-  const at = html.indexOf(hook);
-  assert.ok(at >= 0, `${hook} is missing`);
-  return html.slice(html.lastIndexOf("<", at), html.indexOf(">", at) + 1);
 }
 
 const withDevices = () => {
@@ -41,7 +34,7 @@ const withDevices = () => {
 
 Deno.test("the check is a modal dialog named by its heading, with its hooks", () => {
   const html = settings(createSessionState());
-  const dialog = tagWith(html, 'role="dialog"');
+  const dialog = openingTag(html, 'role="dialog"');
   assert.ok(dialog.includes('aria-modal="true"'));
   assert.ok(dialog.includes('aria-labelledby="settings-title"'));
   assert.ok(html.includes('<h2 id="settings-title"'));
@@ -64,14 +57,14 @@ Deno.test("the start-muted and camera-off boxes show the remembered defaults", (
   const state = createSessionState();
   state.prefs.value = { ...state.prefs.value, startMuted: true };
   let html = settings(state);
-  assert.ok(tagWith(html, 'data-testid="start-muted"').includes("checked"));
+  assert.ok(openingTag(html, 'data-testid="start-muted"').includes("checked"));
   assert.ok(
-    !tagWith(html, 'data-testid="start-camera-off"').includes("checked"),
+    !openingTag(html, 'data-testid="start-camera-off"').includes("checked"),
   );
   state.prefs.value = { ...state.prefs.value, startCameraOff: true };
   html = settings(state);
   assert.ok(
-    tagWith(html, 'data-testid="start-camera-off"').includes("checked"),
+    openingTag(html, 'data-testid="start-camera-off"').includes("checked"),
   );
   assert.ok(html.includes("Start calls with my microphone muted"));
   assert.ok(html.includes("Start calls with my camera off"));
@@ -83,13 +76,13 @@ Deno.test("the pickers list the devices and select the remembered camera", () =>
   const html = settings(state);
   assert.ok(html.includes("Built-in camera"));
   assert.ok(html.includes("Desk mic"));
-  assert.ok(tagWith(html, 'value="cam2"').includes("selected"));
-  assert.ok(!tagWith(html, 'value="cam1"').includes("selected"));
+  assert.ok(openingTag(html, 'value="cam2"').includes("selected"));
+  assert.ok(!openingTag(html, 'value="cam1"').includes("selected"));
 });
 
 Deno.test("without devices listed yet the pickers offer the browser's default, disabled", () => {
   const html = settings(createSessionState());
-  assert.ok(tagWith(html, 'id="settings-camera"').includes("disabled"));
+  assert.ok(openingTag(html, 'id="settings-camera"').includes("disabled"));
   assert.ok(html.includes(">Default</option>"));
 });
 
@@ -116,7 +109,7 @@ Deno.test("the gear opens the check from the header before and after joining", (
   state.me.value = "ann";
   const joined = renderPart(h(NameForm, {}), state);
   assert.ok(
-    tagWith(joined, 'data-testid="open-settings"').includes(
+    openingTag(joined, 'data-testid="open-settings"').includes(
       'aria-label="Settings"',
     ),
   );
