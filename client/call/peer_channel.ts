@@ -14,6 +14,7 @@
  * from outside: too long is dropped before it is parsed, malformed is
  * dropped, and messages beyond a rate are dropped.
  */
+import { TokenBucket } from "../../signaling/limits.ts";
 import { neutralizeText } from "../../signaling/text_rules.ts";
 import type { DataChannelLike, PeerConnectionLike } from "../peer.ts";
 import { MAX_CHAT } from "../text.ts";
@@ -88,7 +89,8 @@ export interface PeerChannelHooks {
 export class PeerChannel {
   #channel: DataChannelLike | null = null;
   #hooks: PeerChannelHooks;
-  #window = { start: 0, count: 0 };
+  /** Made with the first chat line, on the hooks' clock. */
+  #chatRate: TokenBucket | null = null;
 
   constructor(hooks: PeerChannelHooks) {
     this.#hooks = hooks;
@@ -142,16 +144,13 @@ export class PeerChannel {
     const message = parsePeerMessage(data);
     if (!message) return;
     if (message.type === "media") return this.#hooks.media(message);
-    if (this.#overRate()) return;
-    this.#hooks.chat(message.text);
-  }
-
-  #overRate(): boolean {
     const now = this.#hooks.now();
-    if (now - this.#window.start >= 1000) {
-      this.#window = { start: now, count: 0 };
-    }
-    return ++this.#window.count > PEER_CHAT_PER_SECOND;
+    this.#chatRate ??= new TokenBucket(
+      PEER_CHAT_PER_SECOND,
+      PEER_CHAT_PER_SECOND,
+      now,
+    );
+    if (this.#chatRate.take(now)) this.#hooks.chat(message.text);
   }
 }
 
