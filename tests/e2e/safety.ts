@@ -69,14 +69,44 @@ export async function bothConfirm(a: User, b: User) {
 }
 
 /**
+ * When the certificate the browser keeps for calls in IndexedDB expires
+ * (ms since the epoch), or null when it keeps none.
+ */
+export function keptCertificate(user: User): Promise<number | null> {
+  return user.page.evaluate(async () => {
+    const open = indexedDB.open("parley-keys");
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains("certificates")) return null;
+      const get = db.transaction("certificates").objectStore("certificates")
+        .get("dtls");
+      const cert = await new Promise<unknown>((resolve, reject) => {
+        get.onsuccess = () => resolve(get.result);
+        get.onerror = () => reject(get.error);
+      });
+      return cert instanceof RTCCertificate ? cert.expires : null;
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/**
  * Puts a new certificate where the app keeps this browser's one
  * (`client/safety/certificate.ts`), as a renewal would; the page must be
  * reloaded to use it.
  */
-export async function replaceCertificate(user: User) {
-  await user.page.evaluate(async () => {
+export async function replaceCertificate(user: User, lifetimeMs?: number) {
+  await user.page.evaluate(async (expires) => {
     const cert = await RTCPeerConnection.generateCertificate(
-      { name: "ECDSA", namedCurve: "P-256" } as AlgorithmIdentifier,
+      {
+        name: "ECDSA",
+        namedCurve: "P-256",
+        ...(expires ? { expires } : {}),
+      } as AlgorithmIdentifier,
     );
     const open = indexedDB.open("parley-keys", 1);
     open.onupgradeneeded = () => open.result.createObjectStore("certificates");
@@ -91,5 +121,5 @@ export async function replaceCertificate(user: User) {
       tx.onerror = () => reject(tx.error);
     });
     db.close();
-  });
+  }, lifetimeMs);
 }

@@ -18,6 +18,7 @@ import {
   closeUsers,
   connect,
   dismissEnded,
+  eventually,
   hangUp,
   openUser,
   type User,
@@ -26,6 +27,7 @@ import {
 import {
   bothConfirm,
   closeVerify,
+  keptCertificate,
   openVerify,
   readSafetyCode,
   replaceCertificate,
@@ -34,6 +36,7 @@ import {
 } from "./safety.ts";
 
 const CODE = /^\d{4} \d{4} \d{4}$/;
+const DAY = 24 * 60 * 60 * 1000;
 
 /** Connects `a` to `b`, checks frames both ways, returns both codes. */
 async function callAndRead(a: User, b: User): Promise<[string, string]> {
@@ -64,8 +67,11 @@ Deno.test({
       await hangUp(ana, ben);
       await dismissEnded(ana, ben);
 
-      // The same two browsers again, the callee now calling: verified at
-      // once, with a fresh code (new values each call).
+      // The same two browsers again, Ana's page reloaded (the key is kept
+      // in the browser, not the page) and the callee now calling: verified
+      // at once, with a fresh code (new values each call).
+      await ana.page.reload();
+      await ana.page.waitForSelector("[data-testid=my-name]");
       const [second, secondOther] = await callAndRead(ben, ana);
       assert.equal(second, secondOther);
       assert.notEqual(second, first, "each call has its own code");
@@ -100,6 +106,17 @@ Deno.test({
         state: "detached",
       });
       await hangUp(ana, ben);
+
+      // A key near its end is replaced when the page loads, by one that
+      // lasts (the other side then sees the number change, as above).
+      await replaceCertificate(ana, 60_000);
+      await ana.page.reload();
+      await ana.page.waitForSelector("[data-testid=my-name]");
+      await eventually(
+        "ana's key is renewed for a long life",
+        () => keptCertificate(ana!),
+        (expires) => expires !== null && expires > Date.now() + 300 * DAY,
+      );
       assertNothingBroke(ana, ben);
     } finally {
       await closeUsers(ana, ben);
@@ -122,6 +139,10 @@ Deno.test({
       cara = await openUser(chromium, app.url, "cara");
       fred = await openUser(firefox, app.url, "fred");
       const [c1, f1] = await callAndRead(cara, fred);
+      for (const user of [cara, fred]) {
+        const expires = await keptCertificate(user);
+        assert.ok(expires && expires > Date.now(), `${user.name} keeps a key`);
+      }
       assert.match(c1, CODE);
       assert.equal(f1, c1, "Chromium calling Firefox");
       await hangUp(cara, fred);
