@@ -165,19 +165,19 @@ function VerifyDialog(props: { snap: CallSnapshot; onClose: () => void }) {
           <>
             <button
               type="button"
-              class="button"
-              data-testid="safety-differ"
-              onClick={() => actions?.saySafety(false)}
-            >
-              They don't match
-            </button>
-            <button
-              type="button"
               class="button button--primary"
               data-testid="safety-match"
               onClick={() => actions?.saySafety(true)}
             >
               They match
+            </button>
+            <button
+              type="button"
+              class="button"
+              data-testid="safety-differ"
+              onClick={() => actions?.saySafety(false)}
+            >
+              They don't match
             </button>
           </>
         )}

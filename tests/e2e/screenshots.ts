@@ -13,6 +13,12 @@
  * Prints the files it wrote. The phone size also gets full-page shots,
  * since its stacked layout puts the chat below the fold.
  */
+import {
+  closeVerify,
+  openVerify,
+  replaceCertificate,
+  waitForVerifyState,
+} from "./safety.ts";
 import { startApp } from "../helpers/app_server.ts";
 import { type BrowserName, launch } from "../helpers/browsers.ts";
 import {
@@ -126,6 +132,26 @@ try {
       await waitForMediaFlow(alice, { audio: true, video: true, by: 30 });
       await shoot("call");
 
+      // The safety number: the dialog, both say it matches, the chip.
+      const openVerifyFor = async (user: typeof alice, onPhone: boolean) => {
+        if (onPhone) await user.page.click("[data-testid=more-controls]");
+        await openVerify(user);
+      };
+      await openVerifyFor(alice, phone);
+      await shoot("verify");
+      await openVerify(bob);
+      await bob.page.click("[data-testid=safety-match]");
+      await alice.page.waitForSelector("[data-testid=safety-match]");
+      await shoot("verify-peer-said");
+      await alice.page.click("[data-testid=safety-match]");
+      await waitForVerifyState(alice, "verified");
+      await closeVerify(alice);
+      await closeVerify(bob);
+      await alice.page.evaluate(() =>
+        (document.activeElement as HTMLElement | null)?.blur()
+      );
+      await shoot("verified");
+
       // The call's private conversation, a line each way.
       await bob.page.waitForFunction(() =>
         document.querySelector<HTMLTextAreaElement>("#call-chat-input")
@@ -184,6 +210,23 @@ try {
         (document.activeElement as HTMLElement | null)?.blur()
       );
       await shoot("missed-call");
+
+      // Bob's key changes (a new browser, or a renewal): alice is warned.
+      await replaceCertificate(bob);
+      await bob.page.reload();
+      await bob.page.waitForSelector("[data-testid=my-name]");
+      await ring(bob, alice);
+      await alice.page.click("[data-testid=accept-call]");
+      await waitForVerifyState(alice, "changed");
+      await waitForMediaFlow(alice, { audio: true, video: true, by: 30 });
+      // Earlier steps' notices would cover it; the warning is the subject.
+      while (await alice.page.exists(".notice__close")) {
+        await alice.page.click(".notice__close");
+      }
+      await shoot("safety-changed");
+      await alice.page.click("[data-testid=hangup]");
+      await waitForCallState(bob, "ended");
+      await dismissEnded(alice, bob);
 
       // Carol's page loses the server without a goodbye.
       await cutOff(carol);
