@@ -8,6 +8,7 @@
 
 import {
   type EnvGetter,
+  hasScheme,
   inRange,
   parseSettings,
   rangeText,
@@ -15,6 +16,7 @@ import {
 } from "./config_parse.ts";
 import {
   type IntSetting,
+  type ListSetting,
   type SettingField,
   settingFor,
   SETTINGS,
@@ -301,17 +303,23 @@ export function resolveConfig(
     config.allowedOrigins !== null && !isStringList(config.allowedOrigins)
   ) {
     problems.push(
-      `allowedOrigins must be a list of origins like "https://parley.example" (ALLOWED_ORIGINS=https://a.example,https://b.example) or null for same-origin`,
+      `allowedOrigins must be a list of origins like "https://parley.example" (${
+        envHint("signaling.allowedOrigins")
+      }) or null for same-origin`,
     );
   }
   if (!isIceServerList(config.iceServers)) {
     problems.push(
-      `iceServers must be an array of {urls, username?, credential?} objects (ICE_SERVERS='[{"urls":"stun:stun.example.org:3478"}]')`,
+      `iceServers must be an array of {urls, username?, credential?} objects (${
+        envHint("ice.servers")
+      })`,
     );
   }
   if (!isStringList(config.trustedProxies)) {
     problems.push(
-      `trustedProxies must be a list of addresses like "127.0.0.1" (TRUSTED_PROXIES=10.0.0.5,10.0.0.6)`,
+      `trustedProxies must be a list of addresses like "127.0.0.1" (${
+        envHint("signaling.trustedProxies")
+      })`,
     );
   }
   if (config.turn !== null) problems.push(...turnProblems(config.turn));
@@ -325,17 +333,22 @@ function turnProblems(turn: TurnConfig): string[] {
     return ["turn must be {urls, secret, ttlSeconds} or null"];
   }
   const problems: string[] = [];
+  const { schemes = [] } = settingFor("turn.urls") as ListSetting;
   if (
     !isStringList(turn.urls) || turn.urls.length === 0 ||
-    !turn.urls.every((url) => /^turns?:[^\s]+$/.test(url))
+    !turn.urls.every((url) => hasScheme(url, schemes))
   ) {
     problems.push(
-      `turn.urls must be a non-empty list of turn: or turns: URLs (TURN_URLS=turn:turn.example.org:3478)`,
+      `turn.urls must be a non-empty list of ${
+        schemes.map((scheme) => `${scheme}:`).join(" or ")
+      } URLs (${envHint("turn.urls")})`,
     );
   }
   if (typeof turn.secret !== "string" || turn.secret === "") {
     problems.push(
-      "turn.secret must be coturn's static-auth-secret, a non-empty string (TURN_SECRET)",
+      `turn.secret must be coturn's static-auth-secret, a non-empty string (${
+        envHint("turn.secret")
+      })`,
     );
   }
   const ttl = settingFor("turn.ttlSeconds") as IntSetting;
@@ -345,6 +358,12 @@ function turnProblems(turn: TurnConfig): string[] {
     );
   }
   return problems;
+}
+
+/** The variable that sets `field`, with a good value when the schema has one. */
+function envHint(field: SettingField): string {
+  const { name, example } = settingFor(field);
+  return example ? `${name}=${example}` : name;
 }
 
 function isStringList(value: unknown): value is string[] {

@@ -140,7 +140,12 @@ function fix(setting: Setting): string {
     : "fix it or unset it";
 }
 
-function hasScheme(url: string, schemes: string[], after = ""): boolean {
+/** Whether `url` starts with one of `schemes` and a colon (then `after`). */
+export function hasScheme(
+  url: string,
+  schemes: string[],
+  after = "",
+): boolean {
   return schemes.some((scheme) =>
     url.startsWith(`${scheme}:${after}`) &&
     url.length > scheme.length + 1 + after.length && !/\s/.test(url)
