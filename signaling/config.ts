@@ -188,81 +188,95 @@ function assemble(
   refused: Set<string>,
   problems: string[],
 ): ParleyConfig {
-  const name = (field: SettingField) => settingFor(field).name;
-  const ice = sections.ice as { servers?: unknown; stunUrls?: string[] };
-  let iceServers: IceServer[] = [];
-  if (ice.servers !== undefined) {
-    if (isIceServerList(ice.servers)) iceServers = ice.servers;
-    else {
-      problems.push(
-        `${
-          name("ice.servers")
-        } must be a JSON array of {urls, username?, credential?} objects, e.g. ${
-          name("ice.servers")
-        }=${settingFor("ice.servers").example}; fix it or unset it`,
-      );
-    }
-  } else if (ice.stunUrls?.length) iceServers = [{ urls: ice.stunUrls }];
+  return {
+    listen: sections.listen as unknown as ListenConfig,
+    signaling: {
+      ...sections.signaling,
+      iceServers: iceServers(sections.ice, problems),
+      turn: turn(sections.turn, refused, problems),
+    } as unknown as SignalingConfig,
+    cluster: cluster(sections.cluster, refused, problems),
+    metricsToken: (sections.web.metricsToken as string | undefined) ?? null,
+  };
+}
 
-  const turn = sections.turn as Partial<TurnConfig> & { ttlSeconds: number };
-  const turnChecked = !refused.has("turn.urls") && !refused.has("turn.secret");
-  let turnConfig: TurnConfig | null = null;
-  if (turn.urls && turn.secret) {
-    turnConfig = {
-      urls: turn.urls,
-      secret: turn.secret,
-      ttlSeconds: turn.ttlSeconds,
-    };
-  } else if (turnChecked && turn.urls) {
+/** The variable that fills `field`. */
+function nameOf(field: SettingField): string {
+  return settingFor(field).name;
+}
+
+/** `ICE_SERVERS` when set, else one entry with the `STUN_URLS`. */
+function iceServers(
+  section: Record<string, unknown>,
+  problems: string[],
+): IceServer[] {
+  const { servers, stunUrls } = section as {
+    servers?: unknown;
+    stunUrls?: string[];
+  };
+  if (servers === undefined) {
+    return stunUrls?.length ? [{ urls: stunUrls }] : [];
+  }
+  if (isIceServerList(servers)) return servers;
+  problems.push(
+    `${
+      nameOf("ice.servers")
+    } must be a JSON array of {urls, username?, credential?} objects, e.g. ${
+      envHint("ice.servers")
+    }; fix it or unset it`,
+  );
+  return [];
+}
+
+/** TURN needs both its URLs and its secret; either alone is a mistake. */
+function turn(
+  section: Record<string, unknown>,
+  refused: Set<string>,
+  problems: string[],
+): TurnConfig | null {
+  const { urls, secret, ttlSeconds } = section as Partial<TurnConfig> & {
+    ttlSeconds: number;
+  };
+  if (urls && secret) return { urls, secret, ttlSeconds };
+  // A refused value is reported already; its absence is no second problem.
+  if (refused.has("turn.urls") || refused.has("turn.secret")) return null;
+  const [u, s] = [nameOf("turn.urls"), nameOf("turn.secret")];
+  if (urls) {
     problems.push(
-      `${name("turn.urls")} is set but ${name("turn.secret")} is not: set ${
-        name("turn.secret")
-      } to coturn's static-auth-secret, or unset ${name("turn.urls")}`,
+      `${u} is set but ${s} is not: set ${s} to coturn's static-auth-secret, or unset ${u}`,
     );
-  } else if (turnChecked && turn.secret) {
+  } else if (secret) {
     problems.push(
-      `${name("turn.secret")} is set but ${name("turn.urls")} is not: set ${
-        name("turn.urls")
-      } to your coturn's URLs (e.g. turn:turn.example.org:3478), or unset ${
-        name("turn.secret")
-      }`,
+      `${s} is set but ${u} is not: set ${u} to your coturn's URLs (e.g. turn:turn.example.org:3478), or unset ${s}`,
     );
   }
+  return null;
+}
 
-  const cluster = sections.cluster as {
+/** The store named, or Redis when only its URL is given; `null`: one process. */
+function cluster(
+  section: Record<string, unknown>,
+  refused: Set<string>,
+  problems: string[],
+): ClusterConfig | null {
+  const { store, url, path, leaseMs } = section as {
     store?: string;
     url?: string;
     path?: string;
     leaseMs: number;
   };
-  const store = cluster.store ?? (cluster.url ? "redis" : "none");
-  let clusterConfig: ClusterConfig | null = null;
-  if (store === "redis" && cluster.url) {
-    clusterConfig = { store, url: cluster.url, leaseMs: cluster.leaseMs };
-  } else if (store === "redis" && !refused.has("cluster.url")) {
+  const chosen = store ?? (url ? "redis" : "none");
+  if (chosen === "kv") return { store: "kv", path: path ?? null, leaseMs };
+  if (chosen !== "redis") return null;
+  if (url) return { store: "redis", url, leaseMs };
+  if (!refused.has("cluster.url")) {
     problems.push(
-      `${name("cluster.store")}=redis needs ${name("cluster.url")}, e.g. ${
-        name("cluster.url")
-      }=${settingFor("cluster.url").example}`,
+      `${nameOf("cluster.store")}=redis needs ${nameOf("cluster.url")}, e.g. ${
+        envHint("cluster.url")
+      }`,
     );
-  } else if (store === "kv") {
-    clusterConfig = {
-      store,
-      path: cluster.path ?? null,
-      leaseMs: cluster.leaseMs,
-    };
   }
-
-  return {
-    listen: sections.listen as unknown as ListenConfig,
-    signaling: {
-      ...sections.signaling,
-      iceServers,
-      turn: turnConfig,
-    } as unknown as SignalingConfig,
-    cluster: clusterConfig,
-    metricsToken: (sections.web.metricsToken as string | undefined) ?? null,
-  };
+  return null;
 }
 
 type NumericKey = {

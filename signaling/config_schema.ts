@@ -6,7 +6,11 @@
  * they agree).
  */
 
+import type { SignalingConfig } from "./config.ts";
 import { MAX_TURN_TTL_SECONDS } from "./turn_credentials.ts";
+
+/** The relay's settings that one variable sets alone. */
+type RelayKey = Exclude<keyof SignalingConfig, "iceServers" | "turn">;
 
 /**
  * Where a parsed value goes, as `section.key`. The sections are assembled
@@ -15,7 +19,7 @@ import { MAX_TURN_TTL_SECONDS } from "./turn_credentials.ts";
  */
 export type SettingField =
   | `listen.${"port" | "hostname" | "headersTimeoutMs"}`
-  | `signaling.${string}`
+  | `signaling.${RelayKey}`
   | `ice.${"servers" | "stunUrls"}`
   | `turn.${"urls" | "secret" | "ttlSeconds"}`
   | `cluster.${"store" | "url" | "path" | "leaseMs"}`
@@ -104,7 +108,7 @@ export type Setting =
 /** A whole-number setting of the relay: `signaling.<key>`, unit in the name. */
 function relayInt(
   name: string,
-  key: string,
+  key: RelayKey,
   defaultValue: number,
   min: number,
   doc: string,
