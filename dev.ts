@@ -15,6 +15,7 @@ const WATCHED = [
   "signaling",
   "static",
   "main.ts",
+  "server.ts",
 ];
 
 let child: Deno.ChildProcess | undefined;

@@ -14,22 +14,23 @@
  * Prints `listening <port>` once ready. Exits on SIGTERM (so that a
  * `--cpu-prof` profile gets written).
  */
-import { openBroker } from "../signaling/cluster/open.ts";
 import {
-  clusterConfigFromEnv,
   createSignaling,
+  joinCluster,
+  processEnv,
   quietLogger,
+  readConfig,
 } from "../signaling/mod.ts";
 import { serveNode } from "../framework/node_serve.ts";
 import { memoryProbe } from "./memory_probe.ts";
 
 if (import.meta.main) {
   // Reads nothing (a single process) unless the spawner granted env access.
-  const cluster = clusterConfigFromEnv();
-  const broker = cluster ? await openBroker(cluster, quietLogger) : undefined;
+  const reading = readConfig(processEnv);
+  if ("errors" in reading) throw new Error(reading.errors.join("\n"));
+  const { cluster } = reading.config;
+  const broker = cluster ? await joinCluster(cluster, quietLogger) : undefined;
   const signaling = createSignaling({
-    broker,
-    logger: quietLogger,
     ratePerSecond: 1e9,
     rateBurst: 1e9,
     maxConnections: 1e6,
@@ -39,7 +40,7 @@ if (import.meta.main) {
     maxRoomMembers: 1e6,
     // The load generator reads as fast as it can; allow deep queues under overload.
     maxBufferedBytes: 256 * 1024 * 1024,
-  });
+  }, { broker, logger: quietLogger });
   // The production server (main.ts serves the same way).
   await serveNode((req) => memoryProbe(req) ?? signaling.notWebSocket(), {
     hostname: "127.0.0.1",

@@ -3,10 +3,13 @@
  * routing, SSR, island marking), as `deno bench` measures it.
  * Run by `bench/page_bench.ts`; also runnable alone: `deno bench -A bench/render_bench.ts`.
  */
-import { createParley } from "../main.ts";
+import { createParley } from "../server.ts";
 import { quietLogger } from "../signaling/mod.ts";
 
-const { app, signaling } = await createParley({ logger: quietLogger });
+const { app, signaling } = await createParley(
+  { signaling: {}, metricsToken: null },
+  { logger: quietLogger },
+);
 const handle = app.handler();
 const info = {
   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },

@@ -25,12 +25,12 @@ import type { Broker } from "./cluster/broker.ts";
 import { openBroker } from "./cluster/open.ts";
 import { ClusterRouter, type ClusterStats } from "./cluster/router.ts";
 import {
-  clusterConfigFromEnv,
+  type ClusterConfig,
   ConfigError,
-  configFromEnv,
   resolveConfig,
   type SignalingConfig,
 } from "./config.ts";
+import { type SettingField, settingFor } from "./config_schema.ts";
 import { jsonLogger, type Logger } from "./log.ts";
 import { Relay, type RelayStats } from "./relay.ts";
 import { Transport } from "./transport.ts";
@@ -39,37 +39,39 @@ export type { Broker, InstanceId } from "./cluster/broker.ts";
 export type { ClusterStats } from "./cluster/router.ts";
 export type {
   ClusterConfig,
-  EnvVariable,
+  ConfigReading,
+  EnvGetter,
+  EnvRecord,
   ListenConfig,
+  ParleyConfig,
   SignalingConfig,
   TurnConfig,
 } from "./config.ts";
 export {
-  clusterConfigFromEnv,
   ConfigError,
-  configFromEnv,
   DEFAULT_CONFIG,
-  ENVIRONMENT,
-  listenConfigFromEnv,
+  processEnv,
+  readConfig,
+  resolveConfig,
 } from "./config.ts";
+export type { EnvVariable } from "./config_docs.ts";
+export { ENVIRONMENT } from "./config_docs.ts";
 export type { Logger, LogRecord } from "./log.ts";
 export { jsonLogger, quietLogger } from "./log.ts";
 
-/** Settings (any omitted one takes its default) plus injectable parts. */
-export interface SignalingOptions extends Partial<SignalingConfig> {
+/** The parts a signaling server runs on, each replaceable in tests. */
+export interface SignalingDeps {
   /** Where log records go; JSON lines on stdout by default. */
   logger?: Logger;
   /** Time and timers; the system clock by default. */
   clock?: Clock;
   /**
    * The shared store when this is one of several instances (see
-   * `cluster/broker.ts`); `undefined` for a single process.
+   * `cluster/broker.ts`, {@linkcode joinCluster}); `undefined` for a single
+   * process.
    */
   broker?: Broker;
 }
-
-/** Environment variables as from `Deno.env.toObject()`. */
-export type EnvRecord = Record<string, string | undefined>;
 
 /** Counters for `/metrics`. */
 export interface SignalingStats extends RelayStats {
@@ -102,44 +104,31 @@ export interface Signaling {
 }
 
 /**
- * Creates the signaling server.
+ * Creates the signaling server. Reads no environment: `settings` are the
+ * configuration (omitted ones take their defaults; `readConfig` reads them
+ * from the environment), `deps` the parts it runs on.
  *
- * @param settings either options (omitted settings take their defaults, the
- *   environment is not read), or an environment record such as
- *   `Deno.env.toObject()` (read like {@linkcode configFromEnv}). Omitted:
- *   settings come from `Deno.env` where readable.
  * @throws {ConfigError} when a setting is invalid, saying what to set.
  */
 export function createSignaling(
-  settings?: SignalingOptions | EnvRecord,
+  settings: Partial<SignalingConfig> = {},
+  deps: SignalingDeps = {},
 ): Signaling {
-  let options: SignalingOptions;
-  let config: SignalingConfig;
-  if (settings === undefined) {
-    options = {};
-    config = configFromEnv();
-  } else if (isEnvRecord(settings)) {
-    options = {};
-    config = configFromEnv((name) => settings[name]);
-  } else {
-    options = settings;
-    const { logger: _l, clock: _c, broker: _b, ...rest } = settings;
-    config = resolveConfig(rest);
-  }
-  const logger = options.logger ?? jsonLogger();
-  const clock = options.clock ?? systemClock;
+  const config = resolveConfig(settings);
+  const logger = deps.logger ?? jsonLogger();
+  const clock = deps.clock ?? systemClock;
   const bus = new MemoryBus();
   const relay = new Relay({ config, bus, clock, logger });
-  const router = options.broker &&
+  const router = deps.broker &&
     new ClusterRouter({
       relay,
       bus,
-      broker: options.broker,
+      broker: deps.broker,
       logger,
       clock,
       maxFrameBytes: config.maxFrameBytes,
-      heartbeatMs: Math.max(100, Math.floor(options.broker.leaseMs / 5)),
-      deathGraceMs: Math.max(200, Math.floor(options.broker.leaseMs / 2)),
+      heartbeatMs: Math.max(100, Math.floor(deps.broker.leaseMs / 5)),
+      deathGraceMs: Math.max(200, Math.floor(deps.broker.leaseMs / 2)),
     });
   const transport = new Transport(config, router ?? relay, bus, logger);
   let stopping: Promise<void> | null = null;
@@ -171,42 +160,31 @@ export function createSignaling(
 }
 
 /**
- * Like {@linkcode createSignaling} for an environment record, but also joins
- * the cluster the environment names (`CLUSTER`, `REDIS_URL`, `KV_PATH`):
- * connects to Redis or opens Deno KV first.
+ * Connects to the shared store `cluster` names (Redis, or Deno KV), for
+ * {@linkcode SignalingDeps.broker}.
  *
- * @throws {ConfigError} when a setting is invalid, saying what to set.
+ * @throws {ConfigError} when the store cannot be opened, saying what to
+ *   check: at start that is the operator's to fix, like a bad setting.
  */
-export async function openSignaling(
-  env: EnvRecord,
-  options: Pick<SignalingOptions, "logger" | "clock"> = {},
-): Promise<Signaling> {
-  const get = (name: string) => env[name];
-  const config = configFromEnv(get);
-  const cluster = clusterConfigFromEnv(get);
-  const logger = options.logger ?? jsonLogger();
-  let broker: Broker | undefined;
-  if (cluster) {
-    try {
-      broker = await openBroker(cluster, logger);
-    } catch (error) {
-      // Reported like a bad setting: the operator's to fix, in one line.
-      const where = cluster.store === "redis" ? "REDIS_URL" : "KV_PATH";
-      throw new ConfigError(
-        `CLUSTER=${cluster.store}: the shared store could not be opened (${
-          error instanceof Error ? error.message : String(error)
-        }). Check ${where}, or unset CLUSTER and REDIS_URL to run as one process.`,
-      );
-    }
+export async function joinCluster(
+  cluster: ClusterConfig,
+  logger: Logger,
+): Promise<Broker> {
+  try {
+    return await openBroker(cluster, logger);
+  } catch (error) {
+    const name = (field: SettingField) => settingFor(field).name;
+    const where = name(
+      cluster.store === "redis" ? "cluster.url" : "cluster.path",
+    );
+    throw new ConfigError(
+      `${
+        name("cluster.store")
+      }=${cluster.store}: the shared store could not be opened (${
+        error instanceof Error ? error.message : String(error)
+      }). Check ${where}, or unset ${name("cluster.store")} and ${
+        name("cluster.url")
+      } to run as one process.`,
+    );
   }
-  return createSignaling({ ...config, ...options, logger, broker });
-}
-
-/** Options hold numbers, lists, functions; an env record only strings. */
-export function isEnvRecord(
-  settings: SignalingOptions | EnvRecord,
-): settings is EnvRecord {
-  return Object.values(settings).every((v) =>
-    v === undefined || typeof v === "string"
-  );
 }

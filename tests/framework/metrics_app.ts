@@ -2,9 +2,13 @@
  * The real app's request handler, without a listener, for tests of what it
  * answers over HTTP. Needs `deno task build` to have run.
  */
-import { createParley, type Parley, type WebOptions } from "../../main.ts";
-import type { EnvRecord, SignalingOptions } from "../../signaling/mod.ts";
-import { quietLogger } from "../../signaling/mod.ts";
+import { type AppConfig, createParley, type Parley } from "../../server.ts";
+import {
+  ConfigError,
+  type EnvRecord,
+  quietLogger,
+  readConfig,
+} from "../../signaling/mod.ts";
 import { INFO } from "./helpers.ts";
 import { granted } from "../helpers/permissions.ts";
 
@@ -19,14 +23,21 @@ export interface TestApp {
 }
 
 /**
- * Builds the app from `settings` (an environment record, or relay options
- * with silent logs) and `web` options.
+ * Builds the app from an environment record, the way `main.ts` does, with
+ * silent logs.
+ * @throws {ConfigError} when a setting is unusable.
  */
-export async function openApp(
-  settings: EnvRecord | SignalingOptions = { logger: quietLogger },
-  web: WebOptions = {},
-): Promise<TestApp> {
-  const parley = await createParley(settings, web);
+export function openApp(env: EnvRecord = {}): Promise<TestApp> {
+  const reading = readConfig(env);
+  if ("errors" in reading) {
+    return Promise.reject(new ConfigError(reading.errors.join("\n")));
+  }
+  return openConfiguredApp(reading.config);
+}
+
+/** Builds the app from a configuration, with silent logs. */
+export async function openConfiguredApp(config: AppConfig): Promise<TestApp> {
+  const parley = await createParley(config, { logger: quietLogger });
   const handler = parley.app.handler();
   return {
     parley,

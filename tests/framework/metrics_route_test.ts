@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../signaling/mod.ts";
-import { needsApp, openApp } from "./metrics_app.ts";
+import { needsApp, openApp, openConfiguredApp } from "./metrics_app.ts";
 
 const TOKEN = "9f86d081884c7d659a2feaa0c55ad015";
 
@@ -88,11 +88,12 @@ Deno.test({
 });
 
 Deno.test({
-  name: "relay options leave /metrics off unless a token is passed",
+  name:
+    "an app built from a configuration serves /metrics only with a token in it",
   ignore: needsApp,
   async fn() {
-    const off = await openApp();
-    const on = await openApp(undefined, { metricsToken: TOKEN });
+    const off = await openConfiguredApp({ signaling: {}, metricsToken: null });
+    const on = await openConfiguredApp({ signaling: {}, metricsToken: TOKEN });
     try {
       const refused = await off.get("/metrics", {
         authorization: `Bearer ${TOKEN}`,

@@ -1,20 +1,34 @@
 import assert from "node:assert/strict";
 import {
-  clusterConfigFromEnv,
   ConfigError,
-  configFromEnv,
-  ENVIRONMENT,
-  listenConfigFromEnv,
-  metricsTokenFromEnv,
+  type ParleyConfig,
+  readConfig,
   resolveConfig,
 } from "../../signaling/config.ts";
+import {
+  DOCUMENTS,
+  ENVIRONMENT,
+  withCurrentTable,
+} from "../../signaling/config_docs.ts";
+import { SETTINGS } from "../../signaling/config_schema.ts";
 import { granted } from "../helpers/permissions.ts";
 
-/** `get` over a record. */
-const env = (vars: Record<string, string>) => (name: string) => vars[name];
+/** The configuration `vars` give; fails the test on errors. */
+function read(vars: Record<string, string>): ParleyConfig {
+  const reading = readConfig(vars);
+  assert.ok("config" in reading, JSON.stringify(reading));
+  return reading.config;
+}
+
+/** What `readConfig` says is wrong with `vars`, one problem a line. */
+function problem(vars: Record<string, string>): string {
+  const reading = readConfig(vars);
+  assert.ok("errors" in reading, "expected errors");
+  return reading.errors.join("\n");
+}
 
 /** The ConfigError message `fn` throws. */
-function problem(fn: () => unknown): string {
+function thrown(fn: () => unknown): string {
   try {
     fn();
   } catch (error) {
@@ -25,53 +39,47 @@ function problem(fn: () => unknown): string {
 }
 
 Deno.test("TURN settings: URLs and secret together, a ten-minute lifetime by default", () => {
-  const config = configFromEnv(env({
+  const config = read({
     TURN_URLS: "turn:t.test:3478, turns:t.test:5349",
     TURN_SECRET: "s3cret\n",
-  }));
+  }).signaling;
   assert.deepEqual(config.turn, {
     urls: ["turn:t.test:3478", "turns:t.test:5349"],
     secret: "s3cret",
     ttlSeconds: 600,
   });
-  assert.equal(configFromEnv(env({})).turn, null);
-  const short = configFromEnv(env({
+  assert.equal(read({}).signaling.turn, null);
+  const short = read({
     TURN_URLS: "turn:t.test",
     TURN_SECRET: "s",
     TURN_TTL_SECONDS: "60",
-  }));
+  }).signaling;
   assert.equal(short.turn?.ttlSeconds, 60);
 });
 
 Deno.test("bad TURN settings name the variable and what to set, never the secret", () => {
   const secret = "do-not-print-me";
   assert.match(
-    problem(() => configFromEnv(env({ TURN_URLS: "turn:t.test" }))),
+    problem({ TURN_URLS: "turn:t.test" }),
     /TURN_SECRET is not.*static-auth-secret/,
   );
-  assert.match(
-    problem(() => configFromEnv(env({ TURN_SECRET: secret }))),
-    /TURN_URLS is not/,
-  );
+  assert.match(problem({ TURN_SECRET: secret }), /TURN_URLS is not/);
   for (const ttl of ["0", "3601", "1.5", "soon"]) {
     assert.match(
-      problem(() =>
-        configFromEnv(env({
-          TURN_URLS: "turn:t.test",
-          TURN_SECRET: secret,
-          TURN_TTL_SECONDS: ttl,
-        }))
-      ),
+      problem({
+        TURN_URLS: "turn:t.test",
+        TURN_SECRET: secret,
+        TURN_TTL_SECONDS: ttl,
+      }),
       /TURN_TTL_SECONDS must be a whole number from 1 to 3600/,
     );
   }
-  const message = problem(() =>
-    configFromEnv(env({ TURN_URLS: "stun:t.test", TURN_SECRET: secret }))
-  );
+  const message = problem({ TURN_URLS: "stun:t.test", TURN_SECRET: secret });
   assert.match(message, /turn: or turns:/);
   assert.ok(!message.includes(secret));
+  assert.ok(!message.includes("TURN_URLS is not"), "one problem, not two");
   assert.match(
-    problem(() =>
+    thrown(() =>
       resolveConfig({ turn: { urls: ["turn:x"], secret: "", ttlSeconds: 9e9 } })
     ),
     /turn\.secret[\s\S]*turn\.ttlSeconds/,
@@ -79,51 +87,44 @@ Deno.test("bad TURN settings name the variable and what to set, never the secret
 });
 
 Deno.test("the resume grace period is configurable, 0 and up", () => {
-  assert.equal(configFromEnv(env({})).resumeGraceMs, 30_000);
+  assert.equal(read({}).signaling.resumeGraceMs, 30_000);
   assert.equal(
-    configFromEnv(env({ SIGNALING_RESUME_GRACE_MS: "0" })).resumeGraceMs,
+    read({ SIGNALING_RESUME_GRACE_MS: "0" }).signaling.resumeGraceMs,
     0,
   );
   assert.match(
-    problem(() => configFromEnv(env({ SIGNALING_RESUME_GRACE_MS: "-1" }))),
+    problem({ SIGNALING_RESUME_GRACE_MS: "-1" }),
     /SIGNALING_RESUME_GRACE_MS must be a whole number ≥ 0/,
   );
 });
 
-Deno.test("PORT and HOSTNAME: defaults, and a ConfigError naming a bad one", () => {
-  assert.deepEqual(listenConfigFromEnv(env({})), {
+Deno.test("PORT and HOSTNAME: defaults, and an error naming a bad one", () => {
+  assert.deepEqual(read({}).listen, {
     port: 8000,
     hostname: "0.0.0.0",
     headersTimeoutMs: 10_000,
   });
   assert.deepEqual(
-    listenConfigFromEnv(
-      env({ PORT: "0", HOSTNAME: "127.0.0.1", HTTP_HEADERS_TIMEOUT_MS: "500" }),
-    ),
+    read({ PORT: "0", HOSTNAME: "127.0.0.1", HTTP_HEADERS_TIMEOUT_MS: "500" })
+      .listen,
     { port: 0, hostname: "127.0.0.1", headersTimeoutMs: 500 },
   );
   assert.match(
-    problem(() => listenConfigFromEnv(env({ HTTP_HEADERS_TIMEOUT_MS: "5" }))),
+    problem({ HTTP_HEADERS_TIMEOUT_MS: "5" }),
     /HTTP_HEADERS_TIMEOUT_MS must be a whole number ≥ 100/,
   );
+  assert.match(problem({ PORT: "80a" }), /PORT/);
   assert.match(
-    problem(() => listenConfigFromEnv(env({ PORT: "80a" }))),
-    /PORT/,
-  );
-  assert.match(
-    problem(() => listenConfigFromEnv(env({ PORT: "70000", HOSTNAME: " " }))),
+    problem({ PORT: "70000", HOSTNAME: " " }),
     /PORT[\s\S]*HOSTNAME/,
   );
 });
 
 Deno.test("METRICS_TOKEN: unset or blank keeps /metrics off; a weak one is refused unquoted", () => {
-  assert.equal(metricsTokenFromEnv(env({})), null);
-  assert.equal(metricsTokenFromEnv(env({ METRICS_TOKEN: "  " })), null);
+  assert.equal(read({}).metricsToken, null);
+  assert.equal(read({ METRICS_TOKEN: "  " }).metricsToken, null);
   const strong = "Zm9vYmFyYmF6cXV4LXRva2Vu==";
-  assert.equal(
-    metricsTokenFromEnv(env({ METRICS_TOKEN: `${strong}\n` })),
-    strong,
-  );
+  assert.equal(read({ METRICS_TOKEN: `${strong}\n` }).metricsToken, strong);
   for (
     const weak of [
       "short-token",
@@ -131,9 +132,7 @@ Deno.test("METRICS_TOKEN: unset or blank keeps /metrics off; a weak one is refus
       "ünïcödé-tökën-sixteen",
     ]
   ) {
-    const message = problem(() =>
-      metricsTokenFromEnv(env({ METRICS_TOKEN: weak }))
-    );
+    const message = problem({ METRICS_TOKEN: weak });
     assert.match(message, /METRICS_TOKEN must be at least 16/);
     assert.ok(!message.includes(weak), "the secret is not quoted");
   }
@@ -141,18 +140,59 @@ Deno.test("METRICS_TOKEN: unset or blank keeps /metrics off; a weak one is refus
 
 Deno.test("ENVIRONMENT lists exactly the variables the config reads", () => {
   const read = new Set<string>();
-  const spy = (name: string) => {
+  readConfig((name) => {
     read.add(name);
     return undefined;
-  };
-  configFromEnv(spy);
-  listenConfigFromEnv(spy);
-  metricsTokenFromEnv(spy);
-  clusterConfigFromEnv(spy);
+  });
   assert.deepEqual(
     [...read].sort(),
     ENVIRONMENT.map((v) => v.name).sort(),
   );
+});
+
+Deno.test("each variable and each field appears once in the schema, and every default is in its own range", () => {
+  const names = SETTINGS.map((s) => s.name);
+  const fields = SETTINGS.map((s) => s.field);
+  assert.equal(new Set(names).size, names.length);
+  assert.equal(new Set(fields).size, fields.length);
+  for (const setting of SETTINGS) {
+    if (setting.kind !== "int") continue;
+    const value = String(setting.default);
+    assert.ok("config" in readConfig({ [setting.name]: value }), setting.name);
+  }
+});
+
+Deno.test("every whole-number setting takes its bounds and refuses one past them, by name", () => {
+  for (const setting of SETTINGS) {
+    if (setting.kind !== "int") continue;
+    const { name, min, max } = setting;
+    assert.ok("config" in readConfig({ [name]: String(min) }), name);
+    assert.match(
+      problem({ [name]: String(min - 1) }),
+      new RegExp(`^${name} must be a whole number .*unset it for the default`),
+    );
+    if (max !== undefined) {
+      assert.ok("config" in readConfig({ [name]: String(max) }), name);
+      assert.match(problem({ [name]: String(max + 1) }), new RegExp(name));
+    }
+  }
+});
+
+Deno.test({
+  name:
+    "the Settings tables of README.md and PROTOCOL.md are the ones the schema generates",
+  ignore: !granted("read"),
+  async fn() {
+    const root = new URL("../../", import.meta.url);
+    for (const path of DOCUMENTS) {
+      const text = await Deno.readTextFile(new URL(path, root));
+      assert.equal(
+        text,
+        withCurrentTable(text),
+        `${path} is out of date: run \`deno task settings-docs\``,
+      );
+    }
+  },
 });
 
 Deno.test({
@@ -166,52 +206,55 @@ Deno.test({
     );
     for (const { name } of ENVIRONMENT) {
       assert.ok(readme.includes(`\`${name}\``), `README.md lacks ${name}`);
-      if (name !== "PORT" && name !== "HOSTNAME") {
-        assert.ok(
-          protocol.includes(`\`${name}\``),
-          `PROTOCOL.md lacks ${name}`,
-        );
-      }
+      assert.ok(protocol.includes(`\`${name}\``), `PROTOCOL.md lacks ${name}`);
     }
   },
 });
 
 Deno.test("the cluster store: none by default, Redis when REDIS_URL is set, KV on request", () => {
-  assert.equal(clusterConfigFromEnv(env({})), null);
-  assert.equal(clusterConfigFromEnv(env({ CLUSTER: "none" })), null);
+  assert.equal(read({}).cluster, null);
+  assert.equal(read({ CLUSTER: "none" }).cluster, null);
   assert.deepEqual(
-    clusterConfigFromEnv(env({ REDIS_URL: "redis://127.0.0.1:6379" })),
+    read({ REDIS_URL: "redis://127.0.0.1:6379" }).cluster,
     { store: "redis", url: "redis://127.0.0.1:6379", leaseMs: 5000 },
   );
   assert.deepEqual(
-    clusterConfigFromEnv(env({ CLUSTER: "kv", CLUSTER_LEASE_MS: "2000" })),
+    read({ CLUSTER: "kv", CLUSTER_LEASE_MS: "2000" }).cluster,
     { store: "kv", path: null, leaseMs: 2000 },
   );
   assert.deepEqual(
-    clusterConfigFromEnv(env({ CLUSTER: "KV", KV_PATH: "/tmp/p.kv" })),
+    read({ CLUSTER: "KV", KV_PATH: "/tmp/p.kv" }).cluster,
     { store: "kv", path: "/tmp/p.kv", leaseMs: 5000 },
   );
 });
 
 Deno.test("bad cluster settings name the variable and what to set", () => {
   assert.match(
-    problem(() => clusterConfigFromEnv(env({ CLUSTER: "etcd" }))),
+    problem({ CLUSTER: "etcd" }),
     /CLUSTER must be none, redis or kv/,
   );
+  assert.match(problem({ CLUSTER: "redis" }), /needs REDIS_URL/);
   assert.match(
-    problem(() => clusterConfigFromEnv(env({ CLUSTER: "redis" }))),
-    /needs REDIS_URL/,
-  );
-  assert.match(
-    problem(() => clusterConfigFromEnv(env({ REDIS_URL: "localhost:6379" }))),
+    problem({ REDIS_URL: "localhost:6379" }),
     /REDIS_URL must be a redis:\/\//,
   );
   assert.match(
-    problem(() =>
-      clusterConfigFromEnv(
-        env({ CLUSTER: "kv", CLUSTER_LEASE_MS: "100" }),
-      )
-    ),
+    problem({ CLUSTER: "kv", CLUSTER_LEASE_MS: "100" }),
     /CLUSTER_LEASE_MS must be a whole number ≥ 500/,
   );
+});
+
+Deno.test("every bad variable is named at once, each with what to set", () => {
+  const errors = readConfig({
+    PORT: "x",
+    SIGNALING_RATE_BURST: "0",
+    ICE_SERVERS: '[{"url":"x"}]',
+    REDIS_URL: "localhost",
+  });
+  assert.ok("errors" in errors);
+  assert.deepEqual(
+    errors.errors.map((e) => e.split(" ")[0]),
+    ["PORT", "SIGNALING_RATE_BURST", "REDIS_URL", "ICE_SERVERS"],
+  );
+  for (const error of errors.errors) assert.match(error, /fix it or unset it/);
 });

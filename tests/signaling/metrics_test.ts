@@ -273,9 +273,8 @@ Deno.test({
   sanitizeOps: true,
   sanitizeResources: true,
   async fn() {
-    const signaling = createSignaling({
+    const signaling = createSignaling({ presenceTickMs: 10 }, {
       logger: quietLogger,
-      presenceTickMs: 10,
     });
     const server = await serveNode(
       (req) =>

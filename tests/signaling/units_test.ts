@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import {
   ConfigError,
-  configFromEnv,
+  type EnvGetter,
+  readConfig,
   resolveConfig,
+  type SignalingConfig,
 } from "../../signaling/config.ts";
 import { escapeHtml, stampFrame, stampSuffix } from "../../signaling/frames.ts";
 import { RateLimiter, TokenBucket } from "../../signaling/limits.ts";
@@ -131,6 +133,13 @@ Deno.test("origins: same-origin by default, a list when configured, none means n
   assert.ok(!originAllowed("https://c.test", "a.test", ["https://b.test"]));
   assert.ok(originAllowed("https://c.test", "a.test", ["*"]));
 });
+
+/** The relay's settings `get` gives, or a ConfigError listing what is wrong. */
+function configFromEnv(get: EnvGetter): SignalingConfig {
+  const reading = readConfig(get);
+  if ("errors" in reading) throw new ConfigError(reading.errors.join("\n"));
+  return reading.config.signaling;
+}
 
 Deno.test("config from env: defaults, overrides and errors that say what to set", () => {
   const defaults = configFromEnv(() => undefined);

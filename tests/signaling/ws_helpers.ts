@@ -8,7 +8,8 @@ import {
   createSignaling,
   quietLogger,
   type Signaling,
-  type SignalingOptions,
+  type SignalingConfig,
+  type SignalingDeps,
 } from "../../signaling/mod.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -24,17 +25,21 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** Relay settings to override, and parts to run on (silent logs by default). */
+export type ServerOptions = Partial<SignalingConfig> & SignalingDeps;
+
 /**
- * Serves `createSignaling(options)` (quiet by default) on `port`: a free one
+ * Serves `createSignaling` with `options` (quiet by default) on `port`: a free one
  * by default, or a given one to stand in for a restarted server. The server
  * is the production one (`framework/node_serve.ts`): upgrades go to the
  * relay, any other request gets the relay's 426.
  */
 export async function startServer(
-  options: SignalingOptions = {},
+  options: ServerOptions = {},
   port = 0,
 ): Promise<TestServer> {
-  const signaling = createSignaling({ logger: quietLogger, ...options });
+  const { logger = quietLogger, clock, broker, ...settings } = options;
+  const signaling = createSignaling(settings, { logger, clock, broker });
   const server = await serveNode(() => signaling.notWebSocket(), {
     hostname: "127.0.0.1",
     port,
