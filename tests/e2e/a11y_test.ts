@@ -14,6 +14,7 @@
 import assert from "node:assert/strict";
 import { startApp } from "../helpers/app_server.ts";
 import { Audit, type Scheme } from "./audit.ts";
+import { bothConfirm, closeVerify, openVerify } from "./safety.ts";
 import {
   type BrowserName,
   launch,
@@ -216,6 +217,13 @@ async function tour(name: BrowserName, firefoxScheme: Scheme = "dark") {
     await setShortcuts(alice, true);
     await alice.page.press("#people-title", "m");
     await alice.page.waitForSelector("[data-testid=mute][aria-pressed=false]");
+
+    // The safety number's dialog, then the call verified.
+    await openVerify(alice);
+    await audit.check(alice, "the Verify dialog, in a call");
+    await closeVerify(alice);
+    await bothConfirm(alice, bob);
+    await audit.check(alice, "a verified call");
 
     // The private chat's tab, open during the call.
     await alice.page.click("[data-testid=chat-tab-call]");

@@ -24,6 +24,7 @@ import {
   type User,
   waitForMediaFlow,
 } from "./helpers.ts";
+import { Audit } from "./audit.ts";
 import {
   bothConfirm,
   closeVerify,
@@ -94,6 +95,9 @@ Deno.test({
         "[data-testid=safety-warning]",
       );
       assert.match(warning ?? "", /ben's safety number has changed/);
+      const audit = new Audit();
+      await audit.check(ana, "the changed-number warning");
+      audit.assertClean();
       // Ana's key did not change: Ben still has her verified.
       await waitForVerifyState(ben, "verified");
       // Ana compares again and says they match: Ben's browser, which knows
