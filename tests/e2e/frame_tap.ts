@@ -16,7 +16,7 @@
  * is any other breach of the protocol, after which that connection is no
  * longer read (a server would close it there too).
  */
-import * as ws from "ws";
+import { granted } from "../helpers/permissions.ts";
 import { CutProxy, type UplinkTap } from "./resilience_proxy.ts";
 
 /** One complete message (or control frame) a client sent. */
@@ -42,10 +42,19 @@ interface FrameReceiver {
   on(event: "error", listener: (error: Error) => void): this;
 }
 
-// @types/ws leaves the Receiver out, though the package exports it.
-const { Receiver } = ws as unknown as {
-  Receiver: new (options: { isServer: boolean }) => FrameReceiver;
-};
+type ReceiverClass = new (options: { isServer: boolean }) => FrameReceiver;
+
+/**
+ * `ws`'s Receiver, or null where `ws` cannot load: it reads the environment
+ * as it loads, which plain `deno test` (no permissions) refuses.
+ */
+const Receiver: ReceiverClass | null = granted("env")
+  // @types/ws leaves the Receiver out, though the package exports it.
+  ? (await import("ws") as unknown as { Receiver: ReceiverClass }).Receiver
+  : null;
+
+/** Whether frames can be read here (see {@link Receiver}). */
+export const canReadFrames = Receiver !== null;
 
 /** What each of `ws`'s error codes means for a client's frame. */
 const PROBLEMS: Record<string, string> = {
@@ -166,6 +175,7 @@ export class UplinkDecoder {
   }
 
   #upgrade(): void {
+    if (!Receiver) throw new Error("reading frames needs --allow-env (ws)");
     const receiver = new Receiver({ isServer: true });
     const message = (opcode: number) => (payload: Uint8Array) =>
       this.onMessage({ opcode, payload });
