@@ -1,0 +1,164 @@
+/**
+ * Safety numbers against a man in the middle, in real Chromium: alice and
+ * bob call each other through a test-only server ({@link MitmProxy}) that
+ * can hand their call's signaling to a third page, mallory's, which bridges
+ * two peer connections of its own and forwards the media and the private
+ * channel. The call works either way; only the safety codes tell: the same
+ * code on both pages when the signaling passes through, different codes
+ * when mallory is in the middle.
+ */
+import assert from "node:assert/strict";
+import { startApp } from "../helpers/app_server.ts";
+import {
+  launch,
+  needsBrowsers,
+  type TestBrowser,
+  type TestPage,
+} from "../helpers/browsers.ts";
+import {
+  assertNothingBroke,
+  closeUsers,
+  connect,
+  dismissEnded,
+  hangUp,
+  openPair,
+  sendPrivately,
+  type User,
+  waitForMediaFlow,
+  waitForPrivateLine,
+} from "./helpers.ts";
+import { malloryReport, MitmProxy, startMallory } from "./mitm.ts";
+
+/**
+ * Opens the call's Verify dialog, reads the safety code it shows (trimmed;
+ * no format assumed) and closes the dialog again.
+ */
+async function readSafetyCode(page: TestPage): Promise<string> {
+  await page.click("#verify-call");
+  await page.waitForFunction(() =>
+    (document.querySelector("[data-safety-code]")?.textContent ?? "").trim() !==
+      ""
+  );
+  const code = (await page.textContent("[data-safety-code]"))!.trim();
+  await page.evaluate(() => {
+    const shown = document.querySelector("[data-safety-code]")!;
+    const dialog = shown.closest("dialog, [role=dialog]") ?? document.body;
+    const close = [...dialog.querySelectorAll("button")].find((b) =>
+      (b.getAttribute("aria-label") ?? b.textContent ?? "").trim() === "Close"
+    );
+    if (!close) throw new Error("the Verify dialog has no Close button");
+    close.click();
+  });
+  await page.waitForSelector("[data-safety-code]", { state: "detached" });
+  return code;
+}
+
+/** The `a=fingerprint` lines of the page's applied descriptions. */
+function fingerprints(
+  user: User,
+): Promise<{ local: string | null; remote: string | null }> {
+  return user.page.evaluate(() => {
+    const pc = (globalThis as { __parleyPc?: RTCPeerConnection }).__parleyPc;
+    const line = (sdp: string | undefined) =>
+      sdp ? /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim() ?? null : null;
+    return {
+      local: line(pc?.localDescription?.sdp),
+      remote: line(pc?.remoteDescription?.sdp),
+    };
+  });
+}
+
+/** Connects a call from alice to bob and waits for video on both sides. */
+async function callWithMedia(alice: User, bob: User): Promise<void> {
+  await connect(alice, bob);
+  await Promise.all([waitForMediaFlow(alice), waitForMediaFlow(bob)]);
+}
+
+Deno.test({
+  name:
+    "with a man in the middle the call works but the two safety codes differ; passed through, they are the same",
+  ignore: needsBrowsers("chromium"),
+  async fn(t) {
+    const app = await startApp();
+    const proxy = MitmProxy.start(app.url);
+    let browser: TestBrowser | undefined;
+    let alice: User | undefined, bob: User | undefined;
+    let mallory: TestPage | undefined;
+    try {
+      browser = await launch("chromium");
+      [alice, bob] = await openPair(browser, proxy.url);
+      mallory = await startMallory(browser, proxy);
+      const [a, b, m] = [alice, bob, mallory];
+
+      await t.step(
+        "passed through the proxy, each page holds the other's certificate and both show the same code",
+        async () => {
+          proxy.divert = false;
+          await callWithMedia(a, b);
+          const [fa, fb] = [await fingerprints(a), await fingerprints(b)];
+          assert.ok(fa.local && fb.local, "both pages have a certificate");
+          assert.equal(fa.remote, fb.local);
+          assert.equal(fb.remote, fa.local);
+          assert.ok(proxy.counts.passed > 0, "the signals went through");
+          assert.equal(proxy.counts.diverted, 0);
+
+          const codeA = await readSafetyCode(a.page);
+          const codeB = await readSafetyCode(b.page);
+          assert.notEqual(codeA, "");
+          assert.equal(codeA, codeB);
+          await hangUp(a, b);
+          await dismissEnded(a, b);
+        },
+      );
+
+      await t.step(
+        "with mallory in the middle the call works, media and private messages included, but the codes differ",
+        async () => {
+          proxy.divert = true;
+          const passed = proxy.counts.passed;
+          await callWithMedia(a, b);
+          // Every signal went to mallory; none reached the server.
+          assert.equal(proxy.counts.passed, passed);
+          assert.ok(proxy.counts.diverted > 0 && proxy.counts.injected > 0);
+          const report = await malloryReport(m);
+          assert.deepEqual(report.connections, {
+            alice: "connected",
+            bob: "connected",
+          });
+          assert.ok(
+            report.tracksForwarded >= 4,
+            `${report.tracksForwarded} tracks forwarded`,
+          );
+          assert.deepEqual(report.errors, []);
+
+          // Each page holds mallory's certificate, not the other's.
+          const [fa, fb] = [await fingerprints(a), await fingerprints(b)];
+          assert.ok(fa.remote && fb.remote && fa.local && fb.local);
+          assert.notEqual(fa.remote, fb.local);
+          assert.notEqual(fb.remote, fa.local);
+
+          await sendPrivately(a, "meet me at the station");
+          await waitForPrivateLine(b, "meet me at the station");
+          await sendPrivately(b, "see you there");
+          await waitForPrivateLine(a, "see you there");
+          assert.ok((await malloryReport(m)).messagesForwarded >= 2);
+
+          const codeA = await readSafetyCode(a.page);
+          const codeB = await readSafetyCode(b.page);
+          assert.notEqual(codeA, "");
+          assert.notEqual(codeB, "");
+          assert.notEqual(codeA, codeB);
+          await hangUp(a, b);
+        },
+      );
+
+      assertNothingBroke(a, b);
+    } finally {
+      await closeUsers(alice, bob);
+      await mallory?.close().catch(() => {});
+      await browser?.close();
+      await proxy.close();
+      await app.shutdown();
+    }
+  },
+});
