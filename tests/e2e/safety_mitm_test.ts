@@ -1,6 +1,6 @@
 /**
  * Safety numbers against a man in the middle, in real Chromium: alice and
- * bob call each other through a test-only server ({@link MitmProxy}) that
+ * bob call each other through a test-only server (`mitm.ts`) that
  * can hand their call's signaling to a third page, mallory's, which bridges
  * two peer connections of its own and forwards the media and the private
  * channel. The call works either way; only the safety codes tell: the same
@@ -27,7 +27,8 @@ import {
   waitForMediaFlow,
   waitForPrivateLine,
 } from "./helpers.ts";
-import { malloryReport, MitmProxy, startMallory } from "./mitm.ts";
+import { malloryReport, startMallory } from "./mallory.ts";
+import { MitmProxy } from "./mitm.ts";
 
 /**
  * Opens the call's Verify dialog, reads the safety code it shows (trimmed;
