@@ -10,6 +10,8 @@ import { type AttentionDeps, watchAttention } from "./attention/watch.ts";
 import { effect } from "@preact/signals";
 import type { PeerConnectionLike, StreamLike } from "./peer.ts";
 import { toneFor } from "./ringing_tone.ts";
+import { loadCertificate } from "./safety/certificate.ts";
+import { verifiedNames } from "./safety/verified_store.ts";
 import type { KeyValueStore } from "./saved_session.ts";
 import { createSession, type Session } from "./session.ts";
 import { realTimers } from "./timers.ts";
@@ -116,12 +118,19 @@ export function startBrowserSession(room = ""): Session | null {
     return null;
   }
   const media = navigator.mediaDevices;
+  // Loaded long before anyone can place or take a call; a connection made
+  // sooner gets a certificate of its own.
+  let certificate: RTCCertificate | null = null;
+  void loadCertificate().then((c) => certificate = c);
   const session = createSession({
     room,
     relay: { url: socketUrl(location, room) },
     call: {
       createPeerConnection: (config) =>
-        new RTCPeerConnection(config) as unknown as PeerConnectionLike,
+        new RTCPeerConnection(
+          certificate ? { ...config, certificates: [certificate] } : config,
+        ) as unknown as PeerConnectionLike,
+      verified: verifiedNames(store("localStorage"), room),
       getUserMedia: (c) =>
         media
           ? asStream(media.getUserMedia(c))

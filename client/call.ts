@@ -47,6 +47,7 @@ import type {
 } from "./protocol.ts";
 import { realTimers, type Timers } from "./timers.ts";
 import type { CallPrefs } from "./call_prefs.ts";
+import { peerRecord, type VerifiedNames } from "./safety/verified_store.ts";
 
 export { OFFER_WAIT_MS } from "./call/machine.ts";
 export type { CallEndReason } from "./call/states.ts";
@@ -86,6 +87,8 @@ export interface CallDeps {
   keptMedia?(callId: string): { micMuted: boolean; cameraOff: boolean } | null;
   /** The current peer connection, or null; e.g. to expose it to tests. */
   onPeerConnection?(pc: PeerConnectionLike | null): void;
+  /** Who this browser verified in the room (`safety/verified_store.ts`). */
+  verified?: VerifiedNames;
   /** `relay` sends all media through TURN (see `client/README.md`). */
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Whether the camera's first frames are sent small (`video_start.ts`). */
@@ -198,6 +201,11 @@ export class CallController {
    */
   sendCallChat(text: string): boolean {
     return this.#runner?.sendChat(text) ?? false;
+  }
+
+  /** Our person says whether the two safety numbers match. */
+  saySafety(match: boolean): void {
+    this.#runner?.safety?.say(match);
   }
 
   /** Declines the incoming call. */
@@ -362,6 +370,7 @@ export class CallController {
           cameraOff: this.#controls.cameraOff && !this.#runner?.screenStream,
         }),
         peerChat: (text) => this.#deps.onPeerChat?.(text),
+        safety: peerRecord(this.#deps.verified, () => this.snapshot.peer),
         dispatch: (event) => this.#dispatch(event),
         changed: () => this.#emit(false),
       },

@@ -364,6 +364,7 @@ export function createSession(options: SessionOptions): Session {
     decline: () => calls.decline(),
     hangUp: () => calls.hangup(),
     dismissCall: () => calls.dismiss(),
+    saySafety: (match) => calls.saySafety(match),
     setMicMuted: (muted) => calls.setMicMuted(muted),
     setCameraOff: (off) => calls.setCameraOff(off),
     ...media,

@@ -58,6 +58,11 @@ export interface SessionActions {
   hangUp(): void;
   /** Closes the summary of a call that ended. */
   dismissCall(): void;
+  /**
+   * Says whether the two safety numbers read aloud match; both people
+   * saying so verifies the other's key in this browser.
+   */
+  saySafety(match: boolean): void;
   /** Mutes or unmutes the microphone. */
   setMicMuted(muted: boolean): void;
   /** Turns the camera off or on. */

@@ -17,6 +17,7 @@
 import { TokenBucket } from "../../signaling/limits.ts";
 import { neutralizeText } from "../../signaling/text_rules.ts";
 import type { DataChannelLike, PeerConnectionLike } from "../peer.ts";
+import { isDigestText } from "../safety/code.ts";
 import { MAX_CHAT } from "../text.ts";
 
 /** The channel's label and id, the same on both sides. */
@@ -35,10 +36,18 @@ export interface PeerMedia {
   cameraOff: boolean;
 }
 
+/** What the safety number's exchange sends (`safety/link_safety.ts`). */
+export type SafetyMessage =
+  | { type: "safety-commit"; commit: string }
+  | { type: "safety-reveal"; nonce: string }
+  /** What the person said on comparing the codes. */
+  | { type: "safety-said"; match: boolean };
+
 /** A frame on the channel. */
 export type PeerMessage =
   | ({ type: "media" } & PeerMedia)
-  | { type: "chat"; text: string };
+  | { type: "chat"; text: string }
+  | SafetyMessage;
 
 /**
  * The message `data` carries, or null when it is not one: not a string,
@@ -67,6 +76,15 @@ export function parsePeerMessage(data: unknown): PeerMessage | null {
     if (text === "" || text.length > MAX_CHAT) return null;
     return { type: "chat", text };
   }
+  if (m.type === "safety-commit" && isDigestText(m.commit)) {
+    return { type: "safety-commit", commit: m.commit };
+  }
+  if (m.type === "safety-reveal" && isDigestText(m.nonce)) {
+    return { type: "safety-reveal", nonce: m.nonce };
+  }
+  if (m.type === "safety-said" && typeof m.match === "boolean") {
+    return { type: "safety-said", match: m.match };
+  }
   return null;
 }
 
@@ -78,6 +96,8 @@ export interface PeerChannelHooks {
   media(state: PeerMedia): void;
   /** A chat line from the peer. */
   chat(text: string): void;
+  /** A step of the safety number's exchange. */
+  safety(message: SafetyMessage): void;
   /** Milliseconds now, for the rate limit. */
   now(): number;
 }
@@ -144,6 +164,7 @@ export class PeerChannel {
     const message = parsePeerMessage(data);
     if (!message) return;
     if (message.type === "media") return this.#hooks.media(message);
+    if (message.type !== "chat") return this.#hooks.safety(message);
     const now = this.#hooks.now();
     this.#chatRate ??= new TokenBucket(
       PEER_CHAT_PER_SECOND,

@@ -14,6 +14,7 @@ import {
 import type { Timers } from "../timers.ts";
 import { stopAll } from "./media_controls.ts";
 import { PeerChannel, type PeerChannelHooks } from "./peer_channel.ts";
+import { LinkSafety, type SafetyHooks } from "../safety/link_safety.ts";
 import type { NegotiationMessage } from "../protocol.ts";
 import type { CallEvent } from "./states.ts";
 
@@ -24,6 +25,8 @@ export interface PeerLinkDeps {
   timers: Timers;
   iceServers(): RTCIceServer[];
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Who was verified under the peer's name (`safety/link_safety.ts`). */
+  safety: Omit<SafetyHooks, "changed">;
 }
 
 /** What this call's connection reports to. */
@@ -35,7 +38,7 @@ export interface PeerLinkHooks {
   /** Runs before an answer is made: adds our tracks to the offered lines. */
   beforeAnswer(): Promise<void>;
   /** What the private channel reports (`peer_channel.ts`). */
-  channel: PeerChannelHooks;
+  channel: Omit<PeerChannelHooks, "safety">;
 }
 
 /** A connection, its negotiator and its watchers; see the module doc. */
@@ -44,6 +47,8 @@ export class PeerLink {
   readonly negotiator: Negotiator;
   /** The call's private channel; opened by whoever offers first. */
   readonly channel: PeerChannel;
+  /** The safety number of this connection, compared over its channel. */
+  readonly safety: LinkSafety;
   remote: StreamLike | null = null;
   iceState = "new";
   #stopIce: () => void;
@@ -60,7 +65,19 @@ export class PeerLink {
         : {}),
     });
     this.pc = pc;
-    this.channel = new PeerChannel(hooks.channel);
+    this.safety = new LinkSafety(
+      pc,
+      (message) => this.channel.send(message),
+      { ...deps.safety, changed: hooks.changed },
+    );
+    this.channel = new PeerChannel({
+      ...hooks.channel,
+      changed: () => {
+        if (this.channel.open) void this.safety.opened();
+        hooks.channel.changed();
+      },
+      safety: (message) => this.safety.receive(message),
+    });
     this.negotiator = new Negotiator(pc, {
       polite: hooks.polite,
       send: (payload) => hooks.report({ kind: "localNegotiation", payload }),
@@ -95,6 +112,7 @@ export class PeerLink {
 
   /** Closes the connection and stops what it received. */
   close(): void {
+    this.safety.close();
     this.channel.close();
     this.negotiator.detach();
     this.#stopIce();
@@ -113,23 +131,27 @@ export class PeerLink {
   }
 }
 
-/** The certificate fingerprint an SDP names, or null. */
-function fingerprintOf(sdp: string | undefined): string | null {
-  return sdp ? /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim() ?? null : null;
+/**
+ * The session an SDP belongs to: the id of its `o=` line, which a
+ * connection picks once and keeps through every renegotiation.
+ */
+function sessionOf(sdp: string | undefined): string | null {
+  return sdp ? /^o=\S+ (\S+) /m.exec(sdp)?.[1] ?? null : null;
 }
 
 /**
  * Whether `payload` is an offer from a new connection of the peer (its page
- * was reloaded and rejoined the call): a certificate fingerprint other than
- * the one `pc` is connected to. A connection cannot move to a new
- * certificate, so the call needs a new one of its own.
+ * was reloaded and rejoined the call): a session other than the one `pc` is
+ * connected to. (Not the certificate: a browser keeps one across reloads,
+ * see `safety/certificate.ts`.) A connection cannot move to a new peer
+ * connection, so the call needs a new one of its own.
  */
 export function offerFromNewPeer(
   pc: PeerConnectionLike,
   payload: NegotiationMessage,
 ): boolean {
   if (payload.description?.type !== "offer") return false;
-  const current = fingerprintOf(pc.remoteDescription?.sdp);
-  const offered = fingerprintOf(payload.description.sdp);
+  const current = sessionOf(pc.remoteDescription?.sdp);
+  const offered = sessionOf(payload.description.sdp);
   return current !== null && offered !== null && current !== offered;
 }

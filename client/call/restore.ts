@@ -38,7 +38,7 @@ export function onWelcome(m: Machine, ev: Welcome, accept: Accept): Step {
  * An accepted call the server kept for this session while the page
  * reloaded: new media and a new peer connection, which offers whatever
  * our role, because only a new offer tells the peer to replace its
- * connection (its runner sees the new certificate's fingerprint).
+ * connection (its runner sees an SDP of another session).
  */
 export function rejoin(
   m: Machine,

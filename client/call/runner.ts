@@ -8,14 +8,8 @@
  */
 import { openLocalMedia, toMediaError } from "../media.ts";
 import { foldCandidates, toWireDescription } from "../negotiation.ts";
-import type {
-  GetUserMedia,
-  PeerConnectionFactory,
-  PeerConnectionLike,
-  StreamLike,
-} from "../peer.ts";
+import type { GetUserMedia, PeerConnectionLike, StreamLike } from "../peer.ts";
 import type { ClientMessage, NegotiationMessage } from "../protocol.ts";
-import type { Timers } from "../timers.ts";
 import { startSmall } from "../video_start.ts";
 import {
   type CallMedia,
@@ -24,19 +18,15 @@ import {
   tracksOf,
 } from "./media_controls.ts";
 import { offersChannel, type PeerMedia } from "./peer_channel.ts";
-import { offerFromNewPeer, PeerLink } from "./peer_link.ts";
+import { offerFromNewPeer, PeerLink, type PeerLinkDeps } from "./peer_link.ts";
+import type { LinkSafety } from "../safety/link_safety.ts";
 import type { CallMediaView } from "./snapshot.ts";
 import type { CallEffect, CallEvent, TimerName } from "./states.ts";
 
 /** What a runner needs from outside; shared by every call's runner. */
-export interface RunnerDeps {
+export interface RunnerDeps extends PeerLinkDeps {
   send(msg: ClientMessage): boolean;
-  createPeerConnection: PeerConnectionFactory;
   getUserMedia: GetUserMedia;
-  createStream(): StreamLike;
-  timers: Timers;
-  iceServers(): RTCIceServer[];
-  iceTransportPolicy?: RTCIceTransportPolicy;
   startVideoSmall?: boolean;
   /** The devices the person chose. */
   devices(): Readonly<Record<Kind, string | null>>;
@@ -133,6 +123,11 @@ export class CallRunner implements CallMediaView {
   /** Whether the private channel is open (messages can be sent). */
   get channelOpen(): boolean {
     return this.#link?.channel.open ?? false;
+  }
+
+  /** The connection's safety number, once there is a connection. */
+  get safety(): LinkSafety | null {
+    return this.#link?.safety ?? null;
   }
 
   /** The live peer connection, if made. */

@@ -4,6 +4,7 @@
  */
 import type { StreamLike } from "../peer.ts";
 import type { PeerMedia } from "./peer_channel.ts";
+import type { SafetyView } from "../safety/link_safety.ts";
 import { basics, callIdOf, isLive } from "./shape.ts";
 import type { CallEndReason, CallState } from "./states.ts";
 
@@ -51,6 +52,8 @@ export interface CallSnapshot {
   screenStream: StreamLike | null;
   /** Latest `iceConnectionState` (`disconnected` means "reconnecting"). */
   iceState: string;
+  /** The connection's safety number, null before there is a connection. */
+  safety: SafetyView | null;
 }
 
 /** The media side of a call, as the runner holds it. */
@@ -65,6 +68,8 @@ export interface CallMediaView {
   readonly cameraUsable: boolean;
   /** Whether the private channel is open. */
   readonly channelOpen: boolean;
+  /** The connection's safety number. */
+  readonly safety: { readonly view: SafetyView } | null;
 }
 
 const PHASES: Record<CallState["kind"], CallPhase> = {
@@ -123,6 +128,7 @@ export function snapshotOf(
     screenSharing: !!live?.screenStream,
     screenStream: live?.screenStream ?? null,
     iceState: live?.iceState ?? "new",
+    safety: live?.safety?.view ?? null,
   };
 }
 

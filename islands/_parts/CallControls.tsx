@@ -11,6 +11,7 @@ import { useChatSheet } from "./ChatSheet.tsx";
 import { Icon } from "./Icon.tsx";
 import { useSession } from "./session_context.ts";
 import { SettingsControl } from "./SettingsButton.tsx";
+import { VerifyControl } from "./SafetyNumber.tsx";
 import { useShortcutHint } from "./call_keyboard.ts";
 import type { ShortcutAction } from "../../client/shortcuts.ts";
 
@@ -188,6 +189,7 @@ export function CallControls({ snap }: { snap: CallSnapshot }) {
                   : actions?.startScreenShare()}
             />
           )}
+          <VerifyControl snap={snap} />
           <SettingsControl />
         </div>
       </div>

@@ -26,6 +26,7 @@ import { CallControls } from "./CallControls.tsx";
 import { SelfView } from "./SelfView.tsx";
 import { DeviceCheckButton } from "./SettingsButton.tsx";
 import { StageTools } from "./StageTools.tsx";
+import { SafetyHost, SafetyStatus, verifyState } from "./SafetyNumber.tsx";
 import { useSpeaker } from "./use_speaker.ts";
 import { useCallFocus, useCallShortcuts } from "./call_keyboard.ts";
 
@@ -131,82 +132,92 @@ export default function CallView() {
     <section
       class={`panel call call--${phase} ${live ? "call--live" : ""}`}
       data-call-state={phase}
+      data-verify-state={phase === "connected"
+        ? verifyState(snap.safety)
+        : undefined}
       data-end-reason={snap.endReason ?? undefined}
       data-testid="call-view"
       aria-label="Call"
     >
-      <div class="stage">
-        <StreamVideo
-          id="remote-video"
-          stream={snap.remoteStream}
-          hidden={!showRemoteVideo}
-          label={snap.peer ? `Video from ${snap.peer}` : "Remote video"}
-        />
-        {!showRemoteVideo && (
-          <div class="stage__placeholder">
-            {phase === "idle"
-              ? (
-                <p class="stage__hint">
-                  Pick someone from the list to start a video or audio call.
-                  <DeviceCheckButton />
-                </p>
-              )
-              : <PeerTile snap={snap} />}
-          </div>
-        )}
-        <div class="stage__status">
-          <p class="call__status" data-testid="call-status" aria-live="polite">
-            <Named template={statusTemplate(snap)} peer={snap.peer} />
-          </p>
-          {phase === "ended" && endedMs !== null && (
-            <p class="call__summary" data-testid="call-summary">
-              <Named
-                template={callSummaryTemplate(endedMs)}
-                peer={snap.peer}
-              />
-            </p>
-          )}
-          {phase === "connected" && (
-            <p class="call__timer" data-testid="call-timer">
-              <span class="visually-hidden">Call time</span>
-              <time>{formatDuration(elapsed)}</time>
-            </p>
-          )}
-          {phase === "connected" && quality && (
-            <QualityBadge quality={quality} />
-          )}
-          {live && snap.peerMicMuted && (
-            <p class="call__badge" data-testid="peer-muted">
-              <Icon name="mic-off" size={14} />
-              <span>
-                <Named template={`${PEER_SLOT} is muted`} peer={snap.peer} />
-              </span>
-            </p>
-          )}
-        </div>
-        {live && <StageTools video={showRemoteVideo} />}
-        <SelfView shown={showLocal || selfOff}>
-          {selfOff && (
-            <div class="pip__off" data-testid="self-camera-off">
-              <span class="avatar" aria-hidden="true">
-                {initial(state.me.value ?? "?")}
-              </span>
-              <span>Your camera is off</span>
+      <SafetyHost snap={snap}>
+        <div class="stage">
+          <StreamVideo
+            id="remote-video"
+            stream={snap.remoteStream}
+            hidden={!showRemoteVideo}
+            label={snap.peer ? `Video from ${snap.peer}` : "Remote video"}
+          />
+          {!showRemoteVideo && (
+            <div class="stage__placeholder">
+              {phase === "idle"
+                ? (
+                  <p class="stage__hint">
+                    Pick someone from the list to start a video or audio call.
+                    <DeviceCheckButton />
+                  </p>
+                )
+                : <PeerTile snap={snap} />}
             </div>
           )}
-          <StreamVideo
-            id="local-video"
-            stream={localShown}
-            muted
-            mirrored={!snap.screenSharing}
-            hidden={!showLocal}
-            label={snap.screenSharing ? "Your shared screen" : "Your camera"}
-          />
-        </SelfView>
-      </div>
+          <div class="stage__status">
+            <p
+              class="call__status"
+              data-testid="call-status"
+              aria-live="polite"
+            >
+              <Named template={statusTemplate(snap)} peer={snap.peer} />
+            </p>
+            {phase === "ended" && endedMs !== null && (
+              <p class="call__summary" data-testid="call-summary">
+                <Named
+                  template={callSummaryTemplate(endedMs)}
+                  peer={snap.peer}
+                />
+              </p>
+            )}
+            {phase === "connected" && (
+              <p class="call__timer" data-testid="call-timer">
+                <span class="visually-hidden">Call time</span>
+                <time>{formatDuration(elapsed)}</time>
+              </p>
+            )}
+            {phase === "connected" && quality && (
+              <QualityBadge quality={quality} />
+            )}
+            <SafetyStatus snap={snap} />
+            {live && snap.peerMicMuted && (
+              <p class="call__badge" data-testid="peer-muted">
+                <Icon name="mic-off" size={14} />
+                <span>
+                  <Named template={`${PEER_SLOT} is muted`} peer={snap.peer} />
+                </span>
+              </p>
+            )}
+          </div>
+          {live && <StageTools video={showRemoteVideo} />}
+          <SelfView shown={showLocal || selfOff}>
+            {selfOff && (
+              <div class="pip__off" data-testid="self-camera-off">
+                <span class="avatar" aria-hidden="true">
+                  {initial(state.me.value ?? "?")}
+                </span>
+                <span>Your camera is off</span>
+              </div>
+            )}
+            <StreamVideo
+              id="local-video"
+              stream={localShown}
+              muted
+              mirrored={!snap.screenSharing}
+              hidden={!showLocal}
+              label={snap.screenSharing ? "Your shared screen" : "Your camera"}
+            />
+          </SelfView>
+        </div>
 
-      {live && <CallControls snap={snap} />}
-      {phase === "ended" && <EndedControls snap={snap} />}
+        {live && <CallControls snap={snap} />}
+        {phase === "ended" && <EndedControls snap={snap} />}
+      </SafetyHost>
     </section>
   );
 }

@@ -1,7 +1,7 @@
 /**
  * An icon from the sprite `static/icons.svg` (symbols `mic`, `mic-off`,
  * `cam`, `cam-off`, `screen`, `hangup`, `phone`, `bell`, `bell-off`,
- * `gear`, `lock`, `people`), drawn in the text colour.
+ * `gear`, `lock`, `people`, `shield`, `shield-check`, …), drawn in the text colour.
  * The paths live in that cached file rather than in the page's JavaScript.
  */
 

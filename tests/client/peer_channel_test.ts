@@ -9,6 +9,9 @@ import {
 import type { DataChannelLike, PeerConnectionLike } from "../../client/peer.ts";
 import { followCall, withLine } from "../../client/call_chat.ts";
 
+/** A value of the shape of a commitment or nonce (43 base64url chars). */
+const D = "A".repeat(43);
+
 Deno.test("the peer's frames are read only when they are well-formed and short", () => {
   const cases: [unknown, unknown][] = [
     ['{"type":"media","micMuted":true,"cameraOff":false}', {
@@ -25,6 +28,21 @@ Deno.test("the peer's frames are read only when they are well-formed and short",
     ["null", null],
     [new ArrayBuffer(4), null],
     [`{"type":"chat","text":"${"a".repeat(MAX_PEER_FRAME)}"}`, null],
+    [`{"type":"safety-commit","commit":"${D}"}`, {
+      type: "safety-commit",
+      commit: D,
+    }],
+    [`{"type":"safety-reveal","nonce":"${D}"}`, {
+      type: "safety-reveal",
+      nonce: D,
+    }],
+    ['{"type":"safety-said","match":false}', {
+      type: "safety-said",
+      match: false,
+    }],
+    ['{"type":"safety-commit","commit":"short"}', null],
+    [`{"type":"safety-reveal","nonce":"${D}="}`, null],
+    ['{"type":"safety-said","match":"yes"}', null],
   ];
   for (const [data, expected] of cases) {
     assert.deepEqual(parsePeerMessage(data), expected, String(data));
@@ -75,12 +93,18 @@ function channelOn() {
       return channel;
     },
   } as unknown as PeerConnectionLike;
-  const heard = { media: [] as unknown[], chat: [] as string[], changed: 0 };
+  const heard = {
+    media: [] as unknown[],
+    chat: [] as string[],
+    safety: [] as unknown[],
+    changed: 0,
+  };
   let now = 0;
   const channel = new PeerChannel({
     changed: () => heard.changed++,
     media: (m) => heard.media.push(m),
     chat: (t) => heard.chat.push(t),
+    safety: (m) => heard.safety.push(m),
     now: () => now,
   });
   return { pc, made, heard, channel, tick: (ms: number) => (now += ms) };
