@@ -29,30 +29,7 @@ import {
 } from "./helpers.ts";
 import { malloryReport, startMallory } from "./mallory.ts";
 import { MitmProxy } from "./mitm.ts";
-
-/**
- * Opens the call's Verify dialog, reads the safety code it shows (trimmed;
- * no format assumed) and closes the dialog again.
- */
-async function readSafetyCode(page: TestPage): Promise<string> {
-  await page.click("#verify-call");
-  await page.waitForFunction(() =>
-    (document.querySelector("[data-safety-code]")?.textContent ?? "").trim() !==
-      ""
-  );
-  const code = (await page.textContent("[data-safety-code]"))!.trim();
-  await page.evaluate(() => {
-    const shown = document.querySelector("[data-safety-code]")!;
-    const dialog = shown.closest("dialog, [role=dialog]") ?? document.body;
-    const close = [...dialog.querySelectorAll("button")].find((b) =>
-      (b.getAttribute("aria-label") ?? b.textContent ?? "").trim() === "Close"
-    );
-    if (!close) throw new Error("the Verify dialog has no Close button");
-    close.click();
-  });
-  await page.waitForSelector("[data-safety-code]", { state: "detached" });
-  return code;
-}
+import { readSafetyCode } from "./safety.ts";
 
 /** The `a=fingerprint` lines of the page's applied descriptions. */
 function fingerprints(
@@ -103,8 +80,8 @@ Deno.test({
           assert.ok(proxy.counts.passed > 0, "the signals went through");
           assert.equal(proxy.counts.diverted, 0);
 
-          const codeA = await readSafetyCode(a.page);
-          const codeB = await readSafetyCode(b.page);
+          const codeA = await readSafetyCode(a);
+          const codeB = await readSafetyCode(b);
           assert.notEqual(codeA, "");
           assert.equal(codeA, codeB);
           await hangUp(a, b);
@@ -144,8 +121,8 @@ Deno.test({
           await waitForPrivateLine(a, "see you there");
           assert.ok((await malloryReport(m)).messagesForwarded >= 2);
 
-          const codeA = await readSafetyCode(a.page);
-          const codeB = await readSafetyCode(b.page);
+          const codeA = await readSafetyCode(a);
+          const codeB = await readSafetyCode(b);
           assert.notEqual(codeA, "");
           assert.notEqual(codeB, "");
           assert.notEqual(codeA, codeB);
