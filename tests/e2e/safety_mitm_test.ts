@@ -78,7 +78,9 @@ async function callThroughMallory(
   });
   assert.ok(
     report.tracksForwarded >= 4,
-    `${report.tracksForwarded} tracks forwarded`,
+    `${report.tracksForwarded} tracks forwarded (${
+      JSON.stringify(report.lines)
+    })`,
   );
   assert.deepEqual(report.errors, []);
 
