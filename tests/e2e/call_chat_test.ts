@@ -280,6 +280,7 @@ Deno.test({
           // The tap does read the pages' frames: the room message went through it.
           assert.ok(tap.containing(TO_ROOM).length >= 1);
           assert.ok(tap.webSockets >= 3, `${tap.webSockets} sockets tapped`);
+          await tap.read();
           assert.deepEqual(tap.problems, []);
           assert.ok((await receivedContaining(c, TO_ROOM)).length > 0);
         },

@@ -1,27 +1,74 @@
 /**
  * What the server was sent, read off the wire: a {@link CutProxy} between
- * the browsers and the app whose uplink tap decodes the WebSocket frames
- * each client sends (RFC 6455 §5: header, 7/16/64-bit length, the 4-byte
- * mask, fragmented messages, frames split across or packed into TCP
- * chunks) and keeps every message, so a test can say that no frame the
+ * the browsers and the app whose uplink tap reads the WebSocket frames each
+ * client sends and keeps every message, so a test can say that no frame the
  * server received held a given text. Plain HTTP requests on the same
  * connections (page, scripts, the upgrade request itself) are kept as text
  * too, since a text could leave that way as well.
  *
+ * The frames themselves are read by `ws`'s own `Receiver` (the parser its
+ * server uses: masking, lengths, fragments, control frames between them),
+ * fed the bytes that follow the upgrade request.
+ *
  * It reads only; the bytes reach the server unchanged. A compressed frame
  * (RSV1, permessage-deflate) cannot be searched and is recorded as a
- * problem instead, so that such a test fails rather than passing blind.
+ * problem instead, so that such a test fails rather than passing blind; so
+ * is any other breach of the protocol, after which that connection is no
+ * longer read (a server would close it there too).
  */
+import { granted } from "../helpers/permissions.ts";
 import { CutProxy, type UplinkTap } from "./resilience_proxy.ts";
 
 /** One complete message (or control frame) a client sent. */
 export interface DecodedMessage {
   /** 1 text, 2 binary, 8 close, 9 ping, 10 pong. */
   opcode: number;
-  /** The unmasked payload, fragments joined. */
+  /** The unmasked payload, fragments joined (a close: code, then reason). */
   payload: Uint8Array;
-  /** How many frames carried it. */
-  frames: number;
+}
+
+/** The part of `ws`'s `Receiver` (a `Writable`) the tap uses. */
+interface FrameReceiver {
+  write(chunk: Uint8Array, done: (error?: Error | null) => void): boolean;
+  on(
+    event: "message",
+    listener: (data: Uint8Array, binary: boolean) => void,
+  ): this;
+  on(event: "ping" | "pong", listener: (data: Uint8Array) => void): this;
+  on(
+    event: "conclude",
+    listener: (code: number, reason: Uint8Array) => void,
+  ): this;
+  on(event: "error", listener: (error: Error) => void): this;
+}
+
+type ReceiverClass = new (options: { isServer: boolean }) => FrameReceiver;
+
+/**
+ * `ws`'s Receiver, or null where `ws` cannot load: it reads the environment
+ * as it loads, which plain `deno test` (no permissions) refuses.
+ */
+const Receiver: ReceiverClass | null = granted("env")
+  // @types/ws leaves the Receiver out, though the package exports it.
+  ? (await import("ws") as unknown as { Receiver: ReceiverClass }).Receiver
+  : null;
+
+/** Whether frames can be read here (see {@link Receiver}). */
+export const canReadFrames = Receiver !== null;
+
+/** What each of `ws`'s error codes means for a client's frame. */
+const PROBLEMS: Record<string, string> = {
+  WS_ERR_UNEXPECTED_RSV_1: "a compressed frame (permessage-deflate)",
+  WS_ERR_EXPECTED_MASK: "an unmasked frame from a client",
+};
+
+/** The status code (1005: none given) before the reason, as on the wire. */
+function closePayload(code: number, reason: Uint8Array): Uint8Array {
+  if (code === 1005) return new Uint8Array(0);
+  const out = new Uint8Array(2 + reason.length);
+  new DataView(out.buffer).setUint16(0, code);
+  out.set(reason, 2);
+  return out;
 }
 
 const HEAD_END = new Uint8Array([13, 10, 13, 10]);
@@ -48,23 +95,23 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /**
  * Decodes one connection's client → server bytes: HTTP requests until one
- * upgrades to a WebSocket, then masked frames. Feed it chunks as they come
- * with {@link push}; whole messages go to `onMessage`, request texts to
- * `onRequest`, and anything that breaks the protocol to `problems`.
+ * upgrades to a WebSocket, then frames, read by `ws`'s `Receiver`. Feed it
+ * chunks as they come with {@link push}; whole messages go to `onMessage`,
+ * request texts to `onRequest`, and anything that breaks the protocol to
+ * `problems` (once {@link read} settles: `ws` reports errors a tick late).
  */
 export class UplinkDecoder {
-  /** What was read but does not yet make a whole head or frame. */
+  /** Request bytes that do not yet make a whole head. */
   #pending: Uint8Array = new Uint8Array(0);
-  #webSocket = false;
+  #receiver: FrameReceiver | null = null;
+  /** Set after a protocol error or a close frame: nothing more is read. */
+  #done = false;
+  #written: Promise<void> = Promise.resolve();
   /** Body bytes of a plain request still to come. */
   #body = 0;
   #request = "";
-  #fragments: { opcode: number; parts: Uint8Array[]; frames: number } | null =
-    null;
   /** Protocol breaches and frames that could not be read (compressed). */
   readonly problems: string[] = [];
-  /** Frames read so far, control frames included. */
-  frames = 0;
 
   constructor(
     readonly onMessage: (message: DecodedMessage) => void,
@@ -73,16 +120,26 @@ export class UplinkDecoder {
 
   /** Whether the connection has upgraded to a WebSocket. */
   get webSocket(): boolean {
-    return this.#webSocket;
+    return this.#receiver !== null;
+  }
+
+  /** Settles once everything pushed so far has been read or refused. */
+  read(): Promise<void> {
+    return this.#written;
   }
 
   /** Takes the next chunk of the stream. */
   push(chunk: Uint8Array): void {
+    if (this.#receiver) return this.#frames(chunk);
     this.#pending = concat(this.#pending, chunk);
-    while (this.#pending.length > 0) {
-      const used = this.#webSocket ? this.#frame() : this.#http();
+    while (this.#pending.length > 0 && !this.#receiver) {
+      const used = this.#http();
       if (used === 0) return;
       this.#pending = this.#pending.subarray(used);
+    }
+    if (this.#receiver && this.#pending.length > 0) {
+      this.#frames(this.#pending);
+      this.#pending = new Uint8Array(0);
     }
   }
 
@@ -113,85 +170,42 @@ export class UplinkDecoder {
     this.#body = length ? Number(length[1]) : 0;
     if (this.#body === 0) this.onRequest(this.#request);
     // The client sends no frame before the 101, so frames follow the head.
-    if (/^upgrade:\s*websocket\s*$/im.test(head)) this.#webSocket = true;
+    if (/^upgrade:\s*websocket\s*$/im.test(head)) this.#upgrade();
     return end + HEAD_END.length;
   }
 
-  /** Reads one whole frame; returns the bytes used (0: wait for more). */
-  #frame(): number {
-    const data = this.#pending;
-    if (data.length < 2) return 0;
-    const fin = (data[0] & 0x80) !== 0;
-    const rsv = data[0] & 0x70;
-    const opcode = data[0] & 0x0f;
-    const masked = (data[1] & 0x80) !== 0;
-    let length = data[1] & 0x7f;
-    let at = 2;
-    if (length === 126) {
-      if (data.length < at + 2) return 0;
-      length = (data[at] << 8) | data[at + 1];
-      at += 2;
-    } else if (length === 127) {
-      if (data.length < at + 8) return 0;
-      const view = new DataView(data.buffer, data.byteOffset + at, 8);
-      const big = view.getBigUint64(0);
-      if (big > BigInt(Number.MAX_SAFE_INTEGER)) {
-        this.problems.push(`a frame of ${big} bytes`);
-        return data.length;
-      }
-      length = Number(big);
-      at += 8;
-    }
-    const key = masked ? data.subarray(at, at + 4) : null;
-    if (masked) at += 4;
-    if (data.length < at + length) return 0;
-    const payload = data.slice(at, at + length);
-    if (key) {
-      for (let i = 0; i < payload.length; i++) {
-        payload[i] ^= key[i & 3];
-      }
-    }
-    this.frames++;
-    if (!masked) this.problems.push("an unmasked frame from a client");
-    if (rsv & 0x40) {
-      this.problems.push("a compressed frame (permessage-deflate)");
-    }
-    this.#assemble(fin, opcode, payload);
-    return at + length;
+  #upgrade(): void {
+    if (!Receiver) throw new Error("reading frames needs --allow-env (ws)");
+    const receiver = new Receiver({ isServer: true });
+    const message = (opcode: number) => (payload: Uint8Array) =>
+      this.onMessage({ opcode, payload });
+    receiver.on("message", (data, binary) => message(binary ? 2 : 1)(data));
+    receiver.on("ping", message(9));
+    receiver.on("pong", message(10));
+    receiver.on("conclude", (code, reason) => {
+      this.#done = true;
+      message(8)(closePayload(code, reason));
+    });
+    // Reported through the write's callback instead; without a listener the
+    // stream would throw it.
+    receiver.on("error", () => {});
+    this.#receiver = receiver;
   }
 
-  #assemble(fin: boolean, opcode: number, payload: Uint8Array): void {
-    if (opcode >= 8) {
-      // Control frames may come between a message's fragments.
-      this.onMessage({ opcode, payload, frames: 1 });
-      return;
-    }
-    if (opcode !== 0) {
-      if (this.#fragments) {
-        this.problems.push("a new message inside a fragmented one");
-      }
-      this.#fragments = { opcode, parts: [], frames: 0 };
-    } else if (!this.#fragments) {
-      this.problems.push("a continuation frame with no message to continue");
-      return;
-    }
-    const message = this.#fragments;
-    message.parts.push(payload);
-    message.frames++;
-    if (!fin) return;
-    this.#fragments = null;
-    const whole = new Uint8Array(
-      message.parts.reduce((n, p) => n + p.length, 0),
-    );
-    let offset = 0;
-    for (const part of message.parts) {
-      whole.set(part, offset);
-      offset += part.length;
-    }
-    this.onMessage({
-      opcode: message.opcode,
-      payload: whole,
-      frames: message.frames,
+  #frames(chunk: Uint8Array): void {
+    const receiver = this.#receiver;
+    if (!receiver || this.#done) return;
+    // The receiver keeps a partial frame's bytes past this call: copy them.
+    const bytes = chunk.slice();
+    this.#written = new Promise((resolve) => {
+      receiver.write(bytes, (error) => {
+        if (error && !this.#done) {
+          this.#done = true;
+          const code = (error as Error & { code?: string }).code ?? "";
+          this.problems.push(PROBLEMS[code] ?? error.message);
+        }
+        resolve();
+      });
     });
   }
 }
@@ -234,6 +248,11 @@ export class FrameTap implements UplinkTap {
   /** Anything that kept a frame from being read, over all connections. */
   get problems(): string[] {
     return [...this.#decoders.values()].flatMap((d) => d.problems);
+  }
+
+  /** Settles once every connection's bytes so far have been read. */
+  async read(): Promise<void> {
+    await Promise.all([...this.#decoders.values()].map((d) => d.read()));
   }
 
   /** Texts of the messages and requests that contain `needle`. */
