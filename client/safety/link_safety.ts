@@ -89,6 +89,8 @@ export class LinkSafety {
   #hooks: SafetyHooks;
   #nonce = newNonce();
   #commit: Promise<string>;
+  /** Our commitment once computed; the exchange starts only then. */
+  #commitText = "";
   #exchange: ExchangeState = EXCHANGE_START;
   #verdict: VerdictState = VERDICT_START;
   #failed = false;
@@ -113,7 +115,7 @@ export class LinkSafety {
 
   /** The channel opened: our commitment goes out once it is ready. */
   async opened(): Promise<void> {
-    await this.#commit;
+    this.#commitText = await this.#commit;
     this.#onExchange({ kind: "open" });
   }
 
@@ -146,7 +148,9 @@ export class LinkSafety {
   async #runExchange(effect: ExchangeEffect): Promise<void> {
     switch (effect.kind) {
       case "sendCommit":
-        this.#send({ type: "safety-commit", commit: await this.#commit });
+        // Sent before anything else in the same step (no await before
+        // it): the peer fails an exchange whose value comes first.
+        this.#send({ type: "safety-commit", commit: this.#commitText });
         return;
       case "sendReveal":
         this.#send({ type: "safety-reveal", nonce: this.#nonce });
