@@ -12,6 +12,15 @@
  *   it reconnects wait for it. The numbers let the receiver notice entries
  *   that never arrived (trimmed past `inboxMaxLength`, or an `XADD` lost with
  *   its connection) and report the gap.
+ * - Acknowledgement: a Redis that restarts empty loses entries it had taken
+ *   but nobody had read, so an `XADD`'s reply is not the end of a message.
+ *   The receiver writes, after each read, the next number it expects from
+ *   each sender into `parley:acked:<receiver>`; the sender holds what it sent
+ *   until that number passes it (see `unacked.ts`, which bounds it), and
+ *   sends everything held again, in order, after any reconnection or failed
+ *   `XADD`. The receiver skips numbers it already has, so a user sees each
+ *   frame once, in order, across the restart; only messages let go past the
+ *   bound can still be lost, and those show as a gap.
  * - Liveness: `parley:alive:<instance>`, set with `PX leaseMs`.
  * - Room leases: `parley:room:<room>` holding the owner's id, `PX leaseMs`;
  *   claims and renewals are Lua scripts, so they are atomic.
@@ -35,6 +44,7 @@ import {
   type MessageHandler,
 } from "./broker.ts";
 import { OutageLog } from "./outage_log.ts";
+import { type Numbered, UnackedMessages } from "./unacked.ts";
 
 /** How to reach Redis and how this instance behaves there. */
 export interface RedisBrokerOptions {
@@ -57,6 +67,13 @@ export interface RedisBrokerOptions {
   commandTimeoutMs?: number;
   /** How long {@linkcode RedisBroker.connect} waits for Redis. Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * Sent messages held until their receiver has read them, to send again
+   * after Redis lost them (see `unacked.ts`). Default 20,000.
+   */
+  unackedLimit?: number;
+  /** Characters of sent messages held so. Default 8 Mi (16 MiB). */
+  unackedChars?: number;
 }
 
 type Client = ReturnType<typeof makeClient>;
@@ -64,6 +81,8 @@ type Client = ReturnType<typeof makeClient>;
 const INBOX = "parley:inbox:";
 const ALIVE = "parley:alive:";
 const ROOM = "parley:room:";
+/** Per receiver: sender id → the next number it expects from that sender. */
+const ACKED = "parley:acked:";
 
 /** Reconnect backoff: 50 ms doubling to 2 s, forever. */
 const BACKOFF_MIN_MS = 50;
@@ -81,6 +100,10 @@ const READ_BLOCK_MS = 1000;
 const INBOX_TTL_MS = 60_000;
 /** Rooms per renewal script call; keeps one script call short. */
 const RENEW_CHUNK = 1000;
+/** How often a sender holding unacknowledged messages asks how far they were read. */
+const ACK_POLL_MS = 100;
+/** Pause before sending held messages again after an `XADD` failed. */
+const RESEND_RETRY_MS = 250;
 
 /** Takes the lease if it is free, ours, or its owner is no longer alive. */
 const CLAIM_LUA = `
@@ -149,6 +172,19 @@ export class RedisBroker implements Broker {
   /** Next number expected per sender. */
   #seqIn = new Map<InstanceId, number>();
   #onGap: ((from: InstanceId) => void) | null = null;
+  /** Sent, not yet read by their receiver: sent again if Redis lost them. */
+  readonly #unacked: UnackedMessages;
+  /** The poll of receivers' acknowledgements, while messages are held. */
+  #ackTimer: ReturnType<typeof setTimeout> | null = null;
+  #ackPoll: Promise<void> | null = null;
+  /** The resend after a failed `XADD`, when one is due. */
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Senders read from since this instance last wrote its acknowledgements. */
+  #readFrom = new Set<InstanceId>();
+  /** Until when claims wait for holders to take their leases again. */
+  #settleUntil = 0;
+  #settling: Promise<void> | null = null;
+  #endSettling: (() => void) | null = null;
   #onMessage: MessageHandler | null = null;
   #closed = false;
   /** When Redis became unreachable; null while healthy. */
@@ -168,13 +204,21 @@ export class RedisBroker implements Broker {
     );
     this.#inboxMaxLen = options.inboxMaxLength ?? 10_000;
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
+    this.#unacked = new UnackedMessages({
+      messages: options.unackedLimit ?? 20_000,
+      chars: options.unackedChars ?? 8 * 1024 * 1024,
+    });
     this.#cmd = cmd;
     this.#sub = sub;
     this.#ctl = ctl;
     for (const client of [cmd, sub, ctl]) {
       // Without an 'error' listener an EventEmitter error kills the process.
       client.on("error", (error: unknown) => this.#onDown(error));
-      client.on("ready", () => this.#onReady());
+      client.on("ready", () => {
+        // A reconnection may be to a Redis that came back empty.
+        this.#unacked.resendAll();
+        this.#onReady();
+      });
     }
   }
 
@@ -243,6 +287,7 @@ export class RedisBroker implements Broker {
   }
 
   async claim(room: string): Promise<InstanceId> {
+    await this.#settled();
     const owner = await this.#eval(CLAIM_LUA, [ROOM + room], [
       this.self,
       String(this.leaseMs),
@@ -294,7 +339,13 @@ export class RedisBroker implements Broker {
     this.#flush();
     this.#closed = true;
     this.#onMessage = null;
+    for (const timer of [this.#ackTimer, this.#retryTimer]) {
+      if (timer !== null) clearTimeout(timer);
+    }
+    this.#ackTimer = this.#retryTimer = null;
+    this.#endSettling?.();
     await this.#lastWrite;
+    await this.#ackPoll;
     const reading = this.#reading;
     if (this.#ctl.isReady) {
       // Best effort: others can take our rooms now rather than after leaseMs.
@@ -311,7 +362,12 @@ export class RedisBroker implements Broker {
 
   /** Hands queued messages to the client: one XADD per receiver and chunk. */
   #flush(): void {
-    if (this.#pendingCount === 0 || !this.healthy) return;
+    if (!this.healthy) return;
+    // Held messages go first: their receiver must see them before newer ones.
+    for (const [to, held] of this.#unacked.takeResends()) {
+      this.#publish(to, held);
+    }
+    if (this.#pendingCount === 0) return;
     const pending = this.#pending;
     this.#pending = new Map();
     this.#pendingCount = 0;
@@ -320,16 +376,17 @@ export class RedisBroker implements Broker {
       let seq = this.#seqOut.get(to) ?? 1;
       const numbered = messages.map((m): Numbered => [seq++, m]);
       this.#seqOut.set(to, seq);
+      this.#unacked.add(to, numbered, Date.now());
       this.#publish(to, numbered);
     }
+    this.#scheduleAckPoll();
   }
 
   #publish(to: InstanceId, messages: Numbered[]): void {
     const key = INBOX + to;
     for (const chunk of chunks(messages)) {
       // Not awaited: the client pipelines. A failure (connection lost
-      // mid-flight) loses these messages, as the contract allows; the
-      // receiver sees the gap in the numbers.
+      // mid-flight) sends everything held for `to` again.
       this.#lastWrite = this.#cmd.sendCommand([
         "XADD",
         key,
@@ -338,10 +395,79 @@ export class RedisBroker implements Broker {
         "*",
         "d",
         this.#payload(chunk),
-      ]).catch(() => {});
+      ]).catch(() => this.#sendFailed(to));
     }
     // A dead receiver's inbox goes away by itself.
     this.#cmd.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
+      () => {},
+    );
+  }
+
+  #sendFailed(to: InstanceId): void {
+    if (this.#closed) return;
+    this.#unacked.resend(to);
+    this.#retryTimer ??= setTimeout(() => {
+      this.#retryTimer = null;
+      this.#flush();
+    }, RESEND_RETRY_MS);
+  }
+
+  #scheduleAckPoll(): void {
+    if (this.#closed || this.#ackTimer !== null || this.#ackPoll !== null) {
+      return;
+    }
+    if (this.#unacked.size === 0) return;
+    this.#ackTimer = setTimeout(() => {
+      this.#ackTimer = null;
+      this.#ackPoll = this.#pollAcks().finally(() => {
+        this.#ackPoll = null;
+        this.#scheduleAckPoll();
+      });
+    }, ACK_POLL_MS);
+  }
+
+  /** Lets go of what each receiver holding messages of ours says it has read. */
+  async #pollAcks(): Promise<void> {
+    const receivers = this.#unacked.receivers();
+    if (this.healthy) {
+      try {
+        const acks = await this.#timed(
+          Promise.all(
+            receivers.map((to) => this.#ctl.hGet(ACKED + to, this.self)),
+          ),
+          "HGET",
+        );
+        const now = Date.now();
+        receivers.forEach((to, i) => {
+          const next = Number(acks[i]);
+          if (acks[i] != null && Number.isSafeInteger(next)) {
+            this.#unacked.ack(to, next, now);
+          }
+        });
+      } catch { /* asked again next time */ }
+    }
+    // Unread this long, an inbox has expired: nothing held for it can land.
+    this.#unacked.forgetStale(Date.now(), INBOX_TTL_MS);
+  }
+
+  /**
+   * Tells the senders read from since last time how far their messages
+   * have been handled; a write lost with Redis is made again after the
+   * next read.
+   */
+  #acknowledge(): void {
+    if (this.#readFrom.size === 0) return;
+    const senders = [...this.#readFrom];
+    this.#readFrom.clear();
+    const key = ACKED + this.self;
+    const fields = senders.flatMap((from) => [
+      from,
+      String(this.#seqIn.get(from)),
+    ]);
+    this.#sub.sendCommand(["HSET", key, ...fields]).catch(() => {
+      for (const from of senders) this.#readFrom.add(from);
+    });
+    this.#sub.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
       () => {},
     );
   }
@@ -391,6 +517,7 @@ export class RedisBroker implements Broker {
       const [ms, seq] = last.split("-");
       this.#sub.sendCommand(["XTRIM", key, "MINID", `${ms}-${Number(seq) + 1}`])
         .catch(() => {});
+      this.#acknowledge();
     }
   }
 
@@ -410,6 +537,7 @@ export class RedisBroker implements Broker {
       return;
     }
     const from = payload.slice(0, first);
+    this.#readFrom.add(from);
     const expected = this.#seqIn.get(from) ?? 1;
     this.#seqIn.set(from, Math.max(expected, seq + messages.length));
     // Already delivered (a late retry after a gap was declared): skip.
@@ -441,10 +569,39 @@ export class RedisBroker implements Broker {
   }
 
   #onReady(): void {
-    if (this.#closed || !this.healthy || !this.#outage.up()) return;
-    // Redis may have come back empty: say we are alive before the next renew.
-    if (this.#onMessage) this.#markAlive().catch(() => {});
+    if (this.#closed || !this.healthy) return;
+    if (this.#outage.up()) {
+      // Redis may have come back empty: every holder takes its leases again
+      // (this one at once), and until they all can, no free lease is taken.
+      this.#settleUntil = Date.now() + this.leaseMs;
+      if (this.#held.size > 0) this.renew(this.#held).catch(() => {});
+      else if (this.#onMessage) this.#markAlive().catch(() => {});
+    }
     this.#flush();
+  }
+
+  /**
+   * Resolves once leases may be claimed: at once, or, within `leaseMs` of
+   * Redis coming back, at the end of that time. A Redis that restarted
+   * empty holds no leases until their holders renew them; a claim before
+   * that would take a room from a holder that is alive and well (and end
+   * the sessions its users would resume).
+   */
+  #settled(): Promise<void> {
+    const wait = this.#settleUntil - Date.now();
+    if (wait <= 0 || this.#closed) return Promise.resolve();
+    if (this.#settling === null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      this.#settling = new Promise<void>((resolve) => {
+        this.#endSettling = resolve;
+        timer = setTimeout(resolve, wait);
+      }).finally(() => {
+        clearTimeout(timer);
+        this.#settling = null;
+        this.#endSettling = null;
+      });
+    }
+    return this.#settling;
   }
 
   #markAlive(): Promise<unknown> {
@@ -496,9 +653,6 @@ export class RedisBroker implements Broker {
     }));
   }
 }
-
-/** A message and its number in the sender → receiver sequence. */
-type Numbered = [seq: number, message: string];
 
 /**
  * `messages` in runs of consecutive numbers of at most
