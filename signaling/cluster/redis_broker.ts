@@ -9,9 +9,9 @@
  *   sent. A stream, not pub/sub: an instance busy with a burst reads when it
  *   can (pub/sub would drop it past Redis's output buffer limit, 32 MB by
  *   default, which a 2,000-user join storm exceeds), and entries added while
- *   it reconnects wait for it. The numbers let the receiver notice entries
- *   that never arrived (trimmed past `inboxMaxLength`, or an `XADD` lost with
- *   its connection) and report the gap.
+ *   it reconnects wait for it. The numbers let the receiver notice messages
+ *   that never arrived (trimmed past `inboxMaxLength` unread, refused by a
+ *   full send buffer, or lost past the bound below) and report the gap.
  * - Acknowledgement: a Redis that restarts empty loses entries it had taken
  *   but nobody had read, so an `XADD`'s reply is not the end of a message.
  *   The receiver writes, after each read, the next number it expects from
@@ -23,7 +23,9 @@
  *   bound can still be lost, and those show as a gap.
  * - Liveness: `parley:alive:<instance>`, set with `PX leaseMs`.
  * - Room leases: `parley:room:<room>` holding the owner's id, `PX leaseMs`;
- *   claims and renewals are Lua scripts, so they are atomic.
+ *   claims and renewals are Lua scripts, so they are atomic. After Redis
+ *   comes back, holders renew at once and claims wait `leaseMs`, so an empty
+ *   Redis does not hand a running room to whoever asks first.
  *
  * The client is `@redis/client` (node-redis v5): the official Redis client,
  * maintained by Redis; it runs on Deno's Node compatibility layer, pipelines
@@ -58,6 +60,8 @@ export interface RedisBrokerOptions {
   logger?: Logger;
   /** Messages `send` holds while Redis is unreachable; more are dropped. Default 10,000. */
   sendBufferLimit?: number;
+  /** Characters of messages `send` holds so. Default 16 Mi (32 MiB). */
+  sendBufferChars?: number;
   /**
    * Entries (batches of messages) an inbox keeps unread before the oldest
    * are dropped, which the receiver sees as a gap. Default 10,000.
@@ -159,6 +163,10 @@ export class RedisBroker implements Broker {
   /** Messages not yet handed to the client, per receiver, in send order. */
   #pending = new Map<InstanceId, string[]>();
   #pendingCount = 0;
+  #pendingChars = 0;
+  readonly #pendingCharsLimit: number;
+  /** Sends refused with a full buffer since the last flush, per receiver. */
+  readonly #refused = new Map<InstanceId, number>();
   #flushScheduled = false;
   /** Resolves after the last XADD issued has been answered. */
   #lastWrite: Promise<unknown> = Promise.resolve();
@@ -203,6 +211,7 @@ export class RedisBroker implements Broker {
       (fields) => this.#record(fields),
     );
     this.#inboxMaxLen = options.inboxMaxLength ?? 10_000;
+    this.#pendingCharsLimit = options.sendBufferChars ?? 16 * 1024 * 1024;
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
     this.#unacked = new UnackedMessages({
       messages: options.unackedLimit ?? 20_000,
@@ -272,11 +281,19 @@ export class RedisBroker implements Broker {
 
   send(to: InstanceId, message: string): void {
     if (this.#closed) return;
-    if (!this.#outage.admits(this.#pendingCount)) return;
+    // Only an outage lets the buffer grow; a burst is written out each tick.
+    const full = !this.healthy &&
+      this.#pendingChars + message.length > this.#pendingCharsLimit;
+    if (!this.#outage.admits(full ? Infinity : this.#pendingCount)) {
+      // Its number is used all the same, so the receiver sees the loss.
+      this.#refused.set(to, (this.#refused.get(to) ?? 0) + 1);
+      return;
+    }
     let queue = this.#pending.get(to);
     if (!queue) this.#pending.set(to, queue = []);
     queue.push(message);
     this.#pendingCount++;
+    this.#pendingChars += message.length;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => {
@@ -370,7 +387,7 @@ export class RedisBroker implements Broker {
     if (this.#pendingCount === 0) return;
     const pending = this.#pending;
     this.#pending = new Map();
-    this.#pendingCount = 0;
+    this.#pendingCount = this.#pendingChars = 0;
     for (const [to, messages] of pending) {
       // Numbered here, in send order: the receiver tells a gap by them.
       let seq = this.#seqOut.get(to) ?? 1;
@@ -379,6 +396,10 @@ export class RedisBroker implements Broker {
       this.#unacked.add(to, numbered, Date.now());
       this.#publish(to, numbered);
     }
+    for (const [to, count] of this.#refused) {
+      this.#seqOut.set(to, (this.#seqOut.get(to) ?? 1) + count);
+    }
+    this.#refused.clear();
     this.#scheduleAckPoll();
   }
 

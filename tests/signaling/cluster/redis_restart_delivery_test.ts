@@ -418,3 +418,45 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "RedisBroker: sends refused while Redis is down (too many, or too many characters) show to the receiver as a gap",
+  ignore: needsRun,
+  async fn() {
+    const redis = await startRedis();
+    const sender = await RedisBroker.connect({
+      url: redis.url,
+      leaseMs: LEASE_MS,
+      sendBufferLimit: 5,
+      sendBufferChars: 300,
+    });
+    const receiver = await RedisBroker.connect({
+      url: redis.url,
+      leaseMs: LEASE_MS,
+    });
+    try {
+      const got: string[] = [];
+      const gaps: string[] = [];
+      await receiver.start((_, m) => got.push(m), (from) => gaps.push(from));
+      const restart = redis.restart({ downMs: 300 });
+      assert.ok(await until(() => !sender.healthy, 5000));
+      // One too long for the characters left, then one past the count.
+      sender.send(receiver.self, "a".repeat(200));
+      sender.send(receiver.self, "b".repeat(200));
+      for (let i = 0; i < 5; i++) sender.send(receiver.self, `${i}`);
+      await restart;
+      assert.ok(await until(() => sender.healthy && receiver.healthy, 10_000));
+      await until(() => got.length === 5, 5000);
+      assert.deepEqual(gaps, [], "not seen until something follows");
+      sender.send(receiver.self, "after");
+      await until(() => got.length === 6, 5000);
+      assert.deepEqual(got, ["a".repeat(200), "0", "1", "2", "3", "after"]);
+      assert.deepEqual(gaps, [sender.self]);
+    } finally {
+      await sender.close();
+      await receiver.close();
+      await redis.stop();
+    }
+  },
+});
