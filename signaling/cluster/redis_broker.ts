@@ -24,8 +24,9 @@
  * - Liveness: `parley:alive:<instance>`, set with `PX leaseMs`.
  * - Room leases: `parley:room:<room>` holding the owner's id, `PX leaseMs`;
  *   claims and renewals are Lua scripts, so they are atomic. After Redis
- *   comes back, holders renew at once and claims wait `leaseMs`, so an empty
- *   Redis does not hand a running room to whoever asks first.
+ *   comes back, holders renew at once and, for `leaseMs`, a claim that finds
+ *   a lease free waits that out: an empty Redis does not hand a running room
+ *   to whoever asks first.
  *
  * The client is `@redis/client` (node-redis v5): the official Redis client,
  * maintained by Redis; it runs on Deno's Node compatibility layer, pipelines
@@ -109,11 +110,18 @@ const ACK_POLL_MS = 100;
 /** Pause before sending held messages again after an `XADD` failed. */
 const RESEND_RETRY_MS = 250;
 
-/** Takes the lease if it is free, ours, or its owner is no longer alive. */
+/**
+ * Takes the lease if it is ours, or free or held by an instance no longer
+ * alive; in the last two cases only with ARGV[4] = '1', else returns ''.
+ */
 const CLAIM_LUA = `
 local owner = redis.call('GET', KEYS[1])
-if not owner or owner == ARGV[1]
-    or redis.call('EXISTS', ARGV[3] .. owner) == 0 then
+if owner == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return ARGV[1]
+end
+if not owner or redis.call('EXISTS', ARGV[3] .. owner) == 0 then
+  if ARGV[4] ~= '1' then return '' end
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return ARGV[1]
 end
@@ -304,12 +312,19 @@ export class RedisBroker implements Broker {
   }
 
   async claim(room: string): Promise<InstanceId> {
-    await this.#settled();
-    const owner = await this.#eval(CLAIM_LUA, [ROOM + room], [
-      this.self,
-      String(this.leaseMs),
-      ALIVE,
-    ]) as string;
+    const claim = (takeFree: boolean) =>
+      this.#eval(CLAIM_LUA, [ROOM + room], [
+        this.self,
+        String(this.leaseMs),
+        ALIVE,
+        takeFree ? "1" : "0",
+      ]) as Promise<string>;
+    let owner = await claim(Date.now() >= this.#settleUntil);
+    if (owner === "") {
+      // Free right after Redis came back: maybe only until its holder renews.
+      await this.#settled();
+      owner = await claim(true);
+    }
     if (owner === this.self) this.#held.add(room);
     else this.#held.delete(room);
     return owner;
@@ -602,9 +617,9 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Resolves once leases may be claimed: at once, or, within `leaseMs` of
-   * Redis coming back, at the end of that time. A Redis that restarted
-   * empty holds no leases until their holders renew them; a claim before
+   * Resolves once free leases may be taken: at once, or, within `leaseMs`
+   * of Redis coming back, at the end of that time. A Redis that restarted
+   * empty holds no leases until their holders renew them; taking one before
    * that would take a room from a holder that is alive and well (and end
    * the sessions its users would resume).
    */

@@ -393,7 +393,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "after Redis comes back empty, another instance's claim of a room finds the room's live holder, not a free lease",
+    "after Redis comes back empty, another instance's claim of a room finds the room's live holder, not a free lease; a new room is still taken",
   ignore: needsRun,
   async fn() {
     const redis = await startRedis();
@@ -411,6 +411,8 @@ Deno.test({
         "both back",
       );
       assert.equal(await other.claim("r"), holder.self);
+      // A room nobody ran is still taken, once holders had their chance.
+      assert.equal(await other.claim("new"), other.self);
     } finally {
       await holder.close();
       await other.close();
