@@ -197,6 +197,8 @@ export class RedisBroker implements Broker {
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Senders read from since this instance last wrote its acknowledgements. */
   #readFrom = new Set<InstanceId>();
+  #evictedLogged = 0;
+  #evictLogAt = -Infinity;
   /** Until when claims wait for holders to take their leases again. */
   #settleUntil = 0;
   #settling: Promise<void> | null = null;
@@ -411,6 +413,7 @@ export class RedisBroker implements Broker {
       this.#unacked.add(to, numbered, Date.now());
       this.#publish(to, numbered);
     }
+    this.#logEvictions();
     for (const [to, count] of this.#refused) {
       this.#seqOut.set(to, (this.#seqOut.get(to) ?? 1) + count);
     }
@@ -437,6 +440,25 @@ export class RedisBroker implements Broker {
     this.#cmd.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
       () => {},
     );
+  }
+
+  /**
+   * Says (at most once a minute) that sent messages were let go unread:
+   * until they are read, a Redis restart would cost a resync.
+   */
+  #logEvictions(): void {
+    const evicted = this.#unacked.evicted;
+    const now = Date.now();
+    if (evicted === this.#evictedLogged || now - this.#evictLogAt < 60_000) {
+      return;
+    }
+    this.#record({
+      event: "error",
+      code: "broker-unacked-evicted",
+      count: evicted - this.#evictedLogged,
+    });
+    this.#evictedLogged = evicted;
+    this.#evictLogAt = now;
   }
 
   #sendFailed(to: InstanceId): void {
