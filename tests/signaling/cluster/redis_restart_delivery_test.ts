@@ -462,3 +462,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "RedisBroker holds at most unackedLimit messages unread and says once when it let some go",
+  ignore: needsRun,
+  async fn() {
+    const redis = await startRedis();
+    const records: Record<string, unknown>[] = [];
+    const sender = await RedisBroker.connect({
+      url: redis.url,
+      leaseMs: LEASE_MS,
+      unackedLimit: 3,
+      logger: (r) => records.push(r),
+    });
+    const receiver = await RedisBroker.connect({
+      url: redis.url,
+      leaseMs: LEASE_MS,
+    });
+    try {
+      // The receiver has not started: nothing is read, nothing acknowledged.
+      for (let i = 0; i < 5; i++) sender.send(receiver.self, String(i));
+      await sleep(50);
+      for (let i = 5; i < 8; i++) sender.send(receiver.self, String(i));
+      await sleep(50);
+      const evicted = records.filter((r) =>
+        r.code === "broker-unacked-evicted"
+      );
+      assert.deepEqual(evicted.map((r) => r.count), [2], "said once");
+
+      // An emptied Redis then loses 0–4 for good: 5–7 come back, after a gap.
+      await redis.restart();
+      assert.ok(await until(() => sender.healthy, 10_000));
+      const got: string[] = [];
+      const gaps: string[] = [];
+      await receiver.start((_, m) => got.push(m), (from) => gaps.push(from));
+      await until(() => got.length === 3, 5000);
+      await sleep(100);
+      assert.deepEqual(got, ["5", "6", "7"]);
+      assert.deepEqual(gaps, [sender.self]);
+    } finally {
+      await sender.close();
+      await receiver.close();
+      await redis.stop();
+    }
+  },
+});
