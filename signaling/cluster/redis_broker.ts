@@ -16,7 +16,7 @@
  *   but nobody had read, so an `XADD`'s reply is not the end of a message.
  *   The receiver writes, after each read, the next number it expects from
  *   each sender into `parley:acked:<receiver>`; the sender holds what it sent
- *   until that number passes it (see `unacked.ts`, which bounds it), and
+ *   until that number passes it (`sent_until_read.ts`, bounded), and
  *   sends everything held again, in order, after any reconnection or failed
  *   `XADD`. The receiver skips numbers it already has, so a user sees each
  *   frame once, in order, across the restart; only messages let go past the
@@ -47,7 +47,8 @@ import {
   type MessageHandler,
 } from "./broker.ts";
 import { OutageLog } from "./outage_log.ts";
-import { type Numbered, UnackedMessages } from "./unacked.ts";
+import { SentUntilRead } from "./sent_until_read.ts";
+import type { Numbered } from "./unacked.ts";
 
 /** How to reach Redis and how this instance behaves there. */
 export interface RedisBrokerOptions {
@@ -74,7 +75,7 @@ export interface RedisBrokerOptions {
   connectTimeoutMs?: number;
   /**
    * Sent messages held until their receiver has read them, to send again
-   * after Redis lost them (see `unacked.ts`). Default 20,000.
+   * after Redis lost them (see `sent_until_read.ts`). Default 20,000.
    */
   unackedLimit?: number;
   /** Characters of sent messages held so. Default 8 Mi (16 MiB). */
@@ -105,10 +106,6 @@ const READ_BLOCK_MS = 1000;
 const INBOX_TTL_MS = 60_000;
 /** Rooms per renewal script call; keeps one script call short. */
 const RENEW_CHUNK = 1000;
-/** How often a sender holding unacknowledged messages asks how far they were read. */
-const ACK_POLL_MS = 100;
-/** Pause before sending held messages again after an `XADD` failed. */
-const RESEND_RETRY_MS = 250;
 
 /**
  * Takes the lease if it is ours, or free or held by an instance no longer
@@ -189,16 +186,9 @@ export class RedisBroker implements Broker {
   #seqIn = new Map<InstanceId, number>();
   #onGap: ((from: InstanceId) => void) | null = null;
   /** Sent, not yet read by their receiver: sent again if Redis lost them. */
-  readonly #unacked: UnackedMessages;
-  /** The poll of receivers' acknowledgements, while messages are held. */
-  #ackTimer: ReturnType<typeof setTimeout> | null = null;
-  #ackPoll: Promise<void> | null = null;
-  /** The resend after a failed `XADD`, when one is due. */
-  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #sent: SentUntilRead;
   /** Senders read from since this instance last wrote its acknowledgements. */
   #readFrom = new Set<InstanceId>();
-  #evictedLogged = 0;
-  #evictLogAt = -Infinity;
   /** Until when claims wait for holders to take their leases again. */
   #settleUntil = 0;
   #settling: Promise<void> | null = null;
@@ -223,9 +213,15 @@ export class RedisBroker implements Broker {
     this.#inboxMaxLen = options.inboxMaxLength ?? 10_000;
     this.#pendingCharsLimit = options.sendBufferChars ?? 16 * 1024 * 1024;
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
-    this.#unacked = new UnackedMessages({
-      messages: options.unackedLimit ?? 20_000,
-      chars: options.unackedChars ?? 8 * 1024 * 1024,
+    this.#sent = new SentUntilRead({
+      limits: {
+        messages: options.unackedLimit ?? 20_000,
+        chars: options.unackedChars ?? 8 * 1024 * 1024,
+      },
+      readAcks: (receivers) => this.#readAcks(receivers),
+      flush: () => this.#flush(),
+      record: (fields) => this.#record(fields),
+      staleMs: INBOX_TTL_MS,
     });
     this.#cmd = cmd;
     this.#sub = sub;
@@ -235,7 +231,7 @@ export class RedisBroker implements Broker {
       client.on("error", (error: unknown) => this.#onDown(error));
       client.on("ready", () => {
         // A reconnection may be to a Redis that came back empty.
-        this.#unacked.resendAll();
+        this.#sent.reconnected();
         this.#onReady();
       });
     }
@@ -373,13 +369,10 @@ export class RedisBroker implements Broker {
     this.#flush();
     this.#closed = true;
     this.#onMessage = null;
-    for (const timer of [this.#ackTimer, this.#retryTimer]) {
-      if (timer !== null) clearTimeout(timer);
-    }
-    this.#ackTimer = this.#retryTimer = null;
     this.#endSettling?.();
+    const sentClosed = this.#sent.close();
     await this.#lastWrite;
-    await this.#ackPoll;
+    await sentClosed;
     const reading = this.#reading;
     if (this.#ctl.isReady) {
       // Best effort: others can take our rooms now rather than after leaseMs.
@@ -398,7 +391,7 @@ export class RedisBroker implements Broker {
   #flush(): void {
     if (!this.healthy) return;
     // Held messages go first: their receiver must see them before newer ones.
-    for (const [to, held] of this.#unacked.takeResends()) {
+    for (const [to, held] of this.#sent.takeResends()) {
       this.#publish(to, held);
     }
     if (this.#pendingCount === 0) return;
@@ -410,15 +403,13 @@ export class RedisBroker implements Broker {
       let seq = this.#seqOut.get(to) ?? 1;
       const numbered = messages.map((m): Numbered => [seq++, m]);
       this.#seqOut.set(to, seq);
-      this.#unacked.add(to, numbered, Date.now());
+      this.#sent.hold(to, numbered);
       this.#publish(to, numbered);
     }
-    this.#logEvictions();
     for (const [to, count] of this.#refused) {
       this.#seqOut.set(to, (this.#seqOut.get(to) ?? 1) + count);
     }
     this.#refused.clear();
-    this.#scheduleAckPoll();
   }
 
   #publish(to: InstanceId, messages: Numbered[]): void {
@@ -434,7 +425,7 @@ export class RedisBroker implements Broker {
         "*",
         "d",
         this.#payload(chunk),
-      ]).catch(() => this.#sendFailed(to));
+      ]).catch(() => this.#sent.failed(to));
     }
     // A dead receiver's inbox goes away by itself.
     this.#cmd.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
@@ -442,70 +433,15 @@ export class RedisBroker implements Broker {
     );
   }
 
-  /**
-   * Says (at most once a minute) that sent messages were let go unread:
-   * until they are read, a Redis restart would cost a resync.
-   */
-  #logEvictions(): void {
-    const evicted = this.#unacked.evicted;
-    const now = Date.now();
-    if (evicted === this.#evictedLogged || now - this.#evictLogAt < 60_000) {
-      return;
-    }
-    this.#record({
-      event: "error",
-      code: "broker-unacked-evicted",
-      count: evicted - this.#evictedLogged,
-    });
-    this.#evictedLogged = evicted;
-    this.#evictLogAt = now;
-  }
-
-  #sendFailed(to: InstanceId): void {
-    if (this.#closed) return;
-    this.#unacked.resend(to);
-    this.#retryTimer ??= setTimeout(() => {
-      this.#retryTimer = null;
-      this.#flush();
-    }, RESEND_RETRY_MS);
-  }
-
-  #scheduleAckPoll(): void {
-    if (this.#closed || this.#ackTimer !== null || this.#ackPoll !== null) {
-      return;
-    }
-    if (this.#unacked.size === 0) return;
-    this.#ackTimer = setTimeout(() => {
-      this.#ackTimer = null;
-      this.#ackPoll = this.#pollAcks().finally(() => {
-        this.#ackPoll = null;
-        this.#scheduleAckPoll();
-      });
-    }, ACK_POLL_MS);
-  }
-
-  /** Lets go of what each receiver holding messages of ours says it has read. */
-  async #pollAcks(): Promise<void> {
-    const receivers = this.#unacked.receivers();
-    if (this.healthy) {
-      try {
-        const acks = await this.#timed(
-          Promise.all(
-            receivers.map((to) => this.#ctl.hGet(ACKED + to, this.self)),
-          ),
-          "HGET",
-        );
-        const now = Date.now();
-        receivers.forEach((to, i) => {
-          const next = Number(acks[i]);
-          if (acks[i] != null && Number.isSafeInteger(next)) {
-            this.#unacked.ack(to, next, now);
-          }
-        });
-      } catch { /* asked again next time */ }
-    }
-    // Unread this long, an inbox has expired: nothing held for it can land.
-    this.#unacked.forgetStale(Date.now(), INBOX_TTL_MS);
+  /** How far each of `receivers` has read this instance's messages. */
+  #readAcks(receivers: InstanceId[]): Promise<(string | null)[]> {
+    if (!this.healthy) return Promise.reject(new Error("Redis is away"));
+    return this.#timed(
+      Promise.all(
+        receivers.map((to) => this.#ctl.hGet(ACKED + to, this.self)),
+      ),
+      "HGET",
+    );
   }
 
   /**
