@@ -9,12 +9,24 @@
  *   sent. A stream, not pub/sub: an instance busy with a burst reads when it
  *   can (pub/sub would drop it past Redis's output buffer limit, 32 MB by
  *   default, which a 2,000-user join storm exceeds), and entries added while
- *   it reconnects wait for it. The numbers let the receiver notice entries
- *   that never arrived (trimmed past `inboxMaxLength`, or an `XADD` lost with
- *   its connection) and report the gap.
+ *   it reconnects wait for it. The numbers let the receiver notice messages
+ *   that never arrived (trimmed past `inboxMaxLength` unread, refused by a
+ *   full send buffer, or lost past the bound below) and report the gap.
+ * - Acknowledgement: a Redis that restarts empty loses entries it had taken
+ *   but nobody had read, so an `XADD`'s reply is not the end of a message.
+ *   The receiver writes, after each read, the next number it expects from
+ *   each sender into `parley:acked:<receiver>`; the sender holds what it sent
+ *   until that number passes it (`sent_until_read.ts`, bounded), and
+ *   sends everything held again, in order, after any reconnection or failed
+ *   `XADD`. The receiver skips numbers it already has, so a user sees each
+ *   frame once, in order, across the restart; only messages let go past the
+ *   bound can still be lost, and those show as a gap.
  * - Liveness: `parley:alive:<instance>`, set with `PX leaseMs`.
  * - Room leases: `parley:room:<room>` holding the owner's id, `PX leaseMs`;
- *   claims and renewals are Lua scripts, so they are atomic.
+ *   claims and renewals are Lua scripts, so they are atomic. After Redis
+ *   comes back, holders renew at once and, for `leaseMs`, a claim that finds
+ *   a lease free waits that out: an empty Redis does not hand a running room
+ *   to whoever asks first.
  *
  * The client is `@redis/client` (node-redis v5): the official Redis client,
  * maintained by Redis; it runs on Deno's Node compatibility layer, pipelines
@@ -35,6 +47,8 @@ import {
   type MessageHandler,
 } from "./broker.ts";
 import { OutageLog } from "./outage_log.ts";
+import { SentUntilRead } from "./sent_until_read.ts";
+import type { Numbered } from "./unacked.ts";
 
 /** How to reach Redis and how this instance behaves there. */
 export interface RedisBrokerOptions {
@@ -48,6 +62,8 @@ export interface RedisBrokerOptions {
   logger?: Logger;
   /** Messages `send` holds while Redis is unreachable; more are dropped. Default 10,000. */
   sendBufferLimit?: number;
+  /** Characters of messages `send` holds so. Default 16 Mi (32 MiB). */
+  sendBufferChars?: number;
   /**
    * Entries (batches of messages) an inbox keeps unread before the oldest
    * are dropped, which the receiver sees as a gap. Default 10,000.
@@ -57,6 +73,13 @@ export interface RedisBrokerOptions {
   commandTimeoutMs?: number;
   /** How long {@linkcode RedisBroker.connect} waits for Redis. Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * Sent messages held until their receiver has read them, to send again
+   * after Redis lost them (see `sent_until_read.ts`). Default 20,000.
+   */
+  unackedLimit?: number;
+  /** Characters of sent messages held so. Default 8 Mi (16 MiB). */
+  unackedChars?: number;
 }
 
 type Client = ReturnType<typeof makeClient>;
@@ -64,6 +87,8 @@ type Client = ReturnType<typeof makeClient>;
 const INBOX = "parley:inbox:";
 const ALIVE = "parley:alive:";
 const ROOM = "parley:room:";
+/** Per receiver: sender id → the next number it expects from that sender. */
+const ACKED = "parley:acked:";
 
 /** Reconnect backoff: 50 ms doubling to 2 s, forever. */
 const BACKOFF_MIN_MS = 50;
@@ -82,11 +107,18 @@ const INBOX_TTL_MS = 60_000;
 /** Rooms per renewal script call; keeps one script call short. */
 const RENEW_CHUNK = 1000;
 
-/** Takes the lease if it is free, ours, or its owner is no longer alive. */
+/**
+ * Takes the lease if it is ours, or free or held by an instance no longer
+ * alive; in the last two cases only with ARGV[4] = '1', else returns ''.
+ */
 const CLAIM_LUA = `
 local owner = redis.call('GET', KEYS[1])
-if not owner or owner == ARGV[1]
-    or redis.call('EXISTS', ARGV[3] .. owner) == 0 then
+if owner == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return ARGV[1]
+end
+if not owner or redis.call('EXISTS', ARGV[3] .. owner) == 0 then
+  if ARGV[4] ~= '1' then return '' end
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return ARGV[1]
 end
@@ -136,6 +168,10 @@ export class RedisBroker implements Broker {
   /** Messages not yet handed to the client, per receiver, in send order. */
   #pending = new Map<InstanceId, string[]>();
   #pendingCount = 0;
+  #pendingChars = 0;
+  readonly #pendingCharsLimit: number;
+  /** Sends refused with a full buffer since the last flush, per receiver. */
+  readonly #refused = new Map<InstanceId, number>();
   #flushScheduled = false;
   /** Resolves after the last XADD issued has been answered. */
   #lastWrite: Promise<unknown> = Promise.resolve();
@@ -149,6 +185,14 @@ export class RedisBroker implements Broker {
   /** Next number expected per sender. */
   #seqIn = new Map<InstanceId, number>();
   #onGap: ((from: InstanceId) => void) | null = null;
+  /** Sent, not yet read by their receiver: sent again if Redis lost them. */
+  readonly #sent: SentUntilRead;
+  /** Senders read from since this instance last wrote its acknowledgements. */
+  #readFrom = new Set<InstanceId>();
+  /** Until when claims wait for holders to take their leases again. */
+  #settleUntil = 0;
+  #settling: Promise<void> | null = null;
+  #endSettling: (() => void) | null = null;
   #onMessage: MessageHandler | null = null;
   #closed = false;
   /** When Redis became unreachable; null while healthy. */
@@ -167,14 +211,29 @@ export class RedisBroker implements Broker {
       (fields) => this.#record(fields),
     );
     this.#inboxMaxLen = options.inboxMaxLength ?? 10_000;
+    this.#pendingCharsLimit = options.sendBufferChars ?? 16 * 1024 * 1024;
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
+    this.#sent = new SentUntilRead({
+      limits: {
+        messages: options.unackedLimit ?? 20_000,
+        chars: options.unackedChars ?? 8 * 1024 * 1024,
+      },
+      readAcks: (receivers) => this.#readAcks(receivers),
+      flush: () => this.#flush(),
+      record: (fields) => this.#record(fields),
+      staleMs: INBOX_TTL_MS,
+    });
     this.#cmd = cmd;
     this.#sub = sub;
     this.#ctl = ctl;
     for (const client of [cmd, sub, ctl]) {
       // Without an 'error' listener an EventEmitter error kills the process.
       client.on("error", (error: unknown) => this.#onDown(error));
-      client.on("ready", () => this.#onReady());
+      client.on("ready", () => {
+        // A reconnection may be to a Redis that came back empty.
+        this.#sent.reconnected();
+        this.#onReady();
+      });
     }
   }
 
@@ -228,11 +287,19 @@ export class RedisBroker implements Broker {
 
   send(to: InstanceId, message: string): void {
     if (this.#closed) return;
-    if (!this.#outage.admits(this.#pendingCount)) return;
+    // Only an outage lets the buffer grow; a burst is written out each tick.
+    const full = !this.healthy &&
+      this.#pendingChars + message.length > this.#pendingCharsLimit;
+    if (!this.#outage.admits(full ? Infinity : this.#pendingCount)) {
+      // Its number is used all the same, so the receiver sees the loss.
+      this.#refused.set(to, (this.#refused.get(to) ?? 0) + 1);
+      return;
+    }
     let queue = this.#pending.get(to);
     if (!queue) this.#pending.set(to, queue = []);
     queue.push(message);
     this.#pendingCount++;
+    this.#pendingChars += message.length;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => {
@@ -243,11 +310,19 @@ export class RedisBroker implements Broker {
   }
 
   async claim(room: string): Promise<InstanceId> {
-    const owner = await this.#eval(CLAIM_LUA, [ROOM + room], [
-      this.self,
-      String(this.leaseMs),
-      ALIVE,
-    ]) as string;
+    const claim = (takeFree: boolean) =>
+      this.#eval(CLAIM_LUA, [ROOM + room], [
+        this.self,
+        String(this.leaseMs),
+        ALIVE,
+        takeFree ? "1" : "0",
+      ]) as Promise<string>;
+    let owner = await claim(Date.now() >= this.#settleUntil);
+    if (owner === "") {
+      // Free right after Redis came back: maybe only until its holder renews.
+      await this.#settled();
+      owner = await claim(true);
+    }
     if (owner === this.self) this.#held.add(room);
     else this.#held.delete(room);
     return owner;
@@ -294,7 +369,10 @@ export class RedisBroker implements Broker {
     this.#flush();
     this.#closed = true;
     this.#onMessage = null;
+    this.#endSettling?.();
+    const sentClosed = this.#sent.close();
     await this.#lastWrite;
+    await sentClosed;
     const reading = this.#reading;
     if (this.#ctl.isReady) {
       // Best effort: others can take our rooms now rather than after leaseMs.
@@ -311,25 +389,34 @@ export class RedisBroker implements Broker {
 
   /** Hands queued messages to the client: one XADD per receiver and chunk. */
   #flush(): void {
-    if (this.#pendingCount === 0 || !this.healthy) return;
+    if (!this.healthy) return;
+    // Held messages go first: their receiver must see them before newer ones.
+    for (const [to, held] of this.#sent.takeResends()) {
+      this.#publish(to, held);
+    }
+    if (this.#pendingCount === 0) return;
     const pending = this.#pending;
     this.#pending = new Map();
-    this.#pendingCount = 0;
+    this.#pendingCount = this.#pendingChars = 0;
     for (const [to, messages] of pending) {
       // Numbered here, in send order: the receiver tells a gap by them.
       let seq = this.#seqOut.get(to) ?? 1;
       const numbered = messages.map((m): Numbered => [seq++, m]);
       this.#seqOut.set(to, seq);
+      this.#sent.hold(to, numbered);
       this.#publish(to, numbered);
     }
+    for (const [to, count] of this.#refused) {
+      this.#seqOut.set(to, (this.#seqOut.get(to) ?? 1) + count);
+    }
+    this.#refused.clear();
   }
 
   #publish(to: InstanceId, messages: Numbered[]): void {
     const key = INBOX + to;
     for (const chunk of chunks(messages)) {
       // Not awaited: the client pipelines. A failure (connection lost
-      // mid-flight) loses these messages, as the contract allows; the
-      // receiver sees the gap in the numbers.
+      // mid-flight) sends everything held for `to` again.
       this.#lastWrite = this.#cmd.sendCommand([
         "XADD",
         key,
@@ -338,10 +425,43 @@ export class RedisBroker implements Broker {
         "*",
         "d",
         this.#payload(chunk),
-      ]).catch(() => {});
+      ]).catch(() => this.#sent.failed(to));
     }
     // A dead receiver's inbox goes away by itself.
     this.#cmd.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
+      () => {},
+    );
+  }
+
+  /** How far each of `receivers` has read this instance's messages. */
+  #readAcks(receivers: InstanceId[]): Promise<(string | null)[]> {
+    if (!this.healthy) return Promise.reject(new Error("Redis is away"));
+    return this.#timed(
+      Promise.all(
+        receivers.map((to) => this.#ctl.hGet(ACKED + to, this.self)),
+      ),
+      "HGET",
+    );
+  }
+
+  /**
+   * Tells the senders read from since last time how far their messages
+   * have been handled; a write lost with Redis is made again after the
+   * next read.
+   */
+  #acknowledge(): void {
+    if (this.#readFrom.size === 0) return;
+    const senders = [...this.#readFrom];
+    this.#readFrom.clear();
+    const key = ACKED + this.self;
+    const fields = senders.flatMap((from) => [
+      from,
+      String(this.#seqIn.get(from)),
+    ]);
+    this.#sub.sendCommand(["HSET", key, ...fields]).catch(() => {
+      for (const from of senders) this.#readFrom.add(from);
+    });
+    this.#sub.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
       () => {},
     );
   }
@@ -391,6 +511,7 @@ export class RedisBroker implements Broker {
       const [ms, seq] = last.split("-");
       this.#sub.sendCommand(["XTRIM", key, "MINID", `${ms}-${Number(seq) + 1}`])
         .catch(() => {});
+      this.#acknowledge();
     }
   }
 
@@ -410,6 +531,7 @@ export class RedisBroker implements Broker {
       return;
     }
     const from = payload.slice(0, first);
+    this.#readFrom.add(from);
     const expected = this.#seqIn.get(from) ?? 1;
     this.#seqIn.set(from, Math.max(expected, seq + messages.length));
     // Already delivered (a late retry after a gap was declared): skip.
@@ -441,10 +563,39 @@ export class RedisBroker implements Broker {
   }
 
   #onReady(): void {
-    if (this.#closed || !this.healthy || !this.#outage.up()) return;
-    // Redis may have come back empty: say we are alive before the next renew.
-    if (this.#onMessage) this.#markAlive().catch(() => {});
+    if (this.#closed || !this.healthy) return;
+    if (this.#outage.up()) {
+      // Redis may have come back empty: every holder takes its leases again
+      // (this one at once), and until they all can, no free lease is taken.
+      this.#settleUntil = Date.now() + this.leaseMs;
+      if (this.#held.size > 0) this.renew(this.#held).catch(() => {});
+      else if (this.#onMessage) this.#markAlive().catch(() => {});
+    }
     this.#flush();
+  }
+
+  /**
+   * Resolves once free leases may be taken: at once, or, within `leaseMs`
+   * of Redis coming back, at the end of that time. A Redis that restarted
+   * empty holds no leases until their holders renew them; taking one before
+   * that would take a room from a holder that is alive and well (and end
+   * the sessions its users would resume).
+   */
+  #settled(): Promise<void> {
+    const wait = this.#settleUntil - Date.now();
+    if (wait <= 0 || this.#closed) return Promise.resolve();
+    if (this.#settling === null) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      this.#settling = new Promise<void>((resolve) => {
+        this.#endSettling = resolve;
+        timer = setTimeout(resolve, wait);
+      }).finally(() => {
+        clearTimeout(timer);
+        this.#settling = null;
+        this.#endSettling = null;
+      });
+    }
+    return this.#settling;
   }
 
   #markAlive(): Promise<unknown> {
@@ -496,9 +647,6 @@ export class RedisBroker implements Broker {
     }));
   }
 }
-
-/** A message and its number in the sender → receiver sequence. */
-type Numbered = [seq: number, message: string];
 
 /**
  * `messages` in runs of consecutive numbers of at most

@@ -1,0 +1,149 @@
+/**
+ * The sender's side of delivery that survives a store restarting empty:
+ * holds what was sent (in {@linkcode UnackedMessages}) until the receiver
+ * says it has read it, asks how far receivers have read while anything is
+ * held, and marks held messages for sending again after a reconnection or a
+ * failed write. Owns its timers; the broker does the I/O through the
+ * callbacks it passes in.
+ */
+
+import type { LogRecord } from "../log.ts";
+import type { InstanceId } from "./broker.ts";
+import {
+  type Numbered,
+  type UnackedLimits,
+  UnackedMessages,
+} from "./unacked.ts";
+
+/** How often receivers are asked how far they have read, while messages are held. */
+const ACK_POLL_MS = 100;
+/** Pause before sending held messages again after a write failed. */
+const RESEND_RETRY_MS = 250;
+/** Messages let go unread are logged at most this often. */
+const EVICTION_LOG_EVERY_MS = 60_000;
+
+/** What {@linkcode SentUntilRead} needs from its broker. */
+export interface SentUntilReadOptions {
+  limits: UnackedLimits;
+  /**
+   * For each of `receivers`, the next number it expects from this sender
+   * (what it has read), or `null` when it has not said. Rejects when the
+   * store is unreachable.
+   */
+  readAcks(receivers: InstanceId[]): Promise<(string | null)[]>;
+  /** Writes out what is due, held messages to send again first. */
+  flush(): void;
+  /** Writes one log record. */
+  record(fields: LogRecord): void;
+  /**
+   * A receiver whose acknowledgement has not moved for this long is let go
+   * of: it is gone, or its inbox expired unread.
+   */
+  staleMs: number;
+}
+
+/** See the module doc. */
+export class SentUntilRead {
+  readonly #options: SentUntilReadOptions;
+  readonly #unacked: UnackedMessages;
+  #pollTimer: ReturnType<typeof setTimeout> | null = null;
+  #polling: Promise<void> | null = null;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #evictedLogged = 0;
+  #evictionLoggedAt = -Infinity;
+  #closed = false;
+
+  constructor(options: SentUntilReadOptions) {
+    this.#options = options;
+    this.#unacked = new UnackedMessages(options.limits);
+  }
+
+  /** Holds `messages`, just written for `to`, until `to` has read them. */
+  hold(to: InstanceId, messages: Numbered[]): void {
+    if (this.#closed) return;
+    this.#unacked.add(to, messages, Date.now());
+    this.#logEvictions();
+    this.#schedulePoll();
+  }
+
+  /** A write to `to` failed: what is held for it goes out again shortly. */
+  failed(to: InstanceId): void {
+    if (this.#closed) return;
+    this.#unacked.resend(to);
+    this.#retryTimer ??= setTimeout(() => {
+      this.#retryTimer = null;
+      this.#options.flush();
+    }, RESEND_RETRY_MS);
+  }
+
+  /** A connection came back, maybe to an emptied store: everything goes out again. */
+  reconnected(): void {
+    this.#unacked.resendAll();
+  }
+
+  /** Held messages due to go out again, per receiver, oldest first. */
+  takeResends(): [InstanceId, Numbered[]][] {
+    return this.#unacked.takeResends();
+  }
+
+  /** Stops asking and retrying; what is held is let go. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of [this.#pollTimer, this.#retryTimer]) {
+      if (timer !== null) clearTimeout(timer);
+    }
+    this.#pollTimer = this.#retryTimer = null;
+    await this.#polling;
+  }
+
+  #schedulePoll(): void {
+    if (
+      this.#closed || this.#pollTimer !== null || this.#polling !== null ||
+      this.#unacked.size === 0
+    ) return;
+    this.#pollTimer = setTimeout(() => {
+      this.#pollTimer = null;
+      this.#polling = this.#poll().finally(() => {
+        this.#polling = null;
+        this.#schedulePoll();
+      });
+    }, ACK_POLL_MS);
+  }
+
+  /** Lets go of what each receiver says it has read. */
+  async #poll(): Promise<void> {
+    const receivers = this.#unacked.receivers();
+    try {
+      const acks = await this.#options.readAcks(receivers);
+      const now = Date.now();
+      receivers.forEach((to, i) => {
+        const next = Number(acks[i]);
+        if (acks[i] != null && Number.isSafeInteger(next)) {
+          this.#unacked.ack(to, next, now);
+        }
+      });
+    } catch { /* the store is away: asked again next time */ }
+    this.#unacked.forgetStale(Date.now(), this.#options.staleMs);
+    this.#logEvictions();
+  }
+
+  /**
+   * Says (at most once a minute) that messages were let go unread: until
+   * those are read, a store restart would cost their receiver a resync.
+   */
+  #logEvictions(): void {
+    const evicted = this.#unacked.evicted;
+    const now = Date.now();
+    if (
+      evicted === this.#evictedLogged ||
+      now - this.#evictionLoggedAt < EVICTION_LOG_EVERY_MS
+    ) return;
+    this.#options.record({
+      event: "error",
+      code: "broker-unacked-evicted",
+      count: evicted - this.#evictedLogged,
+    });
+    this.#evictedLogged = evicted;
+    this.#evictionLoggedAt = now;
+  }
+}
