@@ -18,14 +18,14 @@
 
 import type { Bus, ConnectionId } from "./bus.ts";
 import { CallControl } from "./call_control.ts";
+import { type ConnectionMeta, Connections } from "./connections.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { SignalingConfig } from "./config.ts";
-import { UNKNOWN_ADDRESS } from "./detached.ts";
-import { errorFrame, tutorial } from "./frames.ts";
+import { errorFrame } from "./frames.ts";
 import { IceServerList } from "./ice.ts";
+import { EffectLoop } from "./effect_loop.ts";
 import { Inbound } from "./inbound.ts";
-import { type Logger, type LogRecord, quietLogger } from "./log.ts";
-import { RateLimiter } from "./limits.ts";
+import { type Logger, quietLogger } from "./log.ts";
 import { PriorityOutbox } from "./outbox.ts";
 import { PresenceTicker } from "./presence_ticker.ts";
 import type { Dialect } from "./protocol.ts";
@@ -34,25 +34,15 @@ import {
   type Connection,
   type Effect,
   type Member,
-  setTimer,
 } from "./relay_context.ts";
 import type { Room } from "./rooms.ts";
-import { closeOutcome } from "./sessions.ts";
 import { SessionLifecycle } from "./session_lifecycle.ts";
-import { Timers } from "./timers.ts";
 import { TutorialCalls } from "./tutorial.ts";
 
 export { CloseCode };
+export type { ConnectionMeta };
 export type { RelayStats } from "./relay_stats.ts";
 import { type RelayStats, RelayTally } from "./relay_stats.ts";
-
-/** Facts about a new connection that the transport knows. */
-export interface ConnectionMeta {
-  /** The client's address (see `client_address.ts`). */
-  ip?: string;
-  /** Whether the upgrade request carried an `Origin` header (a browser page). */
-  hasOrigin?: boolean;
-}
 
 /** What the relay needs from its surroundings. */
 export interface RelayOptions {
@@ -72,15 +62,13 @@ export class Relay {
   readonly #sessions: SessionLifecycle;
   readonly #inbound: Inbound;
   readonly #presence: PresenceTicker;
-  readonly #conns = new Map<ConnectionId, Connection>();
+  readonly #conns: Connections;
   readonly #rooms = new Map<string, Room<Member>>();
-  /** Sockets that have not logged in yet, closed when their time is up. */
-  readonly #logins: Timers<Connection>;
   readonly #tally = new RelayTally();
-  /** Whether the loop is applying outputs now. */
-  #applying = false;
-  /** Outputs (and inputs) that arrived while applying, in order. */
-  #later: Effect[] = [];
+  readonly #loop = new EffectLoop(
+    (effect) => this.#applyOne(effect),
+    (error) => this.#internalError(undefined, error),
+  );
 
   constructor(options: RelayOptions) {
     const config = this.#config = options.config;
@@ -109,7 +97,7 @@ export class Relay {
       config.presenceTickMs,
       clock,
     );
-    this.#logins = new Timers(clock);
+    this.#conns = new Connections(config, clock, sessions);
   }
 
   /**
@@ -122,56 +110,7 @@ export class Relay {
     roomName: string,
     meta: ConnectionMeta = {},
   ): void {
-    const now = this.#clock.now();
-    const config = this.#config;
-    const conn: Connection = {
-      id,
-      dialect,
-      roomName,
-      address: meta.ip ?? UNKNOWN_ADDRESS,
-      hasOrigin: meta.hasOrigin === true,
-      limiter: new RateLimiter(
-        config.ratePerSecond,
-        config.rateBurst,
-        config.abuseCloseMs,
-        now,
-      ),
-      openedAt: now,
-      member: null,
-      errors: 0,
-    };
-    this.#conns.set(id, conn);
-    const out: Effect[] = [
-      // A socket that never logs in would hold a connection slot for free.
-      setTimer(
-        this.#logins,
-        conn,
-        config.loginTimeoutMs,
-        (): Effect[] =>
-          conn.member === null && this.#conns.get(id) === conn
-            ? [{
-              kind: "close",
-              conn,
-              code: CloseCode.policy,
-              reason: `log in within ${config.loginTimeoutMs} ms of connecting`,
-            }]
-            : [],
-      ),
-      {
-        kind: "log",
-        record: {
-          event: "connect",
-          conn: id,
-          dialect,
-          room: roomName,
-          ip: meta.ip,
-        },
-      },
-    ];
-    if (dialect === "tutorial") {
-      out.push({ kind: "send", conn, frame: tutorial.id(id) });
-    }
-    this.#apply(out);
+    this.#loop.input(() => this.#conns.open(id, dialect, roomName, meta));
   }
 
   /**
@@ -182,9 +121,9 @@ export class Relay {
     id: ConnectionId,
     data: string | ArrayBuffer | ArrayBufferView | Blob,
   ): void {
-    if (this.#applying) {
-      this.#later.push({ kind: "then", run: () => this.#received(id, data) });
-    } else this.#apply(this.#received(id, data));
+    // The common case without the closure `input` takes.
+    if (this.#loop.running) this.#loop.input(() => this.#received(id, data));
+    else this.#loop.apply(this.#received(id, data));
   }
 
   #received(
@@ -196,16 +135,17 @@ export class Relay {
     this.#tally.framesIn++;
     try {
       const out = this.#inbound.frame(conn, data);
-      if (conn.member !== null) this.#logins.clear(conn);
+      if (conn.member !== null) this.#conns.loggedIn(conn);
       return out;
     } catch (error) {
-      return [this.#internalError(id, error)];
+      this.#internalError(id, error);
+      return [];
     }
   }
 
   /**
    * Forgets a connection whose socket closed (idempotent). A `parley.v1`
-   * session that lost its connection (see {@linkcode closeOutcome}) is
+   * session that lost its connection (see `closeOutcome` in `sessions.ts`) is
    * detached for the grace period; otherwise the user leaves: the call peer
    * is told `peer-left` (tutorial: `hang-up`) and the room sees it go.
    *
@@ -213,31 +153,7 @@ export class Relay {
    *   completed (Deno reports a missed ping as an unclean 1001)
    */
   disconnect(id: ConnectionId, code?: number, wasClean = true): void {
-    this.#input(() => this.#disconnected(id, code, wasClean));
-  }
-
-  #disconnected(id: ConnectionId, code?: number, wasClean = true): Effect[] {
-    const conn = this.#conns.get(id);
-    if (!conn) return [];
-    this.#conns.delete(id);
-    this.#logins.clear(conn);
-    const member = conn.member;
-    conn.member = null;
-    let out: Effect[] = [];
-    if (member) {
-      out = member.dialect === "parley" &&
-          closeOutcome(code ?? 1005, wasClean) === "detach"
-        ? this.#sessions.detach(member)
-        : this.#sessions.end(member, "left");
-    }
-    const record: LogRecord = {
-      event: "disconnect",
-      conn: id,
-      code,
-      ms: this.#clock.now() - conn.openedAt,
-      errors: conn.errors,
-    };
-    return out.concat({ kind: "log", record });
+    this.#loop.input(() => this.#conns.closed(id, code, wasClean));
   }
 
   /**
@@ -246,7 +162,7 @@ export class Relay {
    * Its session ends: a connection put out by the server is not resumable.
    */
   kick(id: ConnectionId, code: number, reason: string): void {
-    this.#input(() => {
+    this.#loop.input(() => {
       const conn = this.#conns.get(id);
       return conn ? [{ kind: "close", conn, code, reason }] : [];
     });
@@ -264,7 +180,7 @@ export class Relay {
     const max = this.#config.maxConnections;
     if (openSockets >= max) return false;
     let admit = true;
-    this.#input(() => {
+    this.#loop.input(() => {
       const out: Effect[] = [];
       while (openSockets + this.#sessions.detached >= max) {
         const shed = this.#sessions.shedDetached();
@@ -281,7 +197,7 @@ export class Relay {
 
   /** Sends every pending presence delta (and tutorial `userlist`) now. */
   flushPresence(): void {
-    this.#input(() => this.#presence.flush());
+    this.#loop.input(() => this.#presence.flush());
   }
 
   /**
@@ -289,11 +205,7 @@ export class Relay {
    * a detached session waiting to be resumed.
    */
   hasRoom(name: string): boolean {
-    if (this.#rooms.has(name)) return true;
-    for (const conn of this.#conns.values()) {
-      if (conn.roomName === name) return true;
-    }
-    return false;
+    return this.#rooms.has(name) || this.#conns.inRoom(name);
   }
 
   /**
@@ -303,7 +215,7 @@ export class Relay {
    * restored by claim, so a `peer-left` here would only hang up the media.
    */
   evictRoom(name: string, code: number, reason: string): void {
-    this.#input(() => {
+    this.#loop.input(() => {
       const out: Effect[] = [];
       for (const conn of this.#conns.values()) {
         if (conn.roomName !== name) continue;
@@ -337,108 +249,56 @@ export class Relay {
 
   /** Ids of all open connections. */
   connectionIds(): ConnectionId[] {
-    return [...this.#conns.keys()];
+    return this.#conns.ids();
   }
 
   /** Cancels every module's timers (presence tick, login, ring, grace, claim). */
   dispose(): void {
     this.#presence.dispose();
-    this.#logins.dispose();
+    this.#conns.dispose();
     this.#calls.dispose();
     this.#sessions.dispose();
   }
 
-  // --- the loop -----------------------------------------------------------
-
-  /** Runs `handler` now, or after the outputs being applied if the loop runs. */
-  #input(handler: () => Effect[]): void {
-    if (this.#applying) this.#later.push({ kind: "then", run: handler });
-    else this.#apply(this.#guard(handler));
-  }
-
-  /** `handler`'s outputs, or a logged `internal-error` if it threw. */
-  #guard(handler: () => Effect[]): Effect[] {
-    try {
-      return handler();
-    } catch (error) {
-      return [this.#internalError(undefined, error)];
-    }
-  }
-
-  /** Applies `effects`, then whatever applying them queued, until none is left. */
-  #apply(effects: readonly Effect[]): void {
-    if (this.#applying) {
-      for (const effect of effects) this.#later.push(effect);
-      return;
-    }
-    this.#applying = true;
-    try {
-      let batch = effects;
-      for (;;) {
-        for (let i = 0; i < batch.length; i++) this.#applyOne(batch[i]);
-        if (this.#later.length === 0) break;
-        batch = this.#later;
-        this.#later = [];
-      }
-    } finally {
-      this.#applying = false;
-    }
-  }
+  // --- applying outputs ---------------------------------------------------
 
   #applyOne(effect: Effect): void {
-    try {
-      switch (effect.kind) {
-        case "relay":
-          this.#tally.relayed++;
-          return this.#deliver(effect.to, effect.frame);
-        case "deliver":
-          return this.#deliver(effect.to, effect.frame);
-        case "send":
-          return this.#send(effect.conn, effect.frame);
-        case "reject":
-          return this.#reject(effect);
-        case "close":
-          return this.#close(effect.conn, effect.code, effect.reason);
-        case "presence":
-          return this.#queue(this.#presence.touch(effect.member));
-        case "roster":
-          return this.#queue(this.#presence.markDirty(effect.room));
-        case "setTimer": {
-          const fire = effect.fire;
-          return effect.timers.set(
-            effect.key,
-            effect.ms,
-            () => this.#input(fire),
-          );
-        }
-        case "clearTimer":
-          return effect.timers.clear(effect.key);
-        case "log":
-          return this.#log(effect.record);
-        case "then":
-          return this.#queue(effect.run());
+    switch (effect.kind) {
+      case "relay":
+        this.#tally.relayed++;
+        return this.#deliver(effect.to, effect.frame);
+      case "deliver":
+        return this.#deliver(effect.to, effect.frame);
+      case "send":
+        return this.#send(effect.conn, effect.frame);
+      case "reject":
+        return this.#reject(effect);
+      case "close":
+        return this.#close(effect.conn, effect.code, effect.reason);
+      case "presence":
+        return this.#loop.queue(this.#presence.touch(effect.member));
+      case "roster":
+        return this.#loop.queue(this.#presence.markDirty(effect.room));
+      case "setTimer": {
+        const fire = effect.fire;
+        const loop = this.#loop;
+        return effect.timers.set(effect.key, effect.ms, () => loop.input(fire));
       }
-    } catch (error) {
-      this.#log(this.#internalError(undefined, error).record);
+      case "clearTimer":
+        return effect.timers.clear(effect.key);
+      case "log":
+        return this.#log(effect.record);
+      case "then":
+        return this.#loop.queue(effect.run());
     }
   }
 
-  #queue(effects: readonly Effect[]): void {
-    for (const effect of effects) this.#later.push(effect);
-  }
-
-  #internalError(
-    conn: ConnectionId | undefined,
-    error: unknown,
-  ): { kind: "log"; record: LogRecord } {
-    return {
-      kind: "log",
-      record: {
-        event: "internal-error",
-        conn,
-        error: error instanceof Error ? error.message : String(error),
-      },
-    };
+  #internalError(conn: ConnectionId | undefined, error: unknown): void {
+    this.#log({
+      event: "internal-error",
+      conn,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 
   // --- output -------------------------------------------------------------
@@ -461,7 +321,9 @@ export class Relay {
     life.outbox ??= new PriorityOutbox({
       callChars: this.#config.maxBufferedBytes,
     });
-    if (!life.outbox.push(frame)) this.#queue(this.#sessions.overflow(member));
+    if (!life.outbox.push(frame)) {
+      this.#loop.queue(this.#sessions.overflow(member));
+    }
   }
 
   #reject(effect: Extract<Effect, { kind: "reject" }>): void {
@@ -476,6 +338,6 @@ export class Relay {
   #close(conn: Connection, code: number, reason: string): void {
     this.#tally.kicked(code);
     this.#bus.close(conn.id, code, reason);
-    this.#queue(this.#disconnected(conn.id, code));
+    this.#loop.queue(this.#conns.closed(conn.id, code));
   }
 }
