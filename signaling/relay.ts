@@ -133,9 +133,10 @@ export class Relay {
     const conn = this.#conns.get(id);
     if (!conn) return [];
     this.#tally.framesIn++;
+    const before = conn.member;
     try {
       const out = this.#inbound.frame(conn, data);
-      if (conn.member !== null) this.#conns.loggedIn(conn);
+      if (before === null && conn.member !== null) this.#conns.loggedIn(conn);
       return out;
     } catch (error) {
       this.#internalError(id, error);
