@@ -26,6 +26,7 @@ import {
   type Connection,
   type Effect,
   isBusy,
+  log,
   type Member,
   NONE,
   reject,
@@ -242,16 +243,13 @@ export class CallControl {
         to: arriving,
         frame: parley.callRestored(call.id, waiting.name),
       },
-      {
-        kind: "log",
-        record: {
-          event: "call-restored",
-          call: call.id,
-          room: caller.room.name,
-          caller: caller.name,
-          callee: callee.name,
-        },
-      },
+      log({
+        event: "call-restored",
+        call: call.id,
+        room: caller.room.name,
+        caller: caller.name,
+        callee: callee.name,
+      }),
     );
     return out;
   }
@@ -298,17 +296,14 @@ export class CallControl {
       ),
       { kind: "presence", member: caller },
       { kind: "presence", member: callee },
-      {
-        kind: "log",
-        record: {
-          event: "call-start",
-          call: call.id,
-          room: caller.room.name,
-          caller: caller.name,
-          callee: callee.name,
-          dialect: caller.dialect,
-        },
-      },
+      log({
+        event: "call-start",
+        call: call.id,
+        room: caller.room.name,
+        caller: caller.name,
+        callee: callee.name,
+        dialect: caller.dialect,
+      }),
     ];
   }
 
@@ -355,16 +350,13 @@ export class CallControl {
           : tutorial.hangUp(other.name),
       });
     }
-    out.push({
-      kind: "log",
-      record: {
-        event: "call-end",
-        call: call.id,
-        reason,
-        answered: call.answeredAt !== null,
-        ms: this.#clock.now() - (call.answeredAt ?? call.openedAt),
-      },
-    });
+    out.push(log({
+      event: "call-end",
+      call: call.id,
+      reason,
+      answered: call.answeredAt !== null,
+      ms: this.#clock.now() - (call.answeredAt ?? call.openedAt),
+    }));
     return out;
   }
 }

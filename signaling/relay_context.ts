@@ -166,3 +166,8 @@ export function setTimer<K>(
 export function clearTimer<K>(timers: Timers<K>, key: K): Effect {
   return { kind: "clearTimer", timers: timers as Timers<unknown>, key };
 }
+
+/** The `log` output. */
+export function log(record: LogRecord): Effect {
+  return { kind: "log", record };
+}

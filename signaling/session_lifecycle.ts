@@ -25,6 +25,7 @@ import {
   type Connection,
   type Effect,
   isBusy,
+  log,
   type Member,
   NONE,
   reject,
@@ -160,7 +161,7 @@ export class SessionLifecycle {
     // login claimed a call: the two things to look for after a restart.
     if (refused) record.resume = refused;
     if (claim) record.claim = true;
-    out.push({ kind: "log", record });
+    out.push(log(record));
     return out;
   }
 
@@ -200,18 +201,15 @@ export class SessionLifecycle {
     // Call frames first, then how much chat was lost, then the chat kept.
     const queued = outbox?.drain() ?? [];
     for (const frame of queued) out.push({ kind: "send", conn, frame });
-    out.push({
-      kind: "log",
-      record: {
-        event: "resume",
-        conn: conn.id,
-        name: member.name,
-        room: member.room.name,
-        replaced: old?.id,
-        queued: queued.length,
-        droppedChats: outbox?.droppedChats,
-      },
-    });
+    out.push(log({
+      event: "resume",
+      conn: conn.id,
+      name: member.name,
+      room: member.room.name,
+      replaced: old?.id,
+      queued: queued.length,
+      droppedChats: outbox?.droppedChats,
+    }));
     return out;
   }
 
@@ -267,15 +265,12 @@ export class SessionLifecycle {
         this.#config.resumeGraceMs,
         () => this.end(member, "grace-expired"),
       ),
-      {
-        kind: "log",
-        record: {
-          event: "detach",
-          name: member.name,
-          room: member.room.name,
-          call: member.call?.id,
-        },
-      },
+      log({
+        event: "detach",
+        name: member.name,
+        room: member.room.name,
+        call: member.call?.id,
+      }),
     );
     return out;
   }
@@ -331,15 +326,12 @@ export class SessionLifecycle {
     this.#unseat(member, life.state === "live" ? life.conn : null);
     out.push({ kind: "roster", room: member.room });
     if (reason !== "left") {
-      out.push({
-        kind: "log",
-        record: {
-          event: "leave",
-          name: member.name,
-          room: member.room.name,
-          reason,
-        },
-      });
+      out.push(log({
+        event: "leave",
+        name: member.name,
+        room: member.room.name,
+        reason,
+      }));
     }
     return out;
   }
