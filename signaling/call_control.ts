@@ -3,7 +3,9 @@
  * the ring timeout, and restoring a call both sides claim after a restart.
  * The call lifecycle here ({@linkcode CallControl.open},
  * {@linkcode CallControl.answer}, {@linkcode CallControl.end}) is shared with
- * the tutorial dialect and with sessions that end mid-call.
+ * the tutorial dialect and with sessions that end mid-call. Every handler
+ * returns its outputs (see `relay_context.ts`); the ring and claim waits
+ * are this module's own timers.
  */
 
 import {
@@ -14,24 +16,40 @@ import {
   peerOf,
   restoredCallerIsFirst,
 } from "./calls.ts";
+import type { Clock } from "./clock.ts";
+import type { SignalingConfig } from "./config.ts";
 import { type EndReason, parley, tutorial } from "./frames.ts";
 import { nameKey, normalizeName } from "./names.ts";
 import type { LoginCallClaim } from "./protocol.ts";
 import {
+  clearTimer,
   type Connection,
+  type Effect,
   isBusy,
+  log,
   type Member,
-  type RelayContext,
+  NONE,
+  reject,
+  setTimer,
 } from "./relay_context.ts";
+import { Timers } from "./timers.ts";
 
 /** Opens, answers and ends calls, and matches restore claims. */
 export class CallControl {
-  readonly #ctx: RelayContext;
+  readonly #config: SignalingConfig;
+  readonly #clock: Clock;
+  /** Ring timeouts, by ringing call. */
+  readonly #rings: Timers<Call<Member>>;
+  /** Claim waits, by claimant. */
+  readonly #claims: Timers<Member>;
   #calls = 0;
   #restored = 0;
 
-  constructor(ctx: RelayContext) {
-    this.#ctx = ctx;
+  constructor(config: SignalingConfig, clock: Clock) {
+    this.#config = config;
+    this.#clock = clock;
+    this.#rings = new Timers(clock);
+    this.#claims = new Timers(clock);
   }
 
   /** Calls ringing or in progress. */
@@ -44,45 +62,67 @@ export class CallControl {
     return this.#restored;
   }
 
+  /** Cancels every ring timeout and claim wait. */
+  dispose(): void {
+    this.#rings.dispose();
+    this.#claims.dispose();
+  }
+
   /** `call`: rings `to`, or answers `busy` at once. */
-  call(conn: Connection, me: Member, to: string, audioOnly: boolean): void {
-    const ctx = this.#ctx;
-    if (me.call) return ctx.reject(conn, "in-call");
+  call(conn: Connection, me: Member, to: string, audioOnly: boolean): Effect[] {
+    if (me.call) return reject(conn, "in-call");
     const callee = me.room.find(to);
-    if (!callee) return ctx.reject(conn, "unknown-user");
-    if (callee === me) return ctx.reject(conn, "self-call");
-    if (callee.dialect !== "parley") return ctx.reject(conn, "incompatible");
+    if (!callee) return reject(conn, "unknown-user");
+    if (callee === me) return reject(conn, "self-call");
+    if (callee.dialect !== "parley") return reject(conn, "incompatible");
     // Fails at once rather than ringing into the queue: the person calling
     // is told why now, and a ring held for someone who may never come back
     // (or who comes back to a stale ring) helps nobody.
-    if (callee.conn === null) {
-      return ctx.send(
-        conn,
-        parley.ended(newCallId(), "reconnecting", callee.name),
-      );
+    if (callee.life.state !== "live") {
+      const frame = parley.ended(newCallId(), "reconnecting", callee.name);
+      return [{ kind: "send", conn, frame }];
     }
     if (isBusy(callee)) {
-      return ctx.send(conn, parley.ended(newCallId(), "busy", callee.name));
+      const frame = parley.ended(newCallId(), "busy", callee.name);
+      return [{ kind: "send", conn, frame }];
     }
     // Calling someone else means the client gave up restoring its old call.
-    this.dropClaim(me);
-    const call = this.open(me, callee, audioOnly);
-    ctx.send(conn, parley.ringing(call.id, callee.name));
-    ctx.deliver(callee, parley.incoming(call.id, me.name, audioOnly));
+    const out = this.dropClaim(me).concat(this.open(me, callee, audioOnly));
+    const call = me.call!;
+    out.push(
+      { kind: "send", conn, frame: parley.ringing(call.id, callee.name) },
+      {
+        kind: "deliver",
+        to: callee,
+        frame: parley.incoming(call.id, me.name, audioOnly),
+      },
+    );
+    return out;
   }
 
   /** `accept` by the callee of a ringing call. */
-  accept(conn: Connection, me: Member, callId: string): void {
+  accept(conn: Connection, me: Member, callId: string): Effect[] {
     const call = me.call;
     if (
       !call || call.id !== callId || call.callee !== me ||
       call.state !== "ringing"
     ) {
-      return this.#ctx.reject(conn, "no-call");
+      return reject(conn, "no-call");
     }
-    this.answer(call);
-    this.#ctx.deliver(call.caller, parley.accepted(call.id, me.name, false));
-    this.#ctx.send(conn, parley.accepted(call.id, call.caller.name, true));
+    const out = this.answer(call);
+    out.push(
+      {
+        kind: "deliver",
+        to: call.caller,
+        frame: parley.accepted(call.id, me.name, false),
+      },
+      {
+        kind: "send",
+        conn,
+        frame: parley.accepted(call.id, call.caller.name, true),
+      },
+    );
+    return out;
   }
 
   /**
@@ -94,25 +134,25 @@ export class CallControl {
     me: Member,
     action: "decline" | "cancel" | "hangup",
     callId: string,
-  ): void {
+  ): Effect[] {
     const call = me.call;
     if (!call || call.id !== callId) {
       // Hanging up a claimed call whose peer has not come back: stop waiting.
       if (action === "hangup" && me.claim?.callId === callId) {
         return this.dropClaim(me);
       }
-      return this.#ctx.reject(conn, "no-call");
+      return reject(conn, "no-call");
     }
     const isCaller = call.caller === me;
     let reason: EndReason;
     if (call.state === "active") {
-      if (action !== "hangup") return this.#ctx.reject(conn, "no-call");
+      if (action !== "hangup") return reject(conn, "no-call");
       reason = "hangup";
     } else if (action === "decline" && !isCaller) reason = "declined";
     else if (action === "cancel" && isCaller) reason = "cancelled";
     else if (action === "hangup") reason = isCaller ? "cancelled" : "declined";
-    else return this.#ctx.reject(conn, "no-call");
-    this.end(call, reason, [peerOf(call, me)]);
+    else return reject(conn, "no-call");
+    return this.end(call, reason, [peerOf(call, me)]);
   }
 
   // --- call restore after a restart --------------------------------------
@@ -123,7 +163,7 @@ export class CallControl {
    * and the peer's name, if nobody has it, is held for the peer until then
    * (see `name_holds.ts`).
    */
-  claim(me: Member, claim: LoginCallClaim): void {
+  claim(me: Member, claim: LoginCallClaim): Effect[] {
     const mine: CallClaim = {
       callId: claim.callId,
       peer: claim.peer,
@@ -136,42 +176,53 @@ export class CallControl {
     ) {
       return this.#restore(peer, me, mine);
     }
-    me.claim = {
-      ...mine,
-      timer: this.#ctx.clock.setTimeout(() => {
-        const waited = me.claim;
-        if (!waited) return;
-        waited.timer = null;
-        this.dropClaim(me);
-        this.#ctx.deliver(
-          me,
-          parley.ended(waited.callId, "peer-left", waited.peer),
-        );
-      }, this.#ctx.config.resumeGraceMs),
-    };
+    me.claim = mine;
     const peerName = normalizeName(claim.peer);
     if (!peer && peerName !== null && nameKey(peerName) !== me.key) {
       me.room.holds.hold(nameKey(peerName), claim.callId, me.key, me);
     }
-    this.#ctx.presenceChanged(me);
+    return [
+      setTimer(
+        this.#claims,
+        me,
+        this.#config.resumeGraceMs,
+        () => this.#claimExpired(me),
+      ),
+      { kind: "presence", member: me },
+    ];
+  }
+
+  /** The claimed call's peer did not come back in time. */
+  #claimExpired(me: Member): Effect[] {
+    const waited = me.claim;
+    if (!waited) return NONE;
+    const out = this.dropClaim(me);
+    out.push({
+      kind: "deliver",
+      to: me,
+      frame: parley.ended(waited.callId, "peer-left", waited.peer),
+    });
+    return out;
   }
 
   /** Both sides claimed the call: it is accepted again, under its old id. */
-  #restore(waiting: Member, arriving: Member, arrivingClaim: CallClaim): void {
-    const ctx = this.#ctx;
+  #restore(
+    waiting: Member,
+    arriving: Member,
+    arrivingClaim: CallClaim,
+  ): Effect[] {
     const callerFirst = restoredCallerIsFirst(waiting.claim!, arrivingClaim);
-    this.dropClaim(waiting);
+    const out = this.dropClaim(waiting);
     const [caller, callee] = callerFirst
       ? [waiting, arriving]
       : [arriving, waiting];
-    const now = ctx.clock.now();
+    const now = this.#clock.now();
     const call: Call<Member> = {
       id: arrivingClaim.callId,
       caller,
       callee,
       state: "active",
       audioOnly: false,
-      timer: null,
       openedAt: now,
       answeredAt: now,
     };
@@ -179,118 +230,133 @@ export class CallControl {
     callee.call = call;
     this.#calls++;
     this.#restored++;
-    ctx.presenceChanged(caller);
-    ctx.presenceChanged(callee);
-    ctx.deliver(waiting, parley.callRestored(call.id, arriving.name));
-    ctx.deliver(arriving, parley.callRestored(call.id, waiting.name));
-    ctx.log({
-      event: "call-restored",
-      call: call.id,
-      room: caller.room.name,
-      caller: caller.name,
-      callee: callee.name,
-    });
+    out.push(
+      { kind: "presence", member: caller },
+      { kind: "presence", member: callee },
+      {
+        kind: "deliver",
+        to: waiting,
+        frame: parley.callRestored(call.id, arriving.name),
+      },
+      {
+        kind: "deliver",
+        to: arriving,
+        frame: parley.callRestored(call.id, waiting.name),
+      },
+      log({
+        event: "call-restored",
+        call: call.id,
+        room: caller.room.name,
+        caller: caller.name,
+        callee: callee.name,
+      }),
+    );
+    return out;
   }
 
   /** Forgets a pending claim (no frames: its owner moved on or left). */
-  dropClaim(member: Member): void {
-    const claim = member.claim;
-    if (!claim) return;
-    if (claim.timer !== null) this.#ctx.clock.clearTimeout(claim.timer);
+  dropClaim(member: Member): Effect[] {
+    if (!member.claim) return [];
     member.claim = null;
     member.room.holds.releaseBy(member);
-    this.#ctx.presenceChanged(member);
+    return [
+      clearTimer(this.#claims, member),
+      { kind: "presence", member },
+    ];
   }
 
   // --- call lifecycle -----------------------------------------------------
 
-  /** Opens a ringing call, which ends with `no-answer` after the timeout. */
-  open(caller: Member, callee: Member, audioOnly: boolean): Call<Member> {
-    const ctx = this.#ctx;
+  /**
+   * Opens a ringing call (the parties' `call` is set at once), which ends
+   * with `no-answer` after the timeout.
+   */
+  open(caller: Member, callee: Member, audioOnly: boolean): Effect[] {
     const call: Call<Member> = {
       id: newCallId(),
       caller,
       callee,
       state: "ringing",
       audioOnly,
-      timer: null,
-      openedAt: ctx.clock.now(),
+      openedAt: this.#clock.now(),
       answeredAt: null,
     };
-    call.timer = ctx.clock.setTimeout(() => {
-      call.timer = null;
-      if (caller.call === call && call.state === "ringing") {
-        this.end(call, "no-answer", [caller, callee]);
-      }
-    }, ctx.config.ringTimeoutMs);
     caller.call = call;
     callee.call = call;
     this.#calls++;
-    ctx.presenceChanged(caller);
-    ctx.presenceChanged(callee);
-    ctx.log({
-      event: "call-start",
-      call: call.id,
-      room: caller.room.name,
-      caller: caller.name,
-      callee: callee.name,
-      dialect: caller.dialect,
-    });
-    return call;
+    return [
+      setTimer(
+        this.#rings,
+        call,
+        this.#config.ringTimeoutMs,
+        () =>
+          caller.call === call && call.state === "ringing"
+            ? this.end(call, "no-answer", [caller, callee])
+            : NONE,
+      ),
+      { kind: "presence", member: caller },
+      { kind: "presence", member: callee },
+      log({
+        event: "call-start",
+        call: call.id,
+        room: caller.room.name,
+        caller: caller.name,
+        callee: callee.name,
+        dialect: caller.dialect,
+      }),
+    ];
   }
 
   /** The callee answered: the call is active and stops ringing. */
-  answer(call: Call<Member>): void {
+  answer(call: Call<Member>): Effect[] {
     call.state = "active";
-    call.answeredAt = this.#ctx.clock.now();
-    if (call.timer !== null) {
-      this.#ctx.clock.clearTimeout(call.timer);
-      call.timer = null;
-    }
+    call.answeredAt = this.#clock.now();
+    return [clearTimer(this.#rings, call)];
   }
 
-  /** Drops `call` silently: its room moved to another instance. */
-  forget(call: Call<Member>): void {
-    if (call.timer !== null) {
-      this.#ctx.clock.clearTimeout(call.timer);
-      call.timer = null;
-    }
+  /**
+   * Drops `member`'s call and claim without a frame to anyone: its room
+   * moved to another instance, where both are restored by claim.
+   */
+  forget(member: Member): Effect[] {
+    const out = this.dropClaim(member);
+    const call = member.call;
+    if (call === null) return out;
     for (const party of [call.caller, call.callee]) {
       if (party.call === call) party.call = null;
     }
     this.#calls--;
+    out.push(clearTimer(this.#rings, call));
+    return out;
   }
 
   /** Ends `call` and tells `notify` (parties still in the room) why. */
-  end(call: Call<Member>, reason: EndReason, notify: Member[]): void {
-    const ctx = this.#ctx;
-    if (call.timer !== null) {
-      ctx.clock.clearTimeout(call.timer);
-      call.timer = null;
-    }
+  end(call: Call<Member>, reason: EndReason, notify: Member[]): Effect[] {
+    const out: Effect[] = [clearTimer(this.#rings, call)];
     for (const party of [call.caller, call.callee]) {
       if (party.call === call) {
         party.call = null;
-        ctx.presenceChanged(party);
+        out.push({ kind: "presence", member: party });
       }
     }
     this.#calls--;
     for (const party of notify) {
       const other = peerOf(call, party);
-      ctx.deliver(
-        party,
-        party.dialect === "parley"
+      out.push({
+        kind: "deliver",
+        to: party,
+        frame: party.dialect === "parley"
           ? parley.ended(call.id, reason, other.name)
           : tutorial.hangUp(other.name),
-      );
+      });
     }
-    const now = ctx.clock.now();
-    ctx.log({
+    out.push(log({
       event: "call-end",
       call: call.id,
       reason,
       answered: call.answeredAt !== null,
-      ms: now - (call.answeredAt ?? call.openedAt),
-    });
+      ms: this.#clock.now() - (call.answeredAt ?? call.openedAt),
+    }));
+    return out;
   }
 }

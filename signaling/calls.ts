@@ -3,8 +3,6 @@
  * dialect; each party points at its (single) current call.
  */
 
-import type { TimerHandle } from "./clock.ts";
-
 /** `ringing` until the callee accepts (or, for the tutorial, answers). */
 export type CallState = "ringing" | "active";
 
@@ -15,8 +13,6 @@ export interface Call<Party> {
   readonly callee: Party;
   state: CallState;
   readonly audioOnly: boolean;
-  /** Ring timeout while ringing. */
-  timer: TimerHandle | null;
   readonly openedAt: number;
   answeredAt: number | null;
 }

@@ -7,81 +7,42 @@
  * are separate: a `parley.v1` user whose connection drops stays a member for
  * the grace period (detached: frames for it are queued), and a new socket
  * presenting the session's resume token takes it over.
+ *
+ * Every input (a frame, an open or a close, a timer) runs a handler that
+ * returns outputs ({@linkcode Effect}); this class is the one loop that
+ * applies them, in order. Outputs that lead to more handling (a close
+ * ending a session, an outbox overflowing) queue behind the rest, and an
+ * input arriving while the loop runs (from a bus that reports back at once)
+ * waits its turn, so no handler runs inside another.
  */
 
 import type { Bus, ConnectionId } from "./bus.ts";
 import { CallControl } from "./call_control.ts";
-import { peerOf } from "./calls.ts";
-import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { type ConnectionMeta, Connections } from "./connections.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { SignalingConfig } from "./config.ts";
-import { UNKNOWN_ADDRESS } from "./detached.ts";
-import { errorFrame, parley, stampFrame, tutorial } from "./frames.ts";
+import { errorFrame } from "./frames.ts";
 import { IceServerList } from "./ice.ts";
-import { type Logger, type LogRecord, quietLogger } from "./log.ts";
-import { RateLimiter } from "./limits.ts";
+import { EffectLoop } from "./effect_loop.ts";
+import { Inbound } from "./inbound.ts";
+import { type Logger, quietLogger } from "./log.ts";
 import { PriorityOutbox } from "./outbox.ts";
-import type { PresenceEntry } from "./presence.ts";
-import {
-  cleanChatText,
-  type Dialect,
-  type ErrorCode,
-  frameTooBig,
-  isRejection,
-  type ParleyMessage,
-  parseFrame,
-  type TutorialMessage,
-  validateParley,
-  validateTutorial,
-} from "./protocol.ts";
+import { PresenceTicker } from "./presence_ticker.ts";
+import type { Dialect } from "./protocol.ts";
 import {
   CloseCode,
   type Connection,
+  type Effect,
   type Member,
-  presenceState,
 } from "./relay_context.ts";
-import { Room } from "./rooms.ts";
-import { closeOutcome } from "./sessions.ts";
-import { type SessionContext, SessionLifecycle } from "./session_lifecycle.ts";
+import type { Room } from "./rooms.ts";
+import { SessionLifecycle } from "./session_lifecycle.ts";
 import { TutorialCalls } from "./tutorial.ts";
 
 export { CloseCode };
-
-/** Errors logged per connection before further ones are only counted. */
-const MAX_LOGGED_ERRORS = 10;
-
-/** Facts about a new connection that the transport knows. */
-export interface ConnectionMeta {
-  /** The client's address (see `client_address.ts`). */
-  ip?: string;
-  /** Whether the upgrade request carried an `Origin` header (a browser page). */
-  hasOrigin?: boolean;
-}
-
-/** Counters for `/metrics`. */
-export interface RelayStats {
-  /** Open connections (logged in or not). */
-  connections: number;
-  /** Logged-in users, detached ones included. */
-  users: number;
-  rooms: number;
-  /** Calls ringing or in progress. */
-  calls: number;
-  framesIn: number;
-  framesOut: number;
-  /** SDP/ICE messages relayed between call parties. */
-  relayed: number;
-  chats: number;
-  /** Sessions whose connection dropped, waiting to be resumed. */
-  detached: number;
-  /** Sessions resumed with a token (after a drop, or replacing a socket). */
-  resumed: number;
-  /** Calls restored by mutual claim after a restart. */
-  restored: number;
-  /** `error` frames sent, by code. */
-  errors: Record<string, number>;
-  /** Connections the server closed, by close code. */
-  kicked: Record<string, number>;
-}
+export type { ConnectionMeta };
+export type { RelayStats } from "./relay_stats.ts";
+import { type RelayStats, RelayTally } from "./relay_stats.ts";
 
 /** What the relay needs from its surroundings. */
 export interface RelayOptions {
@@ -97,47 +58,46 @@ export class Relay {
   readonly #bus: Bus;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #ice: IceServerList;
-  readonly #callControl: CallControl;
-  readonly #tutorial: TutorialCalls;
+  readonly #calls: CallControl;
   readonly #sessions: SessionLifecycle;
-  readonly #conns = new Map<ConnectionId, Connection>();
+  readonly #inbound: Inbound;
+  readonly #presence: PresenceTicker;
+  readonly #conns: Connections;
   readonly #rooms = new Map<string, Room<Member>>();
-  #dirtyRooms = new Set<Room<Member>>();
-  #presenceTimer: TimerHandle | null = null;
-  #framesIn = 0;
-  #framesOut = 0;
-  #relayed = 0;
-  #chats = 0;
-  readonly #errors: Record<string, number> = {};
-  readonly #kicked: Record<string, number> = {};
+  readonly #tally = new RelayTally();
+  readonly #loop = new EffectLoop(
+    (effect) => this.#applyOne(effect),
+    (error) => this.#internalError(undefined, error),
+  );
 
   constructor(options: RelayOptions) {
-    this.#config = options.config;
+    const config = this.#config = options.config;
     this.#bus = options.bus;
-    this.#clock = options.clock ?? systemClock;
+    const clock = this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? quietLogger;
-    this.#ice = new IceServerList(
-      options.config.iceServers,
-      options.config.turn,
+    const ice = new IceServerList(config.iceServers, config.turn);
+    const calls = this.#calls = new CallControl(config, clock);
+    const sessions = this.#sessions = new SessionLifecycle({
+      config,
+      clock,
+      ice,
+      rooms: this.#rooms,
+      calls,
+    });
+    this.#inbound = new Inbound({
+      config,
+      clock,
+      ice,
+      sessions,
+      calls,
+      tutorial: new TutorialCalls(calls),
+    });
+    this.#presence = new PresenceTicker(
+      this.#rooms,
+      config.presenceTickMs,
+      clock,
     );
-    const ctx: SessionContext = {
-      config: this.#config,
-      clock: this.#clock,
-      log: this.#log,
-      send: (conn, frame) => this.#send(conn, frame),
-      deliver: (member, frame) => this.#deliver(member, frame),
-      reject: (conn, code, detail) => this.#reject(conn, code, detail),
-      relayFrame: (from, to, raw) => this.#relayFrame(from, to, raw),
-      presenceChanged: (member) => this.#presenceChanged(member),
-      ice: this.#ice,
-      room: (name) => this.#room(name),
-      markDirty: (room) => this.#markDirty(room),
-      kick: (conn, code, reason) => this.#kick(conn, code, reason),
-    };
-    this.#callControl = new CallControl(ctx);
-    this.#tutorial = new TutorialCalls(ctx, this.#callControl);
-    this.#sessions = new SessionLifecycle(ctx, this.#callControl);
+    this.#conns = new Connections(config, clock, sessions);
   }
 
   /**
@@ -150,44 +110,7 @@ export class Relay {
     roomName: string,
     meta: ConnectionMeta = {},
   ): void {
-    const now = this.#clock.now();
-    const conn: Connection = {
-      id,
-      dialect,
-      roomName,
-      address: meta.ip ?? UNKNOWN_ADDRESS,
-      hasOrigin: meta.hasOrigin === true,
-      limiter: new RateLimiter(
-        this.#config.ratePerSecond,
-        this.#config.rateBurst,
-        this.#config.abuseCloseMs,
-        now,
-      ),
-      openedAt: now,
-      member: null,
-      errors: 0,
-      loginTimer: null,
-    };
-    this.#conns.set(id, conn);
-    // A socket that never logs in would hold a connection slot for free.
-    conn.loginTimer = this.#clock.setTimeout(() => {
-      conn.loginTimer = null;
-      if (conn.member === null && this.#conns.get(id) === conn) {
-        this.#kick(
-          conn,
-          CloseCode.policy,
-          `log in within ${this.#config.loginTimeoutMs} ms of connecting`,
-        );
-      }
-    }, this.#config.loginTimeoutMs);
-    this.#log({
-      event: "connect",
-      conn: id,
-      dialect,
-      room: roomName,
-      ip: meta.ip,
-    });
-    if (dialect === "tutorial") this.#send(conn, tutorial.id(id));
+    this.#loop.input(() => this.#conns.open(id, dialect, roomName, meta));
   }
 
   /**
@@ -198,65 +121,32 @@ export class Relay {
     id: ConnectionId,
     data: string | ArrayBuffer | ArrayBufferView | Blob,
   ): void {
+    // The common case without the closure `input` takes.
+    if (this.#loop.running) this.#loop.input(() => this.#received(id, data));
+    else this.#loop.apply(this.#received(id, data));
+  }
+
+  #received(
+    id: ConnectionId,
+    data: string | ArrayBuffer | ArrayBufferView | Blob,
+  ): Effect[] {
     const conn = this.#conns.get(id);
-    if (!conn) return;
-    this.#framesIn++;
+    if (!conn) return [];
+    this.#tally.framesIn++;
+    const before = conn.member;
     try {
-      if (frameTooBig(data, this.#config.maxFrameBytes)) {
-        this.#kick(
-          conn,
-          CloseCode.tooBig,
-          `frame too big: send at most ${this.#config.maxFrameBytes} bytes`,
-        );
-        return;
-      }
-      const verdict = conn.limiter.check(this.#clock.now());
-      if (verdict !== "ok") {
-        if (verdict === "warn") this.#reject(conn, "rate-limited");
-        else if (verdict === "close") {
-          this.#reject(conn, "rate-limited");
-          this.#kick(
-            conn,
-            CloseCode.policy,
-            "rate limit exceeded for too long",
-          );
-        }
-        return;
-      }
-      if (typeof data !== "string") {
-        this.#reject(conn, "bad-json", "Binary frames are not accepted.");
-        return;
-      }
-      const parsed = parseFrame(data);
-      if (isRejection(parsed)) {
-        this.#reject(conn, parsed.reject, parsed.detail);
-        return;
-      }
-      if (conn.dialect === "parley") {
-        const msg = validateParley(parsed);
-        if (isRejection(msg)) this.#reject(conn, msg.reject, msg.detail);
-        else this.#onParley(conn, msg, data);
-      } else {
-        const msg = validateTutorial(parsed);
-        if (isRejection(msg)) this.#reject(conn, msg.reject, msg.detail);
-        else this.#onTutorial(conn, msg, data);
-      }
-      if (conn.member !== null && conn.loginTimer !== null) {
-        this.#clock.clearTimeout(conn.loginTimer);
-        conn.loginTimer = null;
-      }
+      const out = this.#inbound.frame(conn, data);
+      if (before === null && conn.member !== null) this.#conns.loggedIn(conn);
+      return out;
     } catch (error) {
-      this.#log({
-        event: "internal-error",
-        conn: id,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      this.#internalError(id, error);
+      return [];
     }
   }
 
   /**
    * Forgets a connection whose socket closed (idempotent). A `parley.v1`
-   * session that lost its connection (see {@linkcode closeOutcome}) is
+   * session that lost its connection (see `closeOutcome` in `sessions.ts`) is
    * detached for the grace period; otherwise the user leaves: the call peer
    * is told `peer-left` (tutorial: `hang-up`) and the room sees it go.
    *
@@ -264,32 +154,7 @@ export class Relay {
    *   completed (Deno reports a missed ping as an unclean 1001)
    */
   disconnect(id: ConnectionId, code?: number, wasClean = true): void {
-    const conn = this.#conns.get(id);
-    if (!conn) return;
-    this.#conns.delete(id);
-    if (conn.loginTimer !== null) {
-      this.#clock.clearTimeout(conn.loginTimer);
-      conn.loginTimer = null;
-    }
-    const member = conn.member;
-    conn.member = null;
-    if (member) {
-      if (
-        member.dialect === "parley" &&
-        closeOutcome(code ?? 1005, wasClean) === "detach"
-      ) {
-        this.#sessions.detach(member);
-      } else {
-        this.#sessions.end(member, "left");
-      }
-    }
-    this.#log({
-      event: "disconnect",
-      conn: id,
-      code,
-      ms: this.#clock.now() - conn.openedAt,
-      errors: conn.errors,
-    });
+    this.#loop.input(() => this.#conns.closed(id, code, wasClean));
   }
 
   /**
@@ -298,8 +163,10 @@ export class Relay {
    * Its session ends: a connection put out by the server is not resumable.
    */
   kick(id: ConnectionId, code: number, reason: string): void {
-    const conn = this.#conns.get(id);
-    if (conn) this.#kick(conn, code, reason);
+    this.#loop.input(() => {
+      const conn = this.#conns.get(id);
+      return conn ? [{ kind: "close", conn, code, reason }] : [];
+    });
   }
 
   /**
@@ -313,21 +180,25 @@ export class Relay {
   admitSocket(openSockets: number): boolean {
     const max = this.#config.maxConnections;
     if (openSockets >= max) return false;
-    while (openSockets + this.#sessions.detached >= max) {
-      if (!this.#sessions.shedDetached()) return false;
-    }
-    return true;
+    let admit = true;
+    this.#loop.input(() => {
+      const out: Effect[] = [];
+      while (openSockets + this.#sessions.detached >= max) {
+        const shed = this.#sessions.shedDetached();
+        if (shed === null) {
+          admit = false;
+          break;
+        }
+        out.push(...shed);
+      }
+      return out;
+    });
+    return admit;
   }
 
   /** Sends every pending presence delta (and tutorial `userlist`) now. */
   flushPresence(): void {
-    if (this.#presenceTimer !== null) {
-      this.#clock.clearTimeout(this.#presenceTimer);
-      this.#presenceTimer = null;
-    }
-    const rooms = [...this.#dirtyRooms];
-    this.#dirtyRooms.clear();
-    for (const room of rooms) this.#flushRoom(room);
+    this.#loop.input(() => this.#presence.flush());
   }
 
   /**
@@ -335,11 +206,7 @@ export class Relay {
    * a detached session waiting to be resumed.
    */
   hasRoom(name: string): boolean {
-    if (this.#rooms.has(name)) return true;
-    for (const conn of this.#conns.values()) {
-      if (conn.roomName === name) return true;
-    }
-    return false;
+    return this.#rooms.has(name) || this.#conns.inRoom(name);
   }
 
   /**
@@ -349,235 +216,96 @@ export class Relay {
    * restored by claim, so a `peer-left` here would only hang up the media.
    */
   evictRoom(name: string, code: number, reason: string): void {
-    for (const conn of [...this.#conns.values()]) {
-      if (conn.roomName !== name) continue;
-      conn.member = null;
-      this.#kick(conn, code, reason);
-    }
-    const room = this.#rooms.get(name);
-    if (!room) return;
-    for (const member of [...room.members.values()]) {
-      this.#sessions.forget(member);
-    }
-    this.#rooms.delete(name);
-    this.#dirtyRooms.delete(room);
+    this.#loop.input(() => {
+      const out: Effect[] = [];
+      for (const conn of this.#conns.values()) {
+        if (conn.roomName !== name) continue;
+        conn.member = null;
+        out.push({ kind: "close", conn, code, reason });
+      }
+      const room = this.#rooms.get(name);
+      if (!room) return out;
+      for (const member of [...room.members.values()]) {
+        out.push(...this.#sessions.forget(member));
+      }
+      this.#rooms.delete(name);
+      this.#presence.forget(room);
+      return out;
+    });
   }
 
   /** Counters for `/metrics`. */
   stats(): RelayStats {
-    return {
+    return this.#tally.stats({
       connections: this.#conns.size,
       users: this.#sessions.users,
       rooms: this.#rooms.size,
-      calls: this.#callControl.active,
-      framesIn: this.#framesIn,
-      framesOut: this.#framesOut,
-      relayed: this.#relayed,
-      chats: this.#chats,
+      calls: this.#calls.active,
+      chats: this.#inbound.chats,
       detached: this.#sessions.detached,
       resumed: this.#sessions.resumed,
-      restored: this.#callControl.restored,
-      errors: { ...this.#errors },
-      kicked: { ...this.#kicked },
-    };
+      restored: this.#calls.restored,
+    });
   }
 
   /** Ids of all open connections. */
   connectionIds(): ConnectionId[] {
-    return [...this.#conns.keys()];
+    return this.#conns.ids();
   }
 
-  /** Cancels the relay's timers (presence tick, ring, grace and claim waits). */
+  /** Cancels every module's timers (presence tick, login, ring, grace, claim). */
   dispose(): void {
-    if (this.#presenceTimer !== null) {
-      this.#clock.clearTimeout(this.#presenceTimer);
-      this.#presenceTimer = null;
-    }
-    for (const conn of this.#conns.values()) {
-      if (conn.loginTimer !== null) {
-        this.#clock.clearTimeout(conn.loginTimer);
-        conn.loginTimer = null;
+    this.#presence.dispose();
+    this.#conns.dispose();
+    this.#calls.dispose();
+    this.#sessions.dispose();
+  }
+
+  // --- applying outputs ---------------------------------------------------
+
+  #applyOne(effect: Effect): void {
+    switch (effect.kind) {
+      case "relay":
+        this.#tally.relayed++;
+        return this.#deliver(effect.to, effect.frame);
+      case "deliver":
+        return this.#deliver(effect.to, effect.frame);
+      case "send":
+        return this.#send(effect.conn, effect.frame);
+      case "reject":
+        return this.#reject(effect);
+      case "close":
+        return this.#close(effect.conn, effect.code, effect.reason);
+      case "presence":
+        return this.#loop.queue(this.#presence.touch(effect.member));
+      case "roster":
+        return this.#loop.queue(this.#presence.markDirty(effect.room));
+      case "setTimer": {
+        const fire = effect.fire;
+        const loop = this.#loop;
+        return effect.timers.set(effect.key, effect.ms, () => loop.input(fire));
       }
-    }
-    for (const room of this.#rooms.values()) {
-      for (const member of room.members.values()) {
-        if (member.call?.timer != null) {
-          this.#clock.clearTimeout(member.call.timer);
-          member.call.timer = null;
-        }
-        if (member.graceTimer !== null) {
-          this.#clock.clearTimeout(member.graceTimer);
-          member.graceTimer = null;
-        }
-        if (member.claim?.timer != null) {
-          this.#clock.clearTimeout(member.claim.timer);
-          member.claim.timer = null;
-        }
-      }
+      case "clearTimer":
+        return effect.timers.clear(effect.key);
+      case "log":
+        return this.#log(effect.record);
+      case "then":
+        return this.#loop.queue(effect.run());
     }
   }
 
-  // --- dispatch -----------------------------------------------------------
-
-  #onParley(conn: Connection, msg: ParleyMessage, raw: string): void {
-    if (msg.type === "ping") return this.#send(conn, parley.pong);
-    if (msg.type === "login") {
-      return this.#sessions.login(conn, msg.name, msg.resume, msg.call);
-    }
-    const me = conn.member;
-    if (me === null) return this.#reject(conn, "not-logged-in");
-    switch (msg.type) {
-      case "signal":
-        return this.#signal(conn, me, msg.callId, raw);
-      case "chat":
-        return this.#chat(conn, me, msg.text);
-      case "call":
-        return this.#callControl.call(conn, me, msg.to, msg.audioOnly);
-      case "accept":
-        return this.#callControl.accept(conn, me, msg.callId);
-      case "decline":
-      case "cancel":
-      case "hangup":
-        return this.#callControl.endByParty(conn, me, msg.type, msg.callId);
-      case "ice-servers":
-        return this.#send(
-          conn,
-          parley.iceServers(
-            this.#ice.json(me.name, this.#clock.now(), conn.hasOrigin),
-          ),
-        );
-    }
-  }
-
-  #onTutorial(conn: Connection, msg: TutorialMessage, raw: string): void {
-    if (msg.type === "username") return this.#sessions.login(conn, msg.name);
-    const me = conn.member;
-    if (me === null) return this.#reject(conn, "not-logged-in");
-    switch (msg.type) {
-      case "new-ice-candidate":
-      case "video-answer":
-        return this.#tutorial.relay(conn, me, msg.type, msg.target, raw);
-      case "video-offer":
-        return this.#tutorial.offer(conn, me, msg.target, raw);
-      case "message":
-        return this.#chat(conn, me, msg.text);
-      case "hang-up":
-        return this.#tutorial.hangUp(conn, me, msg.target);
-    }
-  }
-
-  // --- chat ---------------------------------------------------------------
-
-  #chat(conn: Connection, me: Member, text: string): void {
-    const clean = cleanChatText(text, this.#config.maxChatChars);
-    if (isRejection(clean)) {
-      return this.#reject(conn, clean.reject, clean.detail);
-    }
-    const at = this.#clock.now();
-    let parleyFrame: string | undefined;
-    let tutorialFrame: string | undefined;
-    for (const member of me.room.members.values()) {
-      if (member.dialect === "parley") {
-        parleyFrame ??= parley.chat(
-          JSON.stringify(me.name),
-          JSON.stringify(clean),
-          at,
-        );
-        this.#deliver(member, parleyFrame);
-      } else {
-        tutorialFrame ??= tutorial.message(me.name, clean, at);
-        this.#deliver(member, tutorialFrame);
-      }
-    }
-    this.#chats++;
-  }
-
-  // --- calls ------------------------------------------------------------
-
-  #signal(conn: Connection, me: Member, callId: string, raw: string): void {
-    const call = me.call;
-    if (!call || call.id !== callId || call.state !== "active") {
-      return this.#reject(conn, "no-call");
-    }
-    // The hot path: the frame goes on exactly as it came. No `from` is
-    // stamped on: the peer knows who sends signals for its call, and a frame
-    // carrying its own `from` was refused (protocol.ts). A stamp cost a new
-    // string per message, about 5% of the relay's CPU per message.
-    this.#relayed++;
-    this.#deliver(peerOf(call, me), raw);
-  }
-
-  /**
-   * Relays a tutorial-dialect SDP/ICE frame as sent, with the sender's
-   * `name` stamped on: the tutorial's client reads it from there.
-   */
-  #relayFrame(from: Member, to: Member, raw: string): void {
-    this.#relayed++;
-    this.#deliver(to, stampFrame(raw, from.stamp));
-  }
-
-  // --- presence -----------------------------------------------------------
-
-  #presenceChanged(member: Member): void {
-    if (!member.live) return;
-    member.room.presence.touch(member.key);
-    this.#markDirty(member.room);
-  }
-
-  #markDirty(room: Room<Member>): void {
-    this.#dirtyRooms.add(room);
-    if (this.#presenceTimer === null) {
-      this.#presenceTimer = this.#clock.setTimeout(() => {
-        this.#presenceTimer = null;
-        this.flushPresence();
-      }, this.#config.presenceTickMs);
-    }
-  }
-
-  #flushRoom(room: Room<Member>): void {
-    const delta = room.presence.flush((key): PresenceEntry | undefined => {
-      const member = room.members.get(key);
-      return member && {
-        id: member.sid,
-        name: member.name,
-        state: presenceState(member),
-      };
+  #internalError(conn: ConnectionId | undefined, error: unknown): void {
+    this.#log({
+      event: "internal-error",
+      conn,
+      error: error instanceof Error ? error.message : String(error),
     });
-    if (delta) {
-      let userlist: string | undefined;
-      for (const member of room.members.values()) {
-        // Not queued for a detached user: the resumed welcome's snapshot
-        // already includes it, and replaying older deltas on top would undo.
-        if (member.conn === null) continue;
-        if (member.dialect === "parley") {
-          const frame = delta.frameFor(member.sid);
-          if (frame !== null) this.#send(member.conn, frame);
-        } else if (delta.membershipChanged) {
-          userlist ??= tutorial.userlist(
-            JSON.stringify(Array.from(room.members.values(), (m) => m.name)),
-          );
-          this.#send(member.conn, userlist);
-        }
-      }
-    }
-    if (room.members.size === 0 && room.presence.empty) {
-      this.#rooms.delete(room.name);
-    }
-  }
-
-  #room(name: string): Room<Member> {
-    let room = this.#rooms.get(name);
-    if (!room) {
-      room = new Room<Member>(name);
-      this.#rooms.set(name, room);
-    }
-    return room;
   }
 
   // --- output -------------------------------------------------------------
 
   #send(conn: Connection, frame: string): void {
-    this.#framesOut++;
+    this.#tally.framesOut++;
     this.#bus.send(conn.id, frame);
   }
 
@@ -585,30 +313,32 @@ export class Relay {
    * Sends to a member's socket, or queues while it is detached: room chat
    * past its bound is dropped (and counted for the member), while call
    * frames past theirs end the session (see
-   * {@linkcode SessionLifecycle.queueFull}): the room cannot end a call.
+   * {@linkcode SessionLifecycle.overflow}): the room cannot end a call.
    */
   #deliver(member: Member, frame: string): void {
-    if (!member.live || member.ending) return;
-    if (member.conn !== null) return this.#send(member.conn, frame);
-    member.outbox ??= new PriorityOutbox({
+    const life = member.life;
+    if (life.state === "live") return this.#send(life.conn, frame);
+    if (life.state !== "detached") return;
+    life.outbox ??= new PriorityOutbox({
       callChars: this.#config.maxBufferedBytes,
     });
-    if (!member.outbox.push(frame)) this.#sessions.queueFull(member);
-  }
-
-  #reject(conn: Connection, code: ErrorCode, detail?: string): void {
-    this.#errors[code] = (this.#errors[code] ?? 0) + 1;
-    this.#send(conn, errorFrame(code, detail));
-    if (conn.errors++ < MAX_LOGGED_ERRORS) {
-      const record: LogRecord = { event: "error", conn: conn.id, code };
-      if (conn.errors === MAX_LOGGED_ERRORS) record.more = "suppressed";
-      this.#log(record);
+    if (!life.outbox.push(frame)) {
+      this.#loop.queue(this.#sessions.overflow(member));
     }
   }
 
-  #kick(conn: Connection, code: number, reason: string): void {
-    this.#kicked[code] = (this.#kicked[code] ?? 0) + 1;
+  #reject(effect: Extract<Effect, { kind: "reject" }>): void {
+    const { conn, code } = effect;
+    this.#tally.rejected(code);
+    this.#send(conn, errorFrame(code, effect.detail));
+    const record = this.#tally.errorRecord(conn, code);
+    if (record) this.#log(record);
+  }
+
+  /** Closes `conn` and forgets it now; its session's outputs queue up. */
+  #close(conn: Connection, code: number, reason: string): void {
+    this.#tally.kicked(code);
     this.#bus.close(conn.id, code, reason);
-    this.disconnect(conn.id, code);
+    this.#loop.queue(this.#conns.closed(conn.id, code));
   }
 }

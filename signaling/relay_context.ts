@@ -1,21 +1,21 @@
 /**
  * What the relay's modules share: the records for sockets and logged-in
- * users, and the relay services (output, errors, presence) they call back
- * into. The relay (`relay.ts`) owns all of it; call control and
- * the session lifecycle only borrow it, so there is one place that counts
- * frames and one place that decides when presence goes out.
+ * users, and the outputs ({@linkcode Effect}) their handlers return. A
+ * handler never calls the relay: it changes the records its module owns
+ * and returns what should happen outside them (frames, closes, presence,
+ * timers, log lines); the relay's one loop (`relay.ts`) applies them in
+ * order, so nothing re-enters a handler while another is running.
  */
 
 import type { ConnectionId } from "./bus.ts";
 import type { Call, CallClaim } from "./calls.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
-import type { SignalingConfig } from "./config.ts";
-import type { Logger } from "./log.ts";
 import type { RateLimiter } from "./limits.ts";
-import type { PriorityOutbox } from "./outbox.ts";
+import type { LogRecord } from "./log.ts";
+import type { MemberLife } from "./member_life.ts";
 import type { UserState } from "./presence.ts";
 import type { Dialect, ErrorCode } from "./protocol.ts";
 import type { Room } from "./rooms.ts";
+import type { Timers } from "./timers.ts";
 
 /** WebSocket close codes the relay uses. */
 export const CloseCode = {
@@ -47,19 +47,11 @@ export interface Connection {
   /** The session on this socket: `null` before login, and once replaced. */
   member: Member | null;
   errors: number;
-  /** Closes the socket if it has not logged in in time; `null` once fired or cleared. */
-  loginTimer: TimerHandle | null;
-}
-
-/** A call claimed at login after a restart, waiting for the peer's claim. */
-export interface PendingClaim extends CallClaim {
-  /** Ends the wait with `peer-left` after the grace period. */
-  timer: TimerHandle | null;
 }
 
 /**
  * A logged-in user: a name in a room and maybe a call. Outlives its socket
- * while detached (`conn` is `null`), for the grace period.
+ * while detached, for the grace period.
  */
 export interface Member {
   /** Stable across resumes; presence tells users apart by it. */
@@ -73,22 +65,12 @@ export interface Member {
    * peer gets; empty for `parley.v1`, whose signals go on as sent.
    */
   readonly stamp: string;
-  /** The socket now; `null` while detached. */
-  conn: Connection | null;
+  /** Live, detached, ending or gone: changed only by the session lifecycle. */
+  life: MemberLife<Connection>;
+  /** Changed only by call control. */
   call: Call<Member> | null;
-  claim: PendingClaim | null;
-  /**
-   * Frames held while detached, sent right after the next `welcome`: call
-   * frames kept whole, room chat bounded (see `outbox.ts`). `null` while
-   * connected, so an idle member carries none.
-   */
-  outbox: PriorityOutbox | null;
-  /** Grace period while detached (or the immediate end once over-queued). */
-  graceTimer: TimerHandle | null;
-  /** The queue overflowed: the session ends on the next timer turn. */
-  ending: boolean;
-  /** False once the session has ended: late timers and frames do nothing. */
-  live: boolean;
+  /** A call claimed at login after a restart; changed only by call control. */
+  claim: CallClaim | null;
 }
 
 /** Ringing, in a call, or waiting for a claimed call's peer. */
@@ -97,31 +79,95 @@ export function isBusy(member: Member): boolean {
 }
 
 /**
- * What the room is shown of `member`: `reconnecting` while detached (its
- * socket dropped and it may resume; a call to it fails at once, see
+ * What the room is shown of `member`: `reconnecting` while its socket is
+ * gone (it may resume; a call to it fails at once, see
  * `CallControl.call`), else `busy` or `available`.
  */
 export function presenceState(member: Member): UserState {
-  if (member.conn === null) return "reconnecting";
+  if (member.life.state !== "live") return "reconnecting";
   return isBusy(member) ? "busy" : "available";
 }
 
-/** The relay's settings and services, as its modules see them. */
-export interface RelayContext {
-  readonly config: SignalingConfig;
-  readonly clock: Clock;
-  readonly log: Logger;
-  /** Sends one frame to a socket, counted. */
-  send(conn: Connection, frame: string): void;
-  /** Sends to a member's socket, or queues it while the member is detached. */
-  deliver(member: Member, frame: string): void;
-  /** Sends an `error` frame, counted and (up to a limit) logged. */
-  reject(conn: Connection, code: ErrorCode, detail?: string): void;
-  /** Relays a tutorial SDP/ICE frame from `from`, name stamped on, counted. */
-  relayFrame(from: Member, to: Member, raw: string): void;
+/** One output of a handler, applied by the relay's loop. */
+export type Effect =
+  /** One frame to a socket, counted. */
+  | { readonly kind: "send"; readonly conn: Connection; readonly frame: string }
+  /** One frame to a member's socket, or to its outbox while detached. */
+  | { readonly kind: "deliver"; readonly to: Member; readonly frame: string }
+  /** A call peer's SDP/ICE frame: delivered like `deliver`, and counted. */
+  | { readonly kind: "relay"; readonly to: Member; readonly frame: string }
+  /** An `error` frame, counted and (up to a limit) logged. */
+  | {
+    readonly kind: "reject";
+    readonly conn: Connection;
+    readonly code: ErrorCode;
+    readonly detail?: string;
+  }
+  /** Closes a socket on the server's initiative; it is forgotten at once. */
+  | {
+    readonly kind: "close";
+    readonly conn: Connection;
+    readonly code: number;
+    readonly reason: string;
+  }
+  /** A member's presence state may have changed. */
+  | { readonly kind: "presence"; readonly member: Member }
+  /** A room's membership changed. */
+  | { readonly kind: "roster"; readonly room: Room<Member> }
   /**
-   * `member`'s presence state (busy, or reconnecting) may have changed:
-   * schedule a presence delta.
+   * Starts (or restarts) the timer under `key` in a module's own set; when
+   * it fires, the module's `fire` runs as an input of the loop.
    */
-  presenceChanged(member: Member): void;
+  | {
+    readonly kind: "setTimer";
+    readonly timers: Timers<unknown>;
+    readonly key: unknown;
+    readonly ms: number;
+    readonly fire: () => Effect[];
+  }
+  /** Cancels the timer under `key` in a module's own set. */
+  | {
+    readonly kind: "clearTimer";
+    readonly timers: Timers<unknown>;
+    readonly key: unknown;
+  }
+  /** One log record. */
+  | { readonly kind: "log"; readonly record: LogRecord }
+  /**
+   * A handler to run once the outputs queued before this one are applied
+   * (a session whose outbox overflowed ends after the fan-out that
+   * overflowed it); its outputs join the end of the queue.
+   */
+  | { readonly kind: "then"; readonly run: () => Effect[] };
+
+/** No outputs: the shared empty list (never pushed to). */
+export const NONE: Effect[] = Object.freeze([]) as unknown as Effect[];
+
+/** The `reject` output: one `error` frame to `conn`. */
+export function reject(
+  conn: Connection,
+  code: ErrorCode,
+  detail?: string,
+): Effect[] {
+  return [{ kind: "reject", conn, code, detail }];
+}
+
+/** The `setTimer` output for a module's own timer set. */
+export function setTimer<K>(
+  timers: Timers<K>,
+  key: K,
+  ms: number,
+  fire: () => Effect[],
+): Effect {
+  return { kind: "setTimer", timers: timers as Timers<unknown>, key, ms, fire };
+}
+
+/** The `clearTimer` output for a module's own timer set. */
+export function clearTimer<K>(timers: Timers<K>, key: K): Effect {
+  return { kind: "clearTimer", timers: timers as Timers<unknown>, key };
+}
+
+/** The `log` output. */
+export function log(record: LogRecord): Effect {
+  return { kind: "log", record };
 }

@@ -2,53 +2,72 @@
  * The session lifecycle: login (with a resume token, or fresh under a unique
  * name), resume onto a new socket, detach for the grace period when the
  * connection drops, and the end of a session. The pure rules (which closes
- * detach, the token store) are in `sessions.ts`; this is the part with
- * timers, rooms and frames.
+ * detach, the token store, the moves of a member's life) are in
+ * `sessions.ts` and `member_life.ts`; this is the part with rooms, frames
+ * and the grace timers, which are this module's own. Handlers return their
+ * outputs (see `relay_context.ts`).
  */
 
 import type { CallControl } from "./call_control.ts";
 import { peerOf } from "./calls.ts";
-import { DetachedSessions, UNKNOWN_ADDRESS } from "./detached.ts";
+import type { Clock } from "./clock.ts";
+import type { SignalingConfig } from "./config.ts";
+import { DetachedSessions } from "./detached.ts";
 import { parley, stampSuffix, tutorial } from "./frames.ts";
 import type { IceServerList } from "./ice.ts";
 import type { LogRecord } from "./log.ts";
+import { liveOn, stepLife } from "./member_life.ts";
 import { checkName, nameKey } from "./names.ts";
 import type { LoginCallClaim } from "./protocol.ts";
 import {
+  clearTimer,
   CloseCode,
   type Connection,
+  type Effect,
   isBusy,
+  log,
   type Member,
-  type RelayContext,
+  NONE,
+  reject,
+  setTimer,
 } from "./relay_context.ts";
-import type { Room } from "./rooms.ts";
+import { Room } from "./rooms.ts";
 import { ResumeTokens } from "./sessions.ts";
+import { Timers } from "./timers.ts";
 
-/** What sessions need from the relay beyond what every module does. */
-export interface SessionContext extends RelayContext {
+/** What the session lifecycle works with. */
+export interface SessionParts {
+  readonly config: SignalingConfig;
+  readonly clock: Clock;
   readonly ice: IceServerList;
-  /** The room called `name`, created if needed. */
-  room(name: string): Room<Member>;
-  /** `room`'s membership changed: schedule a presence delta. */
-  markDirty(room: Room<Member>): void;
-  /** Closes a connection on the server's initiative and forgets it now. */
-  kick(conn: Connection, code: number, reason: string): void;
+  /** The relay's rooms by name; logins create them, presence removes them. */
+  readonly rooms: Map<string, Room<Member>>;
+  readonly calls: CallControl;
 }
 
 /** Logged-in users from login to the end of their session. */
 export class SessionLifecycle {
-  readonly #ctx: SessionContext;
+  readonly #config: SignalingConfig;
+  readonly #clock: Clock;
+  readonly #ice: IceServerList;
+  readonly #rooms: Map<string, Room<Member>>;
   readonly #calls: CallControl;
   readonly #tokens: ResumeTokens<Member>;
   readonly #detached = new DetachedSessions<Member>();
+  /** Grace periods of detached sessions (and nothing else). */
+  readonly #grace: Timers<Member>;
   #nextSid = 1;
   #users = 0;
   #resumed = 0;
 
-  constructor(ctx: SessionContext, calls: CallControl) {
-    this.#ctx = ctx;
-    this.#calls = calls;
-    this.#tokens = new ResumeTokens(ctx.config.resumeGraceMs);
+  constructor(parts: SessionParts) {
+    this.#config = parts.config;
+    this.#clock = parts.clock;
+    this.#ice = parts.ice;
+    this.#rooms = parts.rooms;
+    this.#calls = parts.calls;
+    this.#tokens = new ResumeTokens(parts.config.resumeGraceMs);
+    this.#grace = new Timers(parts.clock);
   }
 
   /** Logged-in users, detached ones included. */
@@ -66,6 +85,11 @@ export class SessionLifecycle {
     return this.#resumed;
   }
 
+  /** Cancels every grace period. */
+  dispose(): void {
+    this.#grace.dispose();
+  }
+
   /**
    * `login` / `username`: resumes the session a valid `resume` token names,
    * or joins the room under `requested` (or a free variant of it).
@@ -75,13 +99,11 @@ export class SessionLifecycle {
     requested: unknown,
     resume?: string,
     claim?: LoginCallClaim,
-  ): void {
-    if (conn.member !== null) {
-      return this.#ctx.reject(conn, "already-logged-in");
-    }
+  ): Effect[] {
+    if (conn.member !== null) return reject(conn, "already-logged-in");
     const verdict = checkName(requested);
     // The rule's own sentence names the character, so the person can fix it.
-    if (!verdict.ok) return this.#ctx.reject(conn, "bad-name", verdict.problem);
+    if (!verdict.ok) return reject(conn, "bad-name", verdict.problem);
     const name = verdict.name;
     let refused: string | undefined;
     if (resume !== undefined && conn.dialect === "parley") {
@@ -89,17 +111,17 @@ export class SessionLifecycle {
         resume,
         conn.roomName,
         nameKey(name),
-        this.#ctx.clock.now(),
+        this.#clock.now(),
       );
       if ("session" in redeemed) {
         return this.#resume(conn, redeemed.session, requested);
       }
       refused = redeemed.refused;
     }
-    const room = this.#ctx.room(conn.roomName);
+    const room = this.#room(conn.roomName);
     // Detached members count: they are in everyone's presence all the same.
-    if (room.members.size >= this.#ctx.config.maxRoomMembers) {
-      return this.#ctx.reject(conn, "room-full");
+    if (room.members.size >= this.#config.maxRoomMembers) {
+      return reject(conn, "room-full");
     }
     // A name held for a claimed call's party opens to the login proving it
     // is that party (see name_holds.ts).
@@ -113,23 +135,20 @@ export class SessionLifecycle {
       name: joinedName,
       key,
       stamp: conn.dialect === "tutorial" ? stampSuffix("name", joinedName) : "",
-      conn,
+      life: liveOn(conn),
       call: null,
       claim: null,
-      outbox: null,
-      graceTimer: null,
-      ending: false,
-      live: true,
     }), opensHold);
     conn.member = member;
     this.#users++;
-    this.#ctx.markDirty(room);
+    const out: Effect[] = [{ kind: "roster", room }];
     const renamed = member.name !== requested;
     if (conn.dialect === "parley") {
-      this.#welcome(member, renamed, false);
-      if (claim) this.#calls.claim(member, claim);
+      out.push(this.#welcome(member, conn, renamed, false));
+      if (claim) out.push(...this.#calls.claim(member, claim));
     } else if (renamed) {
-      this.#ctx.send(conn, tutorial.rejectUsername(conn.id, member.name));
+      const frame = tutorial.rejectUsername(conn.id, member.name);
+      out.push({ kind: "send", conn, frame });
     }
     const record: LogRecord = {
       event: "login",
@@ -142,39 +161,47 @@ export class SessionLifecycle {
     // login claimed a call: the two things to look for after a restart.
     if (refused) record.resume = refused;
     if (claim) record.claim = true;
-    this.#ctx.log(record);
+    out.push(log(record));
+    return out;
   }
 
   /** Moves `member` onto `conn`: from a dropped socket, or off one still open. */
-  #resume(conn: Connection, member: Member, requested: unknown): void {
-    const old = member.conn;
-    if (old !== null) {
+  #resume(conn: Connection, member: Member, requested: unknown): Effect[] {
+    const life = member.life;
+    const next = stepLife(life, { type: "resume", conn });
+    // Tokens are revoked as a session starts ending, so this is a guard.
+    if (next === null) return reject(conn, "already-logged-in");
+    const out: Effect[] = [];
+    let old: Connection | undefined;
+    if (life.state === "live") {
       // The old socket may be half-open (its network went away unnoticed):
       // the client holding the token is the one that is really there.
       // Forgotten at once, like a kicked socket, so nothing it still sends
       // (a login, say) can act before its close completes.
+      old = life.conn;
       old.member = null;
-      this.#ctx.kick(old, CloseCode.replaced, "replaced");
+      out.push({
+        kind: "close",
+        conn: old,
+        code: CloseCode.replaced,
+        reason: "replaced",
+      });
     } else {
       this.#detached.delete(member);
-      if (member.graceTimer !== null) {
-        this.#ctx.clock.clearTimeout(member.graceTimer);
-        member.graceTimer = null;
-      }
+      out.push(clearTimer(this.#grace, member));
     }
-    member.conn = conn;
+    const outbox = life.state === "detached" ? life.outbox : null;
+    member.life = next;
     conn.member = member;
     // Back from `reconnecting` (a no-op in the next delta when only the
     // socket was replaced).
-    this.#ctx.presenceChanged(member);
+    out.push({ kind: "presence", member });
     this.#resumed++;
-    this.#welcome(member, member.name !== requested, true);
-    const outbox = member.outbox;
-    member.outbox = null;
+    out.push(this.#welcome(member, conn, member.name !== requested, true));
     // Call frames first, then how much chat was lost, then the chat kept.
     const queued = outbox?.drain() ?? [];
-    for (const frame of queued) this.#ctx.send(conn, frame);
-    this.#ctx.log({
+    for (const frame of queued) out.push({ kind: "send", conn, frame });
+    out.push(log({
       event: "resume",
       conn: conn.id,
       name: member.name,
@@ -182,11 +209,17 @@ export class SessionLifecycle {
       replaced: old?.id,
       queued: queued.length,
       droppedChats: outbox?.droppedChats,
-    });
+    }));
+    return out;
   }
 
   /** `welcome` with a fresh resume token (the previous one is void). */
-  #welcome(member: Member, renamed: boolean, resumed: boolean): void {
+  #welcome(
+    member: Member,
+    conn: Connection,
+    renamed: boolean,
+    resumed: boolean,
+  ): Effect {
     const call = member.call;
     const callJson = call && parley.welcomeCall(
       call.id,
@@ -195,23 +228,17 @@ export class SessionLifecycle {
       call.state,
       call.audioOnly,
     );
-    this.#ctx.send(
-      member.conn!,
-      parley.welcome(
-        member.name,
-        renamed,
-        member.room.name,
-        member.room.presence.snapshotJson(member.sid),
-        this.#ctx.ice.json(
-          member.name,
-          this.#ctx.clock.now(),
-          member.conn!.hasOrigin,
-        ),
-        this.#tokens.issue(member, member.room.name, member.key),
-        resumed,
-        resumed ? callJson : null,
-      ),
+    const frame = parley.welcome(
+      member.name,
+      renamed,
+      member.room.name,
+      member.room.presence.snapshotJson(member.sid),
+      this.#ice.json(member.name, this.#clock.now(), conn.hasOrigin),
+      this.#tokens.issue(member, member.room.name, member.key),
+      resumed,
+      resumed ? callJson : null,
     );
+    return { kind: "send", conn, frame };
   }
 
   /**
@@ -221,24 +248,31 @@ export class SessionLifecycle {
    * applies, so it ends with `no-answer` or, if the grace period runs out
    * first, `peer-left` — whichever comes first.
    */
-  detach(member: Member): void {
-    const address = member.conn?.address ?? UNKNOWN_ADDRESS;
-    member.conn = null;
-    this.#capFrom(address);
+  detach(member: Member): Effect[] {
+    const life = member.life;
+    if (life.state !== "live") return NONE;
+    const address = life.conn.address;
+    member.life = stepLife(life, { type: "detach", address })!;
+    const out = this.#capFrom(address);
     this.#detached.add(member, address);
-    this.#tokens.detach(member, this.#ctx.clock.now());
-    // The room sees `reconnecting` until it resumes or the grace ends.
-    this.#ctx.presenceChanged(member);
-    member.graceTimer = this.#ctx.clock.setTimeout(() => {
-      member.graceTimer = null;
-      this.end(member, "grace-expired");
-    }, this.#ctx.config.resumeGraceMs);
-    this.#ctx.log({
-      event: "detach",
-      name: member.name,
-      room: member.room.name,
-      call: member.call?.id,
-    });
+    this.#tokens.detach(member, this.#clock.now());
+    out.push(
+      // The room sees `reconnecting` until it resumes or the grace ends.
+      { kind: "presence", member },
+      setTimer(
+        this.#grace,
+        member,
+        this.#config.resumeGraceMs,
+        () => this.end(member, "grace-expired"),
+      ),
+      log({
+        event: "detach",
+        name: member.name,
+        room: member.room.name,
+        call: member.call?.id,
+      }),
+    );
+    return out;
   }
 
   /**
@@ -248,109 +282,118 @@ export class SessionLifecycle {
    * session that dropped last is the likeliest to come back, and a client
    * dropping in a loop only ever pushes out its own older sessions.
    */
-  #capFrom(address: string): void {
-    const cap = this.#ctx.config.maxDetachedPerAddress;
+  #capFrom(address: string): Effect[] {
+    const out: Effect[] = [];
+    const cap = this.#config.maxDetachedPerAddress;
     while (this.#detached.countFrom(address) >= cap) {
       const victim = this.#detached.victimFrom(address, isBusy);
-      if (victim === undefined) return;
+      if (victim === undefined) break;
       // Out of the count even if ending it turns out to be a no-op.
       this.#detached.delete(victim);
-      this.end(victim, "detached-cap");
+      out.push(...this.end(victim, "detached-cap"));
     }
+    return out;
   }
 
   /**
    * Ends one detached session to make room in a full process: the oldest
-   * not in a call, else the oldest, of the address holding the most. False
-   * when there is none to end.
+   * not in a call, else the oldest, of the address holding the most.
+   * `null` when there is none to end.
    */
-  shedDetached(): boolean {
+  shedDetached(): Effect[] | null {
     const address = this.#detached.heaviestAddress();
     const victim = address === undefined
       ? undefined
       : this.#detached.victimFrom(address, isBusy);
-    if (victim === undefined) return false;
+    if (victim === undefined) return null;
     this.#detached.delete(victim);
-    this.end(victim, "capacity");
-    return true;
+    return this.end(victim, "capacity");
   }
 
   /** The user is gone: its call ends with `peer-left` and the room sees it leave. */
-  end(member: Member, reason: string): void {
-    if (!this.#retire(member)) return;
-    this.#calls.dropClaim(member);
+  end(member: Member, reason: string): Effect[] {
+    const life = member.life;
+    if (!this.#retire(member)) return NONE;
+    const out = [clearTimer(this.#grace, member)];
+    out.push(...this.#calls.dropClaim(member));
     if (member.call) {
-      this.#calls.end(member.call, "peer-left", [
-        peerOf(member.call, member),
-      ]);
+      out.push(
+        ...this.#calls.end(member.call, "peer-left", [
+          peerOf(member.call, member),
+        ]),
+      );
     }
-    this.#unseat(member);
-    this.#ctx.markDirty(member.room);
+    this.#unseat(member, life.state === "live" ? life.conn : null);
+    out.push({ kind: "roster", room: member.room });
     if (reason !== "left") {
-      this.#ctx.log({
+      out.push(log({
         event: "leave",
         name: member.name,
         room: member.room.name,
         reason,
-      });
+      }));
     }
+    return out;
   }
 
   /**
    * Forgets `member` without a frame to anyone (see `Relay.evictRoom`): no
    * `peer-left`, no presence delta, no resume.
    */
-  forget(member: Member): void {
-    if (!this.#retire(member)) return;
-    if (member.claim?.timer != null) {
-      this.#ctx.clock.clearTimeout(member.claim.timer);
-    }
-    member.claim = null;
+  forget(member: Member): Effect[] {
+    const life = member.life;
+    if (!this.#retire(member)) return NONE;
+    const out = [clearTimer(this.#grace, member)];
+    out.push(...this.#calls.forget(member));
     member.room.holds.releaseBy(member);
-    if (member.call) this.#calls.forget(member.call);
-    this.#unseat(member);
+    this.#unseat(member, life.state === "live" ? life.conn : null);
+    return out;
   }
 
   /**
-   * The first half of ending a session, whichever way: no longer live, not
-   * resumable, no grace timer. False if it had ended already.
+   * `member`'s outbox overflowed while detached: its call can no longer be
+   * delivered whole. Nothing more is queued for it and it can no longer be
+   * resumed; the session ends once the outputs already waiting are applied.
+   */
+  overflow(member: Member): Effect[] {
+    const next = stepLife(member.life, { type: "overflow" });
+    if (next === null) return NONE;
+    member.life = next;
+    this.#detached.delete(member);
+    this.#tokens.revoke(member);
+    return [
+      clearTimer(this.#grace, member),
+      { kind: "then", run: () => this.end(member, "queue-full") },
+    ];
+  }
+
+  /**
+   * The first half of ending a session, whichever way: gone, not
+   * resumable. False if it had ended already.
    */
   #retire(member: Member): boolean {
-    if (!member.live) return false;
-    member.live = false;
+    const next = stepLife(member.life, { type: "end" });
+    if (next === null) return false;
+    member.life = next;
     this.#tokens.revoke(member);
     this.#detached.delete(member);
-    if (member.graceTimer !== null) {
-      this.#ctx.clock.clearTimeout(member.graceTimer);
-      member.graceTimer = null;
-    }
     return true;
   }
 
-  /** The last half: out of its room and off its socket, nothing queued. */
-  #unseat(member: Member): void {
+  /** The last half: out of its room and off its socket. */
+  #unseat(member: Member, conn: Connection | null): void {
     member.room.leave(member.key, member);
     this.#users--;
-    if (member.conn) member.conn.member = null;
-    member.conn = null;
-    member.outbox = null;
+    if (conn !== null && conn.member === member) conn.member = null;
   }
 
-  /**
-   * `member`'s queue overflowed while detached: the session ends, on a zero
-   * timer since the caller may be inside a loop over the room or a call, and
-   * can no longer be resumed.
-   */
-  queueFull(member: Member): void {
-    member.ending = true;
-    member.outbox = null;
-    this.#detached.delete(member);
-    this.#tokens.revoke(member);
-    const clock = this.#ctx.clock;
-    if (member.graceTimer !== null) clock.clearTimeout(member.graceTimer);
-    member.graceTimer = clock.setTimeout(() => {
-      member.graceTimer = null;
-      this.end(member, "queue-full");
-    }, 0);
+  /** The room called `name`, created if needed. */
+  #room(name: string): Room<Member> {
+    let room = this.#rooms.get(name);
+    if (!room) {
+      room = new Room<Member>(name);
+      this.#rooms.set(name, room);
+    }
+    return room;
   }
 }

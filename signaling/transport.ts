@@ -338,8 +338,9 @@ export class Transport {
       // ws resumes the socket on the next tick to see the peer's Close; a
       // peer still streaming its oversize frame would have us read (and
       // throw away) everything it sends until the cut. Not reading lets TCP
-      // push back instead.
-      setTimeout(() => socket.pause(), 0);
+      // push back instead: paused now, and again once ws resumes it.
+      socket.pause();
+      socket.once("resume", () => socket.pause());
     });
     // 1006 means the connection was lost without a close frame: only that
     // keeps the session for a resume.
