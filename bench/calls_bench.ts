@@ -362,8 +362,7 @@ class Generator {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        // Loopback and ws's environment reads, as for the servers.
-        ...serverFlags(),
+        "--allow-net=127.0.0.1",
         new URL("./calls_generator.ts", import.meta.url).pathname,
       ],
       stdin: "piped",

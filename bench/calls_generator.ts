@@ -15,17 +15,14 @@
  * The latency is from sending `call` to the last of the twenty candidates
  * delivered, both ends being in this process.
  *
- * The sockets are `npm:ws` clients, which set TCP_NODELAY as browsers do.
- * Deno's own WebSocket client does not: a burst of small frames on a fresh
- * connection (an offer and its candidates) then waits for the server's
- * delayed ACK, which put a fixed 40 ms into every call, whatever the server.
+ * The sockets are {@linkcode BenchSocket}s, which set TCP_NODELAY as
+ * browsers do (see there why not Deno's WebSocket or `npm:ws`).
  *
- * Run by `calls_bench.ts` with `serverFlags()` (loopback, and the two
- * environment variables ws reads): deno run --allow-net=127.0.0.1
- *   --allow-env=WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE bench/calls_generator.ts
+ * Run by `calls_bench.ts`: deno run --allow-net=127.0.0.1
+ *   bench/calls_generator.ts
  */
 import process from "node:process";
-import { WebSocket } from "ws";
+import { BenchSocket } from "./bench_socket.ts";
 import type { GeneratorReport } from "./calls_steps.ts";
 
 /** Which server's dialect the script speaks. */
@@ -139,10 +136,7 @@ function runCall(order: StepOrder, k: number, scheduledAt: number) {
   const f = frames(order.dialect, caller, callee);
   const query = order.dialect === "parley" ? `?room=${order.tag}-${k}` : "";
   const protocol = order.dialect === "parley" ? "parley.v1" : undefined;
-  const open = (url: string) =>
-    protocol
-      ? new WebSocket(url + query, protocol)
-      : new WebSocket(url + query);
+  const open = (url: string) => new BenchSocket(url + query, protocol);
   const a = open(order.callerUrl);
   const b = open(order.calleeUrl);
   const { promise, resolve } = Promise.withResolvers<Outcome>();
@@ -154,7 +148,7 @@ function runCall(order: StepOrder, k: number, scheduledAt: number) {
     clearTimeout(timer);
     for (const ws of [a, b]) {
       ws.onmessage = ws.onclose = ws.onerror = null;
-      if (ws.readyState <= WebSocket.OPEN) ws.close(1000);
+      ws.close(1000);
     }
     resolve(outcome);
   };
@@ -199,11 +193,10 @@ function runCall(order: StepOrder, k: number, scheduledAt: number) {
       first.send(f.login(callerFirst ? caller : callee));
     };
     ws.onerror = () => finish({ error: `socket error (${phase})` });
-    ws.onclose = (event) =>
-      finish({ error: `closed ${event.code} (${phase})` });
+    ws.onclose = (code) => finish({ error: `closed ${code} (${phase})` });
   }
-  a.onmessage = (event) => {
-    const message = JSON.parse(event.data as string);
+  a.onmessage = (text) => {
+    const message = JSON.parse(text);
     switch (message.type) {
       case "welcome":
         return callerFirst ? loginSecond() : ring();
@@ -225,8 +218,8 @@ function runCall(order: StepOrder, k: number, scheduledAt: number) {
         return finish({ error: `caller got ${message.code} (${phase})` });
     }
   };
-  b.onmessage = (event) => {
-    const message = JSON.parse(event.data as string);
+  b.onmessage = (text) => {
+    const message = JSON.parse(text);
     switch (message.type) {
       case "welcome":
         return callerFirst ? ring() : loginSecond();
