@@ -146,10 +146,11 @@ export async function runCallsBench(
 /**
  * The figures for `bench/results.json`: for each server its best ramp (runs
  * only get slower from other work on the machine): the rate that held,
- * Parley's against the minimal relay's and two instances against one; and
- * at that ramp's highest held step, the CPU the servers (and Redis) spent
- * per call, the steadier figure on a shared machine, and the busiest load
- * generator's CPU, which near 1 core means the load was the limit.
+ * Parley's against the minimal relay's and two instances against one; the
+ * CPU the servers (and Redis) spent per call at the highest rate all of
+ * them held, the steadier figure on a shared machine; at each one's highest
+ * held rate, the busiest load generator's CPU, which near 1 core means the
+ * load was the limit; and the machine's load average at the start.
  */
 export function callsFigures(result: CallsBenchResult): Figure[] {
   const best = (server: CallsServer) =>
@@ -183,17 +184,29 @@ export function callsFigures(result: CallsBenchResult): Figure[] {
       }),
     );
   }
+  // CPU per call falls as the rate rises (timers and ticks are spread over
+  // more calls), so the servers are compared at one rate all of them held.
+  const common = Math.min(
+    ...rows.flatMap(([, ramp]) => ramp ? [ramp.held] : []),
+  );
+  const heldAt = (ramp: Ramp | undefined) =>
+    ramp?.steps.findLast((step) => step.held && step.rate === common);
   for (const [name, ramp, base] of rows) {
-    const top = ramp && topHeldStep(ramp.steps);
-    if (!top) continue;
-    const baseTop = base && topHeldStep(base.steps);
+    const step = heldAt(ramp);
+    if (!step) continue;
     figures.push(
       figure(
-        `calls: server CPU per call at ${top.rate}/s, ${name}`,
-        top.serverMsPerCall,
+        `calls: server CPU per call at ${common}/s, ${name}`,
+        step.serverMsPerCall,
         "ms",
-        { baseline: baseTop?.serverMsPerCall ?? null },
+        { baseline: heldAt(base)?.serverMsPerCall ?? null },
       ),
+    );
+  }
+  for (const [name, ramp] of rows) {
+    const top = ramp && topHeldStep(ramp.steps);
+    if (!top) continue;
+    figures.push(
       figure(
         `calls: busiest load generator CPU at ${top.rate}/s, ${name}`,
         top.generatorCpu,
@@ -201,6 +214,9 @@ export function callsFigures(result: CallsBenchResult): Figure[] {
       ),
     );
   }
+  figures.push(
+    figure("calls: load average at start", result.loadBefore, "load"),
+  );
   return figures;
 }
 
