@@ -243,44 +243,51 @@ async function runRamp(
     Array.from({ length: o.generators }, () => Generator.start()),
   );
   const steps: CallsStep[] = [];
+  /** Runs one step at `rate` on every generator; `tag` names its rooms and users. */
+  const step = async (rate: number, tag: string): Promise<CallsStep> => {
+    const cpu0 = cpuOf(setup);
+    const t0 = performance.now();
+    const reports = await Promise.all(generators.map((g, i) => {
+      const share = shareOfRate(rate, generators.length, i);
+      const order: StepOrder = {
+        dialect: setup.dialect,
+        callerUrl: setup.callerUrl,
+        calleeUrl: setup.calleeUrl,
+        rate: share.rate,
+        offsetMs: share.offsetMs,
+        durationMs: o.stepMs,
+        timeoutMs: o.callTimeoutMs,
+        tag: `${server[0]}${round}${tag}g${i}`,
+      };
+      return g.step(order, o.stepMs + o.callTimeoutMs + 10_000);
+    }));
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu1 = cpuOf(setup);
+    const judged = judgeStep(rate, reports, o.limitMs);
+    const serverSeconds = cpu1.servers - cpu0.servers;
+    const redisSeconds = cpu1.redis === null ? null : cpu1.redis - cpu0.redis!;
+    await new Promise((r) => setTimeout(r, PAUSE_MS));
+    return {
+      ...judged,
+      serverCpu: serverSeconds / seconds,
+      redisCpu: redisSeconds === null ? null : redisSeconds / seconds,
+      serverMsPerCall: (serverSeconds + (redisSeconds ?? 0)) * 1000 /
+        judged.started,
+    };
+  };
   try {
+    // A fresh server (and generator) runs its first calls through cold
+    // code, and the first upgrade loads ws: one unjudged step at the first
+    // rate, as a server in service is warm.
+    const warm = await step(rates[0], "w");
+    log(`${formatStep(server, round, warm)} (warm-up, not judged)`);
     let missedAt = NaN;
     for (let s = 0; s < rates.length;) {
       const rate = rates[s];
-      const cpu0 = cpuOf(setup);
-      const t0 = performance.now();
-      const reports = await Promise.all(generators.map((g, i) => {
-        const share = shareOfRate(rate, generators.length, i);
-        const order: StepOrder = {
-          dialect: setup.dialect,
-          callerUrl: setup.callerUrl,
-          calleeUrl: setup.calleeUrl,
-          rate: share.rate,
-          offsetMs: share.offsetMs,
-          durationMs: o.stepMs,
-          timeoutMs: o.callTimeoutMs,
-          tag: `${server[0]}${round}s${steps.length}g${i}`,
-        };
-        return g.step(order, o.stepMs + o.callTimeoutMs + 10_000);
-      }));
-      const seconds = (performance.now() - t0) / 1000;
-      const cpu1 = cpuOf(setup);
-      const judged = judgeStep(rate, reports, o.limitMs);
-      const serverSeconds = cpu1.servers - cpu0.servers;
-      const redisSeconds = cpu1.redis === null
-        ? null
-        : cpu1.redis - cpu0.redis!;
-      const step: CallsStep = {
-        ...judged,
-        serverCpu: serverSeconds / seconds,
-        redisCpu: redisSeconds === null ? null : redisSeconds / seconds,
-        serverMsPerCall: (serverSeconds + (redisSeconds ?? 0)) * 1000 /
-          judged.started,
-      };
-      log(formatStep(server, round, step));
-      steps.push(step);
-      await new Promise((r) => setTimeout(r, PAUSE_MS));
-      if (step.held) {
+      const result = await step(rate, `s${steps.length}`);
+      log(formatStep(server, round, result));
+      steps.push(result);
+      if (result.held) {
         s++;
       } else if (missedAt === rate) {
         break; // missed twice: this rate does not hold
