@@ -4,11 +4,11 @@
  *
  * Why not Deno's `WebSocket`: it leaves Nagle's algorithm on, so a burst of
  * small frames on a fresh connection (an offer and its candidates) waits
- * for the server's delayed ACK, a fixed 40 ms in every call whatever the
- * server. Why not `npm:ws`'s client: it sets TCP_NODELAY, but through
- * Deno's Node layer it costs the generator about twice the CPU per call of
- * the server it loads, and on a shared 2-core machine that CPU is taken
- * from the server under test.
+ * for the server's delayed ACK, a fixed delay in every call whatever the
+ * server (bench/README.md has the numbers). Why not `npm:ws`'s client: it
+ * sets TCP_NODELAY, but through Deno's Node layer it costs the generator
+ * more CPU per call than the server it loads spends, and on a shared
+ * machine that CPU is taken from the server under test.
  *
  * Frames go out with a zero mask key (valid: the server unmasks every
  * client frame the same way whatever the key, so its cost is unchanged),
