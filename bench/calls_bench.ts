@@ -223,7 +223,7 @@ export function callsFigures(result: CallsBenchResult): Figure[] {
 // --- one ramp ------------------------------------------------------------------
 
 /** Where a ramp's calls go, and the processes to measure. */
-interface Setup {
+export interface Setup {
   callerUrl: string;
   calleeUrl: string;
   dialect: Dialect;
@@ -488,8 +488,11 @@ async function redisPid(url: string): Promise<number> {
   }
 }
 
-/** Starts the server(s) of `server`, runs `fn`, always stops them. */
-async function withServers<T>(
+/**
+ * Starts the server(s) of `server` (on Redis at `redisUrl` for the
+ * cluster), runs `fn`, always stops them.
+ */
+export async function withServers<T>(
   server: CallsServer,
   redisUrl: string | null,
   fn: (setup: Setup) => Promise<T>,
