@@ -17,7 +17,8 @@
  * interleaved with the others', none sharing an event loop with a server.
  *
  * Run alone: deno run -A bench/calls_bench.ts [--rounds=2] [--start=40]
- *   [--factor=1.25] [--step-ms=2000] [--generators=2] [--quick]
+ *   [--factor=1.25] [--step-ms=2000] [--min-calls=200] [--generators=2]
+ *   [--servers=minimal,single,cluster] [--quick]
  * Or import {@linkcode runCallsBench} and {@linkcode callsFigures}.
  */
 import { createClient } from "@redis/client";
@@ -49,8 +50,13 @@ export interface CallsBenchOptions {
   factor?: number;
   /** No step goes above this rate. */
   maxRate?: number;
-  /** How long each step keeps starting calls. */
+  /** How long each step keeps starting calls, at least. */
   stepMs?: number;
+  /**
+   * Calls each step starts, at least (a low rate's step lasts longer): the
+   * p99 of fewer calls is little more than their slowest.
+   */
+  minCallsPerStep?: number;
   /** The p99 a step may reach and still hold. */
   limitMs?: number;
   /** Load generator processes. */
@@ -95,6 +101,7 @@ const DEFAULTS = {
   factor: 1.25,
   maxRate: 5000,
   stepMs: 2000,
+  minCallsPerStep: 200,
   limitMs: 100,
   generators: 2,
   callTimeoutMs: 5000,
@@ -245,6 +252,7 @@ async function runRamp(
   const steps: CallsStep[] = [];
   /** Runs one step at `rate` on every generator; `tag` names its rooms and users. */
   const step = async (rate: number, tag: string): Promise<CallsStep> => {
+    const durationMs = Math.max(o.stepMs, (o.minCallsPerStep * 1000) / rate);
     const cpu0 = cpuOf(setup);
     const t0 = performance.now();
     const reports = await Promise.all(generators.map((g, i) => {
@@ -255,11 +263,11 @@ async function runRamp(
         calleeUrl: setup.calleeUrl,
         rate: share.rate,
         offsetMs: share.offsetMs,
-        durationMs: o.stepMs,
+        durationMs,
         timeoutMs: o.callTimeoutMs,
         tag: `${server[0]}${round}${tag}g${i}`,
       };
-      return g.step(order, o.stepMs + o.callTimeoutMs + 10_000);
+      return g.step(order, durationMs + o.callTimeoutMs + 10_000);
     }));
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = cpuOf(setup);
@@ -537,6 +545,7 @@ if (import.meta.main) {
     startRate: number("start") ?? (quick ? 50 : undefined),
     factor: number("factor") ?? (quick ? 1.5 : undefined),
     stepMs: number("step-ms") ?? (quick ? 1000 : undefined),
+    minCallsPerStep: number("min-calls") ?? (quick ? 100 : undefined),
     generators: number("generators"),
     servers: arg("servers")?.split(",") as CallsServer[] | undefined,
     log: console.log,

@@ -27,7 +27,14 @@ const figures: Figure[] = [];
 figures.push(...callsFigures(
   await runCallsBench(
     quick
-      ? { rounds: 1, startRate: 50, factor: 1.5, stepMs: 1000, log }
+      ? {
+        rounds: 1,
+        startRate: 50,
+        factor: 1.5,
+        stepMs: 1000,
+        minCallsPerStep: 100,
+        log,
+      }
       : { log },
   ),
 ));
