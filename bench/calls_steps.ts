@@ -155,3 +155,42 @@ export function spread(
     max: sorted[sorted.length - 1],
   };
 }
+
+/** What a ramp remembers between steps. */
+export interface RampState {
+  /** The rate that has missed once (NaN: none). */
+  missedAt: number;
+  /** Steps re-run because the generators fell behind their schedule. */
+  voids: number;
+}
+
+/** What a ramp does after a step: the next rate, the same again, or stop. */
+export type RampMove = "next" | "again" | "stop";
+
+/** How lenient a ramp is with a machine that other work slows down. */
+export interface RampRules {
+  /**
+   * A missed step whose calls started later than this (p99) did not get
+   * the load asked for: the generators, not the server, fell behind, so it
+   * is run again without counting as a miss…
+   */
+  maxStartLagMs: number;
+  /** …at most this many times in a ramp; after that it is a miss like any other. */
+  maxVoids: number;
+}
+
+/** The ramp's rule after each step, as a pure step function. */
+export function afterStep(
+  state: RampState,
+  step: StepResult,
+  rules: RampRules,
+): { state: RampState; move: RampMove } {
+  if (step.held) return { state: { ...state, missedAt: NaN }, move: "next" };
+  if (
+    step.startLagP99Ms > rules.maxStartLagMs && state.voids < rules.maxVoids
+  ) {
+    return { state: { ...state, voids: state.voids + 1 }, move: "again" };
+  }
+  if (state.missedAt === step.rate) return { state, move: "stop" };
+  return { state: { ...state, missedAt: step.rate }, move: "again" };
+}

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import {
+  afterStep,
   type GeneratorReport,
   highestHeld,
   judgeStep,
   quantile,
+  type RampMove,
   rampRates,
+  type RampState,
   shareOfRate,
   spread,
   type StepResult,
@@ -132,4 +135,36 @@ Deno.test("generators share a rate in equal parts, each offset by one interval s
 Deno.test("a spread is the smallest, median and largest value", () => {
   assert.deepEqual(spread([3, 1, 2]), { min: 1, median: 2, max: 3 });
   assert.deepEqual(spread([4, 1, 2, 3]), { min: 1, median: 2.5, max: 4 });
+});
+
+Deno.test("after each step the ramp goes on, runs the rate again, or stops on a second real miss", () => {
+  const rules = { maxStartLagMs: 50, maxVoids: 2 };
+  const fresh = { missedAt: NaN, voids: 0 };
+  const late = (s: StepResult) => ({ ...s, startLagP99Ms: 200 });
+  // [state before, step, move, state after]
+  const table: [RampState, StepResult, RampMove, RampState][] = [
+    [fresh, step(40, true), "next", fresh],
+    [fresh, step(50, false), "again", { missedAt: 50, voids: 0 }],
+    [{ missedAt: 50, voids: 0 }, step(50, false), "stop", {
+      missedAt: 50,
+      voids: 0,
+    }],
+    [{ missedAt: 50, voids: 0 }, step(50, true), "next", fresh],
+    // Generators that fell behind: run again, not counted as a miss…
+    [fresh, late(step(63, false)), "again", { missedAt: NaN, voids: 1 }],
+    [{ missedAt: 63, voids: 1 }, late(step(63, false)), "again", {
+      missedAt: 63,
+      voids: 2,
+    }],
+    // …until the ramp's allowance is spent.
+    [{ missedAt: 63, voids: 2 }, late(step(63, false)), "stop", {
+      missedAt: 63,
+      voids: 2,
+    }],
+    // A late step that held is simply held.
+    [fresh, late(step(79, true)), "next", fresh],
+  ];
+  for (const [before, result, move, after] of table) {
+    assert.deepEqual(afterStep(before, result, rules), { state: after, move });
+  }
 });
