@@ -3,12 +3,14 @@
  * baseline measured in the same run, printed as a table and written to
  * `bench/results.json` (an array of {@linkcode Figure}). Needs
  * `deno task build`, Chromium and git (for call setup) and redis-server (for
- * the cluster figures).
+ * the cluster and calls-per-second figures). The headline, calls per second
+ * (issue 19), comes first.
  *
  * `--quick` runs a smaller version (about a minute) for a smoke check.
  * `--baseline <rev>` (or `PARLEY_BENCH_BASELINE=<rev>`) picks the revision
  * call setup is compared with (default: `8909d30`, before issue 14).
  */
+import { callsFigures, runCallsBench } from "./calls_bench.ts";
 import { runCallSetupBench } from "./call_setup_bench.ts";
 import { clusterFigures, runClusterBench } from "./cluster_bench.ts";
 import { type Figure, figure, formatTable } from "./figures.ts";
@@ -18,6 +20,24 @@ import { runRelayBench, type ThroughputResult } from "./relay_bench.ts";
 const quick = Deno.args.includes("--quick");
 const log = (line: string) => console.error(`· ${line}`);
 const figures: Figure[] = [];
+
+// The headline (issue 19): the highest rate of calls started open-loop whose
+// p99 from `call` to the last candidate stays within 100 ms, for the minimal
+// relay, one instance and two on Redis.
+figures.push(...callsFigures(
+  await runCallsBench(
+    quick
+      ? {
+        rounds: 1,
+        startRate: 50,
+        factor: 1.5,
+        stepMs: 1000,
+        minCallsPerStep: 100,
+        log,
+      }
+      : { log },
+  ),
+));
 
 const relay = await runRelayBench({
   pairs: quick ? [50] : [50, 500],
