@@ -3,8 +3,8 @@
  *
  * - Inbox: the stream `parley:inbox:<instance>`, read by its instance with
  *   blocking `XREAD` on a connection of its own and trimmed as it goes. One
- *   entry is `<sender>\n<first number>\n<JSON array of messages>`: messages
- *   queued to one receiver in the same tick travel in one `XADD`, and every
+ *   entry holds the messages queued to one receiver in the same tick (see
+ *   `inbox_entry.ts`): they travel in one `XADD`, and every
  *   `XADD` goes through one connection, so Redis keeps them in the order
  *   sent. A stream, not pub/sub: an instance busy with a burst reads when it
  *   can (pub/sub would drop it past Redis's output buffer limit, 32 MB by
@@ -26,7 +26,9 @@
  * one), not on Redis Cluster.
  */
 import { createClient } from "@redis/client";
+import { type Clock, systemClock } from "../clock.ts";
 import type { Logger, LogRecord } from "../log.ts";
+import { backoffDelay, Sleeps, withTimeout } from "../timing.ts";
 import {
   type Broker,
   DEFAULT_TIMINGS,
@@ -34,6 +36,7 @@ import {
   type InstanceId,
   type MessageHandler,
 } from "./broker.ts";
+import { decodeEntry, encodeEntry } from "./inbox_entry.ts";
 import { OutageLog } from "./outage_log.ts";
 
 /** How to reach Redis and how this instance behaves there. */
@@ -57,6 +60,8 @@ export interface RedisBrokerOptions {
   commandTimeoutMs?: number;
   /** How long {@linkcode RedisBroker.connect} waits for Redis. Default 10 s. */
   connectTimeoutMs?: number;
+  /** Time and timers; the system clock by default. */
+  clock?: Clock;
 }
 
 type Client = ReturnType<typeof makeClient>;
@@ -66,8 +71,7 @@ const ALIVE = "parley:alive:";
 const ROOM = "parley:room:";
 
 /** Reconnect backoff: 50 ms doubling to 2 s, forever. */
-const BACKOFF_MIN_MS = 50;
-const BACKOFF_MAX_MS = 2000;
+const BACKOFF = { baseMs: 50, capMs: 2000, jitter: 0 };
 /**
  * Characters of messages packed into one stream entry. Bounded so that one
  * entry never stalls a connection for long.
@@ -77,8 +81,16 @@ const ENTRY_CHARS = 64 * 1024;
 const READ_RETRY_MS = 100;
 /** How long one blocking read waits before asking again. */
 const READ_BLOCK_MS = 1000;
+/**
+ * Entries one read takes at most. Each holds up to {@linkcode ENTRY_CHARS}
+ * of messages; a small count makes a busy receiver pay a round trip to
+ * Redis for every few hundred messages.
+ */
+const READ_COUNT = 1000;
 /** An inbox nobody writes to for this long (its reader died) expires. */
 const INBOX_TTL_MS = 60_000;
+/** How often a sender renews the expiry of an inbox it writes to. */
+const INBOX_TTL_RENEW_MS = INBOX_TTL_MS / 4;
 /** Rooms per renewal script call; keeps one script call short. */
 const RENEW_CHUNK = 1000;
 
@@ -124,6 +136,9 @@ export class RedisBroker implements Broker {
   readonly #log: Logger;
   readonly #outage: OutageLog;
   readonly #timeoutMs: number;
+  readonly #clock: Clock;
+  /** The read loop's pause after a failed read; ended by `close()`. */
+  readonly #sleeps: Sleeps;
   /** XADD only: frames, in bursts. */
   readonly #cmd: Client;
   readonly #sub: Client;
@@ -146,6 +161,8 @@ export class RedisBroker implements Broker {
   #reading: Promise<void> | null = null;
   /** Next number per receiver. */
   #seqOut = new Map<InstanceId, number>();
+  /** When this instance last renewed each receiver's inbox expiry. */
+  #ttlRenewedAt = new Map<InstanceId, number>();
   /** Next number expected per sender. */
   #seqIn = new Map<InstanceId, number>();
   #onGap: ((from: InstanceId) => void) | null = null;
@@ -168,6 +185,8 @@ export class RedisBroker implements Broker {
     );
     this.#inboxMaxLen = options.inboxMaxLength ?? 10_000;
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
+    this.#clock = options.clock ?? systemClock;
+    this.#sleeps = new Sleeps(this.#clock);
     this.#cmd = cmd;
     this.#sub = sub;
     this.#ctl = ctl;
@@ -191,6 +210,7 @@ export class RedisBroker implements Broker {
     const limit = options.connectTimeoutMs ?? 10_000;
     try {
       await withTimeout(
+        broker.#clock,
         Promise.all([cmd.connect(), sub.connect(), ctl.connect()]),
         limit,
         `Redis at ${redactUrl(options.url)} did not answer within ${
@@ -294,6 +314,7 @@ export class RedisBroker implements Broker {
     this.#flush();
     this.#closed = true;
     this.#onMessage = null;
+    this.#sleeps.end();
     await this.#lastWrite;
     const reading = this.#reading;
     if (this.#ctl.isReady) {
@@ -340,76 +361,88 @@ export class RedisBroker implements Broker {
         this.#payload(chunk),
       ]).catch(() => {});
     }
-    // A dead receiver's inbox goes away by itself.
-    this.#cmd.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
-      () => {},
-    );
+    // A dead receiver's inbox goes away by itself. Renewed now and then,
+    // not with every entry: it would double the commands per entry.
+    const now = this.#clock.now();
+    if (now - (this.#ttlRenewedAt.get(to) ?? -Infinity) >= INBOX_TTL_RENEW_MS) {
+      this.#ttlRenewedAt.set(to, now);
+      this.#cmd.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
+        () => {},
+      );
+    }
   }
 
-  /** `<sender>\n<first number>\n<JSON array of messages>`. */
+  /** The entry for `chunk` (see `inbox_entry.ts`). */
   #payload(chunk: Numbered[]): string {
-    return `${this.self}\n${chunk[0][0]}\n${
-      JSON.stringify(chunk.map((n) => n[1]))
-    }`;
+    return encodeEntry(this.self, chunk[0][0], chunk.map((n) => n[1]));
   }
 
   /**
    * Reads this instance's inbox stream in order, and trims what was read.
-   * One blocking read at a time on its own connection; while Redis is
-   * away it retries every {@linkcode READ_RETRY_MS}, from where it was (a
-   * Redis that came back empty numbers new entries after the old ones).
+   * One blocking read at a time on its own connection, the next one asked
+   * for (with the trim) before the batch in hand is handled, so that Redis
+   * collects the next batch meanwhile instead of waiting for the request.
+   * While Redis is away it retries every {@linkcode READ_RETRY_MS}, from
+   * where it was (a Redis that came back empty numbers new entries after
+   * the old ones).
    */
   async #readLoop(): Promise<void> {
     const key = INBOX + this.self;
     let last = "0-0";
+    let next = this.#read(key, last);
     while (!this.#closed) {
       let reply: unknown;
       try {
-        reply = await this.#sub.sendCommand([
-          "XREAD",
-          "COUNT",
-          "100",
-          "BLOCK",
-          String(READ_BLOCK_MS),
-          "STREAMS",
-          key,
-          last,
-        ]);
+        reply = await next;
       } catch {
         if (this.#closed) return;
-        await new Promise((r) => setTimeout(r, READ_RETRY_MS));
+        await this.#sleeps.sleep(READ_RETRY_MS);
+        next = this.#read(key, last);
         continue;
       }
-      if (!Array.isArray(reply)) continue; // the block timed out
-      for (const [, entries] of reply as [string, [string, string[]][]][]) {
-        for (const [id, fields] of entries) {
-          last = id;
-          const at = fields.indexOf("d");
-          if (at >= 0) this.#receive(fields[at + 1]);
-        }
+      const entries = streamEntries(reply);
+      if (entries.length > 0) {
+        last = entries[entries.length - 1][0];
+        const [ms, seq] = last.split("-");
+        this.#sub.sendCommand([
+          "XTRIM",
+          key,
+          "MINID",
+          `${ms}-${Number(seq) + 1}`,
+        ]).catch(() => {});
       }
-      const [ms, seq] = last.split("-");
-      this.#sub.sendCommand(["XTRIM", key, "MINID", `${ms}-${Number(seq) + 1}`])
-        .catch(() => {});
+      if (this.#closed) return;
+      next = this.#read(key, last);
+      for (const [, fields] of entries) {
+        const at = fields.indexOf("d");
+        if (at >= 0) this.#receive(fields[at + 1]);
+      }
     }
+  }
+
+  /** One blocking read of up to {@linkcode READ_COUNT} entries after `last`. */
+  #read(key: string, last: string): Promise<unknown> {
+    const read = this.#sub.sendCommand([
+      "XREAD",
+      "COUNT",
+      String(READ_COUNT),
+      "BLOCK",
+      String(READ_BLOCK_MS),
+      "STREAMS",
+      key,
+      last,
+    ]);
+    read.catch(() => {}); // a read cut off by close() is nobody's error
+    return read;
   }
 
   #receive(payload: string): void {
     const handler = this.#onMessage;
     if (!handler) return;
-    const first = payload.indexOf("\n");
-    const second = first < 0 ? -1 : payload.indexOf("\n", first + 1);
-    const seq = Number(payload.slice(first + 1, second));
-    let messages: unknown;
-    try {
-      messages = JSON.parse(payload.slice(second + 1));
-    } catch {
-      return; // not ours: someone else published on our channel
-    }
-    if (second < 0 || !Array.isArray(messages) || !Number.isSafeInteger(seq)) {
-      return;
-    }
-    const from = payload.slice(0, first);
+    const entry = decodeEntry(payload);
+    if (entry === null) return; // not ours: something else wrote to our inbox
+    const { from, first: seq } = entry;
+    let messages = entry.messages;
     const expected = this.#seqIn.get(from) ?? 1;
     this.#seqIn.set(from, Math.max(expected, seq + messages.length));
     // Already delivered (a late retry after a gap was declared): skip.
@@ -420,8 +453,7 @@ export class RedisBroker implements Broker {
         this.#onGap?.(from);
       } catch { /* the router's; never break the reply parser */ }
     }
-    for (const message of messages as unknown[]) {
-      if (typeof message !== "string") continue;
+    for (const message of messages) {
       try {
         handler(from, message);
       } catch (error) {
@@ -469,8 +501,8 @@ export class RedisBroker implements Broker {
    * long as the TCP connection looks open.
    */
   #timed<T>(command: Promise<T>, name: string): Promise<T> {
-    command.catch(() => {}); // its late rejection is not unhandled
     return withTimeout(
+      this.#clock,
       command,
       this.#timeoutMs,
       `Redis did not answer ${name} within ${this.#timeoutMs} ms; the broker reconnects by itself.`,
@@ -485,7 +517,7 @@ export class RedisBroker implements Broker {
   async #disconnect(): Promise<void> {
     await Promise.all([this.#cmd, this.#sub, this.#ctl].map(async (client) => {
       const settled = client.isOpen && !client.isReady
-        ? reconnectLoopEnded(client)
+        ? reconnectLoopEnded(client, this.#clock)
         : null;
       try {
         // The reader's connection is always mid-read: no point waiting it out.
@@ -529,7 +561,7 @@ function makeClient(url: string) {
     socket: {
       connectTimeout: 2000,
       reconnectStrategy: (retries: number) =>
-        Math.min(BACKOFF_MIN_MS * 2 ** retries, BACKOFF_MAX_MS),
+        backoffDelay(retries, Math.random, BACKOFF),
     },
   });
 }
@@ -539,11 +571,11 @@ function makeClient(url: string) {
  * finishes that sleep (then emits 'reconnecting' and stops); waiting for it
  * keeps the timer from outliving the broker.
  */
-function reconnectLoopEnded(client: Client): Promise<void> {
+function reconnectLoopEnded(client: Client, clock: Clock): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(done, BACKOFF_MAX_MS + 2500);
+    const timer = clock.setTimeout(done, BACKOFF.capMs + 2500);
     function done() {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       client.off("reconnecting", done);
       resolve();
     }
@@ -551,17 +583,14 @@ function reconnectLoopEnded(client: Client): Promise<void> {
   });
 }
 
-/** `promise`, or a rejection with `message` if it has not settled in `ms`. */
-function withTimeout<T>(
-  promise: Promise<T>,
-  ms: number,
-  message: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** The `[id, fields]` entries of an `XREAD` reply (none when it timed out). */
+function streamEntries(reply: unknown): [string, string[]][] {
+  if (!Array.isArray(reply)) return [];
+  const entries: [string, string[]][] = [];
+  for (const [, stream] of reply as [string, [string, string[]][]][]) {
+    for (const entry of stream) entries.push(entry);
+  }
+  return entries;
 }
 
 function redactUrl(url: string): string {
