@@ -141,10 +141,10 @@ export class RedisBroker implements Broker {
   readonly #sleeps: Sleeps;
   /** XADD only: frames, in bursts. */
   readonly #cmd: Client;
-  readonly #sub: Client;
+  readonly #reader: Client;
   /**
    * Leases and liveness on their own connection, so that a heartbeat is
-   * never queued behind a burst of frames (a join storm publishes tens of
+   * never queued behind a burst of frames (a join storm writes tens of
    * MB in a second or two, long enough for a renewal to time out).
    */
   readonly #ctl: Client;
@@ -188,7 +188,7 @@ export class RedisBroker implements Broker {
     this.#clock = options.clock ?? systemClock;
     this.#sleeps = new Sleeps(this.#clock);
     this.#cmd = cmd;
-    this.#sub = sub;
+    this.#reader = sub;
     this.#ctl = ctl;
     for (const client of [cmd, sub, ctl]) {
       // Without an 'error' listener an EventEmitter error kills the process.
@@ -198,8 +198,8 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Connects the command and subscriber connections; resolves once both
-   * are ready. Rejects (and leaves nothing running) when Redis does not
+   * Connects the three connections; resolves once all of them are
+   * ready. Rejects (and leaves nothing running) when Redis does not
    * answer within `connectTimeoutMs`. Afterwards it reconnects forever.
    */
   static async connect(options: RedisBrokerOptions): Promise<RedisBroker> {
@@ -226,7 +226,7 @@ export class RedisBroker implements Broker {
   }
 
   get healthy(): boolean {
-    return !this.#closed && this.#cmd.isReady && this.#sub.isReady &&
+    return !this.#closed && this.#cmd.isReady && this.#reader.isReady &&
       this.#ctl.isReady;
   }
 
@@ -404,7 +404,7 @@ export class RedisBroker implements Broker {
       if (entries.length > 0) {
         last = entries[entries.length - 1][0];
         const [ms, seq] = last.split("-");
-        this.#sub.sendCommand([
+        this.#reader.sendCommand([
           "XTRIM",
           key,
           "MINID",
@@ -422,7 +422,7 @@ export class RedisBroker implements Broker {
 
   /** One blocking read of up to {@linkcode READ_COUNT} entries after `last`. */
   #read(key: string, last: string): Promise<unknown> {
-    const read = this.#sub.sendCommand([
+    const read = this.#reader.sendCommand([
       "XREAD",
       "COUNT",
       String(READ_COUNT),
@@ -513,19 +513,21 @@ export class RedisBroker implements Broker {
     this.#log({ broker: "redis", self: this.self, ...fields });
   }
 
-  /** Closes both connections and waits out a reconnect backoff in progress. */
+  /** Closes the connections and waits out a reconnect backoff in progress. */
   async #disconnect(): Promise<void> {
-    await Promise.all([this.#cmd, this.#sub, this.#ctl].map(async (client) => {
-      const settled = client.isOpen && !client.isReady
-        ? reconnectLoopEnded(client, this.#clock)
-        : null;
-      try {
-        // The reader's connection is always mid-read: no point waiting it out.
-        if (client.isReady && client !== this.#sub) await client.close();
-        else client.destroy();
-      } catch { /* was not open */ }
-      await settled;
-    }));
+    await Promise.all(
+      [this.#cmd, this.#reader, this.#ctl].map(async (client) => {
+        const settled = client.isOpen && !client.isReady
+          ? reconnectLoopEnded(client, this.#clock)
+          : null;
+        try {
+          // The reader's connection is always mid-read: no point waiting it out.
+          if (client.isReady && client !== this.#reader) await client.close();
+          else client.destroy();
+        } catch { /* was not open */ }
+        await settled;
+      }),
+    );
   }
 }
 
@@ -551,7 +553,7 @@ function* chunks(messages: Numbered[]): Generator<Numbered[]> {
   }
 }
 
-/** One connection; the broker opens three (frames, subscriber, leases). */
+/** One connection; the broker opens three (frames out, inbox reads, leases). */
 function makeClient(url: string) {
   return createClient({
     url,
