@@ -87,6 +87,8 @@ const READ_BLOCK_MS = 1000;
  * Redis for every few hundred messages.
  */
 const READ_COUNT = 1000;
+/** How often a busy reader trims what it has read from its inbox. */
+const TRIM_EVERY_MS = 250;
 /** An inbox nobody writes to for this long (its reader died) expires. */
 const INBOX_TTL_MS = 60_000;
 /** How often a sender renews the expiry of an inbox it writes to. */
@@ -389,6 +391,8 @@ export class RedisBroker implements Broker {
   async #readLoop(): Promise<void> {
     const key = INBOX + this.self;
     let last = "0-0";
+    let trimmedAt = -Infinity;
+    let untrimmed = false;
     let next = this.#read(key, last);
     while (!this.#closed) {
       let reply: unknown;
@@ -403,13 +407,17 @@ export class RedisBroker implements Broker {
       const entries = streamEntries(reply);
       if (entries.length > 0) {
         last = entries[entries.length - 1][0];
-        const [ms, seq] = last.split("-");
-        this.#reader.sendCommand([
-          "XTRIM",
-          key,
-          "MINID",
-          `${ms}-${Number(seq) + 1}`,
-        ]).catch(() => {});
+        untrimmed = true;
+      }
+      // Trimming is only tidying (MAXLEN bounds the inbox): now and then
+      // while busy, and once it goes quiet, rather than with every read.
+      const now = this.#clock.now();
+      if (
+        untrimmed && (entries.length === 0 || now - trimmedAt >= TRIM_EVERY_MS)
+      ) {
+        this.#trim(key, last);
+        trimmedAt = now;
+        untrimmed = false;
       }
       if (this.#closed) return;
       next = this.#read(key, last);
@@ -418,6 +426,18 @@ export class RedisBroker implements Broker {
         if (at >= 0) this.#receive(fields[at + 1]);
       }
     }
+  }
+
+  /** Drops the entries up to `last` from the inbox `key`. */
+  #trim(key: string, last: string): void {
+    const [ms, seq] = last.split("-");
+    this.#reader.sendCommand([
+      "XTRIM",
+      key,
+      "MINID",
+      `${ms}-${Number(seq) + 1}`,
+    ])
+      .catch(() => {});
   }
 
   /** One blocking read of up to {@linkcode READ_COUNT} entries after `last`. */
