@@ -26,7 +26,7 @@
  * one), not on Redis Cluster.
  */
 import { createClient } from "@redis/client";
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { Logger, LogRecord } from "../log.ts";
 import { backoffDelay, Sleeps, withTimeout } from "../timing.ts";
 import {
@@ -77,6 +77,8 @@ const BACKOFF = { baseMs: 50, capMs: 2000, jitter: 0 };
  * entry never stalls a connection for long.
  */
 const ENTRY_CHARS = 64 * 1024;
+/** Shortest time between two flushes of queued messages under load. */
+const FLUSH_WINDOW_MS = 3;
 /** Pause before reading again after a failed read (Redis away). */
 const READ_RETRY_MS = 100;
 /** How long one blocking read waits before asking again. */
@@ -154,6 +156,9 @@ export class RedisBroker implements Broker {
   #pending = new Map<InstanceId, string[]>();
   #pendingCount = 0;
   #flushScheduled = false;
+  /** When queued messages last went out, and the timer of the next flush. */
+  #flushedAt = -Infinity;
+  #flushTimer: TimerHandle | null = null;
   /** Resolves after the last XADD issued has been answered. */
   #lastWrite: Promise<unknown> = Promise.resolve();
   /** Rooms whose lease this instance believes it holds. */
@@ -255,13 +260,7 @@ export class RedisBroker implements Broker {
     if (!queue) this.#pending.set(to, queue = []);
     queue.push(message);
     this.#pendingCount++;
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => {
-        this.#flushScheduled = false;
-        this.#flush();
-      });
-    }
+    if (!this.#flushScheduled) this.#scheduleFlush();
   }
 
   async claim(room: string): Promise<InstanceId> {
@@ -313,6 +312,7 @@ export class RedisBroker implements Broker {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#clock.clearTimeout(this.#flushTimer);
     this.#flush();
     this.#closed = true;
     this.#onMessage = null;
@@ -330,6 +330,25 @@ export class RedisBroker implements Broker {
     await this.#disconnect();
     // Its pending read was cut off with the connection: let it see that.
     await reading;
+  }
+
+  /**
+   * At the end of this task when nothing went out for a while, so a lone
+   * message waits for nothing; otherwise one flush per
+   * {@linkcode FLUSH_WINDOW_MS}, so that under load each XADD carries many
+   * messages and the receiver wakes once for them, not once for each few.
+   */
+  #scheduleFlush(): void {
+    this.#flushScheduled = true;
+    const wait = this.#flushedAt + FLUSH_WINDOW_MS - this.#clock.now();
+    const flush = () => {
+      this.#flushScheduled = false;
+      this.#flushTimer = null;
+      this.#flushedAt = this.#clock.now();
+      this.#flush();
+    };
+    if (wait <= 0) queueMicrotask(flush);
+    else this.#flushTimer = this.#clock.setTimeout(flush, wait);
   }
 
   /** Hands queued messages to the client: one XADD per receiver and chunk. */
