@@ -14,7 +14,10 @@ import { encodeWire, sendWire } from "./wire.ts";
 /** The frame being sent to a run of one instance's sockets. */
 interface Run {
   frame: string;
-  conns: Set<number>;
+  /** The first socket; most runs (a frame for one peer) have no other. */
+  first: number;
+  /** The others, in order, once there are any. */
+  more: Set<number> | null;
 }
 
 /** Batches frames per instance into `send`/`sendMany` messages. */
@@ -34,12 +37,15 @@ export class FanOut {
    */
   frame(to: InstanceId, edgeConn: number, frame: string): void {
     const run = this.#runs.get(to);
-    if (run && run.frame === frame && !run.conns.has(edgeConn)) {
-      run.conns.add(edgeConn);
+    if (
+      run && run.frame === frame && run.first !== edgeConn &&
+      !run.more?.has(edgeConn)
+    ) {
+      (run.more ??= new Set()).add(edgeConn);
       return;
     }
     if (run) this.#flushRun(to, run);
-    this.#runs.set(to, { frame, conns: new Set([edgeConn]) });
+    this.#runs.set(to, { frame, first: edgeConn, more: null });
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(() => {
@@ -65,13 +71,11 @@ export class FanOut {
     this.#runs.delete(to);
     this.#send(
       to,
-      run.conns.size === 1
-        ? sendWire(run.conns.values().next().value!, run.frame)
-        : encodeWire({
-          kind: "sendMany",
-          conns: [...run.conns],
-          frame: run.frame,
-        }),
+      run.more === null ? sendWire(run.first, run.frame) : encodeWire({
+        kind: "sendMany",
+        conns: [run.first, ...run.more],
+        frame: run.frame,
+      }),
     );
   }
 }

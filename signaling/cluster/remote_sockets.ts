@@ -22,7 +22,6 @@ interface Remote {
   readonly instance: InstanceId;
   /** The socket's id on its own instance. */
   readonly edgeConn: number;
-  readonly key: string;
 }
 
 /** Frames held for a socket that arrived while its room's claim was under way. */
@@ -44,8 +43,10 @@ export interface RemoteSocketsOptions {
 /** The sockets forwarded here, by relay id and by edge. */
 export class RemoteSockets {
   readonly #o: RemoteSocketsOptions;
-  readonly #ids = new Map<string, ConnectionId>();
+  /** Relay ids by edge, then by the socket's id there. */
+  readonly #ids = new Map<InstanceId, Map<number, ConnectionId>>();
   readonly #remotes = new Map<ConnectionId, Remote>();
+  /** By `<edge>|<socket id there>`. */
   readonly #early = new Map<string, Early>();
   #nextId = FIRST_REMOTE_ID;
 
@@ -87,7 +88,7 @@ export class RemoteSockets {
         this.#early.delete(key);
         if (early.closed) return;
         this.open(from, edgeConn, dialect, room, meta);
-        const id = this.#ids.get(key);
+        const id = this.#id(from, edgeConn);
         if (id === undefined) return;
         for (const text of early.frames) {
           this.#o.relay.receive(id, text ?? new Uint8Array(0));
@@ -101,22 +102,23 @@ export class RemoteSockets {
     if (!leases.owns(room) || this.#o.closing()) {
       return this.refuse(from, edgeConn);
     }
-    if (this.#ids.has(key)) return;
+    if (this.#id(from, edgeConn) !== undefined) return;
     const id = this.#nextId++;
-    this.#ids.set(key, id);
-    this.#remotes.set(id, { instance: from, edgeConn, key });
+    let ids = this.#ids.get(from);
+    if (!ids) this.#ids.set(from, ids = new Map());
+    ids.set(edgeConn, id);
+    this.#remotes.set(id, { instance: from, edgeConn });
     this.#o.bus.attach(id, this.#sink(id, from, edgeConn));
     this.#o.relay.open(id, dialect, room, meta);
   }
 
   /** Socket `edgeConn` on `from` sent a frame (`null`: a binary one). */
   frame(from: InstanceId, edgeConn: number, data: string | null): void {
-    const key = `${from}|${edgeConn}`;
-    const id = this.#ids.get(key);
+    const id = this.#id(from, edgeConn);
     if (id !== undefined) {
       return this.#o.relay.receive(id, data ?? new Uint8Array(0));
     }
-    const early = this.#early.get(key);
+    const early = this.#early.get(`${from}|${edgeConn}`);
     if (!early) return this.refuse(from, edgeConn);
     early.frames.push(data);
   }
@@ -128,10 +130,9 @@ export class RemoteSockets {
     code: number,
     wasClean: boolean,
   ): void {
-    const key = `${from}|${edgeConn}`;
-    const early = this.#early.get(key);
+    const early = this.#early.get(`${from}|${edgeConn}`);
     if (early) early.closed = true;
-    const id = this.#ids.get(key);
+    const id = this.#id(from, edgeConn);
     if (id === undefined) return;
     this.#drop(id);
     this.#o.relay.disconnect(id, code, wasClean);
@@ -193,11 +194,17 @@ export class RemoteSockets {
     };
   }
 
+  #id(from: InstanceId, edgeConn: number): ConnectionId | undefined {
+    return this.#ids.get(from)?.get(edgeConn);
+  }
+
   #drop(id: ConnectionId): void {
     const remote = this.#remotes.get(id);
     if (!remote) return;
     this.#remotes.delete(id);
-    this.#ids.delete(remote.key);
+    const ids = this.#ids.get(remote.instance);
+    ids?.delete(remote.edgeConn);
+    if (ids?.size === 0) this.#ids.delete(remote.instance);
     this.#o.bus.detach(id);
   }
 }
