@@ -139,6 +139,7 @@ export class KvBroker implements Broker {
     this.#outage = new OutageLog(
       options.sendBufferLimit ?? 10_000,
       (fields) => this.#record(fields),
+      options.clock ?? systemClock,
     );
     this.#inboxTtlMs = options.inboxTtlMs ?? 60_000;
     this.#timeoutMs = options.operationTimeoutMs ?? 2000;

@@ -189,6 +189,7 @@ export class RedisBroker implements Broker {
     this.#outage = new OutageLog(
       options.sendBufferLimit ?? 10_000,
       (fields) => this.#record(fields),
+      options.clock ?? systemClock,
     );
     this.#inboxMaxLen = options.inboxMaxLength ?? 10_000;
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
