@@ -14,8 +14,13 @@ import type { FanOut } from "./fan_out.ts";
 import type { RoomLeases } from "./room_leases.ts";
 import { encodeWire } from "./wire.ts";
 
-/** Relay ids for sockets forwarded from other instances: above any local one. */
-export const FIRST_REMOTE_ID = 2 ** 40;
+/**
+ * Relay ids for sockets forwarded from other instances count down from
+ * here, apart from local ones (which count up from 1). Small integers, not
+ * ids above 2^30: V8 keeps those as heap numbers, which every map lookup of
+ * every forwarded frame would pay for.
+ */
+export const FIRST_REMOTE_ID = -1;
 
 /** A socket on another instance. */
 interface Remote {
@@ -103,7 +108,7 @@ export class RemoteSockets {
       return this.refuse(from, edgeConn);
     }
     if (this.#id(from, edgeConn) !== undefined) return;
-    const id = this.#nextId++;
+    const id = this.#nextId--;
     let ids = this.#ids.get(from);
     if (!ids) this.#ids.set(from, ids = new Map());
     ids.set(edgeConn, id);

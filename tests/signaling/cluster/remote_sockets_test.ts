@@ -109,7 +109,7 @@ Deno.test("a resync puts out the peer's sockets with 1012; a dead peer's sockets
   assert.equal(remote.lost("c"), 1);
   assert.deepEqual(relay.calls.slice(2), [
     ["kick", ID, 1012, "signaling resync; reconnect"],
-    ["disconnect", ID + 1, 1006, false],
+    ["disconnect", ID - 1, 1006, false],
   ]);
 });
 
