@@ -78,7 +78,7 @@ const BACKOFF = { baseMs: 50, capMs: 2000, jitter: 0 };
  */
 const ENTRY_CHARS = 64 * 1024;
 /** Shortest time between two flushes of queued messages under load. */
-const FLUSH_WINDOW_MS = 3;
+const FLUSH_WINDOW_MS = 1;
 /** Pause before reading again after a failed read (Redis away). */
 const READ_RETRY_MS = 100;
 /** How long one blocking read waits before asking again. */
