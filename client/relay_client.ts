@@ -6,7 +6,7 @@
  * `status` and re-sends `login` (with the resume token) whenever the socket
  * opens again.
  */
-import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { backoffDelay, type BackoffOptions } from "../signaling/timing.ts";
 import {
   type ClientMessage,
   parseServerMessage,

@@ -59,9 +59,10 @@ export interface Broker {
   /**
    * Starts delivering messages addressed to this instance to `onMessage`
    * and marks this instance alive. Resolves once messages sent after that
-   * will be received. A broker that can lose messages (Redis pub/sub, when
-   * a connection breaks or Redis drops a slow subscriber) reports each loss
-   * it detects to `onGap`; one whose inbox is durable may never call it.
+   * will be received. A broker that can lose messages (Redis, when an
+   * inbox is trimmed past its length limit or a write is lost with its
+   * connection) reports each loss it detects to `onGap`; one whose inbox is
+   * durable may never call it.
    */
   start(onMessage: MessageHandler, onGap?: GapHandler): Promise<void>;
 

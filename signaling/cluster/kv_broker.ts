@@ -19,7 +19,9 @@
  *   cleans up. Claims and renewals check versionstamps, so of two
  *   instances racing for a room exactly one commit succeeds.
  */
+import { type Clock, systemClock } from "../clock.ts";
 import type { Logger, LogRecord } from "../log.ts";
+import { backoffDelay, delay, Sleeps, withTimeout } from "../timing.ts";
 import {
   type Broker,
   DEFAULT_TIMINGS,
@@ -46,6 +48,8 @@ export interface KvBrokerOptions {
   inboxTtlMs?: number;
   /** A KV operation that has not finished after this long rejects. Default 2000 ms. */
   operationTimeoutMs?: number;
+  /** Time and timers; the system clock by default. */
+  clock?: Clock;
 }
 
 type Key = Deno.KvKey;
@@ -81,8 +85,8 @@ const FRAGMENT_CHARS = VALUE_BYTES / 2 - 64;
 const STRING_OVERHEAD = 16;
 /** Inbox entries listed per pass; bounds memory when an inbox is long. */
 const LIST_LIMIT = 1000;
-const BACKOFF_MIN_MS = 50;
-const BACKOFF_MAX_MS = 2000;
+/** Retries after a failed commit, watch or drain: 50 ms doubling to 2 s. */
+const BACKOFF = { baseMs: 50, capMs: 2000, jitter: 0 };
 /** Attempts of an operation that a local KV file refused as locked. */
 const LOCKED_ATTEMPTS = 50;
 /** Retries of a claim whose commit lost a race. */
@@ -121,7 +125,8 @@ export class KvBroker implements Broker {
   /** Rooms whose lease this instance believes it holds. */
   #held = new Set<string>();
   #closed = false;
-  #wake = new Set<() => void>();
+  readonly #clock: Clock;
+  readonly #sleeps: Sleeps;
 
   #healthy = true;
 
@@ -134,9 +139,12 @@ export class KvBroker implements Broker {
     this.#outage = new OutageLog(
       options.sendBufferLimit ?? 10_000,
       (fields) => this.#record(fields),
+      options.clock ?? systemClock,
     );
     this.#inboxTtlMs = options.inboxTtlMs ?? 60_000;
     this.#timeoutMs = options.operationTimeoutMs ?? 2000;
+    this.#clock = options.clock ?? systemClock;
+    this.#sleeps = new Sleeps(this.#clock);
   }
 
   /** A broker on `kv`; nothing is read or written until it is used. */
@@ -187,11 +195,11 @@ export class KvBroker implements Broker {
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       const won = await this.#op(async () => {
         const entry = await this.#kv.get<Lease>(roomKey(room));
-        const lease = current(entry.value);
+        const lease = current(entry.value, this.#clock.now());
         const atomic = this.#kv.atomic().check(entry);
         if (lease && lease.owner !== this.self) {
           const mark = await this.#kv.get<AliveMark>(aliveKey(lease.owner));
-          if (current(mark.value)) return lease.owner;
+          if (current(mark.value, this.#clock.now())) return lease.owner;
           // Taken over only if the owner did not mark itself alive since.
           atomic.check(mark);
         }
@@ -237,14 +245,16 @@ export class KvBroker implements Broker {
     const marks = await this.#op(() =>
       this.#getMany<AliveMark>(ids.map(aliveKey))
     );
-    return new Set(ids.filter((_, i) => current(marks[i].value)));
+    return new Set(
+      ids.filter((_, i) => current(marks[i].value, this.#clock.now())),
+    );
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#onMessage = null;
-    for (const wake of this.#wake) wake();
+    this.#sleeps.end();
     // Messages already sent get their commit; failed ones are not retried.
     await Promise.all(this.#pumps);
     await this.#reader?.cancel().catch(() => {});
@@ -283,7 +293,7 @@ export class KvBroker implements Broker {
         // land after all, the receiver skips the seqs it has already
         // handed over, so a retry never delivers twice. Dropped once closing.
         if (this.#closed) batch = null;
-        else await this.#sleep(backoff(failures++));
+        else await this.#sleeps.sleep(backoff(failures++));
       }
     }
     this.#outboxes.delete(to);
@@ -393,7 +403,7 @@ export class KvBroker implements Broker {
       if (this.#closed) break;
       // The stream ended or failed: watch again; the first read drains
       // whatever arrived meanwhile.
-      await this.#sleep(backoff(failures++));
+      await this.#sleeps.sleep(backoff(failures++));
     }
   }
 
@@ -414,7 +424,7 @@ export class KvBroker implements Broker {
         } catch {
           // Retry later even if nothing else arrives to wake us.
           this.#drainAgain = true;
-          await this.#sleep(backoff(failures++));
+          await this.#sleeps.sleep(backoff(failures++));
         }
       } while (this.#drainAgain && !this.#closed);
       this.#draining = null;
@@ -482,7 +492,7 @@ export class KvBroker implements Broker {
       const lost: string[] = [];
       const atomic = this.#kv.atomic();
       rooms.forEach((room, i) => {
-        const lease = current(entries[i].value);
+        const lease = current(entries[i].value, this.#clock.now());
         if (lease && lease.owner !== this.self) {
           lost.push(room);
         } else {
@@ -495,7 +505,7 @@ export class KvBroker implements Broker {
       const again = rooms.filter((room) => !lost.includes(room));
       for (const room of again) {
         const entry = await this.#kv.get<Lease>(roomKey(room));
-        const lease = current(entry.value);
+        const lease = current(entry.value, this.#clock.now());
         const mine = !lease || lease.owner === this.self;
         if (!mine) {
           lost.push(room);
@@ -518,12 +528,15 @@ export class KvBroker implements Broker {
   }
 
   #setLease(atomic: Deno.AtomicOperation, room: string): Deno.AtomicOperation {
-    const lease: Lease = { owner: this.self, until: Date.now() + this.leaseMs };
+    const lease: Lease = {
+      owner: this.self,
+      until: this.#clock.now() + this.leaseMs,
+    };
     return atomic.set(roomKey(room), lease, { expireIn: this.leaseMs });
   }
 
   async #markAlive(): Promise<void> {
-    const mark: AliveMark = { until: Date.now() + this.leaseMs };
+    const mark: AliveMark = { until: this.#clock.now() + this.leaseMs };
     await this.#op(() =>
       this.#kv.set(aliveKey(this.self), mark, { expireIn: this.leaseMs })
     );
@@ -533,29 +546,18 @@ export class KvBroker implements Broker {
 
   /** Runs one KV operation with a timeout, tracking health. */
   async #op<T>(operation: () => Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const running = this.#retryLocked(operation);
-    running.catch(() => {}); // its late rejection is not unhandled
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `Deno KV did not answer within ${this.#timeoutMs} ms; retry later.`,
-            ),
-          ),
-        this.#timeoutMs,
-      );
-    });
     try {
-      const result = await Promise.race([running, timeout]);
+      const result = await withTimeout(
+        this.#clock,
+        this.#retryLocked(operation),
+        this.#timeoutMs,
+        `Deno KV did not answer within ${this.#timeoutMs} ms; retry later.`,
+      );
       this.#setHealthy(true);
       return result;
     } catch (error) {
       this.#setHealthy(false, error);
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -573,9 +575,8 @@ export class KvBroker implements Broker {
         const locked = error instanceof Error &&
           error.message.includes("database is locked");
         if (!locked || attempt >= LOCKED_ATTEMPTS) throw error;
-        // A plain timer: the releases in close() need these retries too.
-        const ms = 1 + Math.random() * Math.min(attempt, 10);
-        await new Promise((resolve) => setTimeout(resolve, ms));
+        // Not one of #sleeps: the releases in close() need these retries too.
+        await delay(this.#clock, 1 + Math.random() * Math.min(attempt, 10));
       }
     }
   }
@@ -589,20 +590,6 @@ export class KvBroker implements Broker {
 
   #record(fields: LogRecord): void {
     this.#log({ broker: "kv", self: this.self, ...fields });
-  }
-
-  /** Waits `ms`, or less if the broker closes meanwhile. */
-  #sleep(ms: number): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.#wake.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.#wake.add(wake);
-    });
   }
 }
 
@@ -623,10 +610,13 @@ function aliveKey(id: InstanceId): Key {
 }
 
 /** The value if it has not expired yet (KV deletes expired keys lazily). */
-function current<T extends { until: number }>(value: T | null): T | null {
-  return value !== null && value.until > Date.now() ? value : null;
+function current<T extends { until: number }>(
+  value: T | null,
+  now: number,
+): T | null {
+  return value !== null && value.until > now ? value : null;
 }
 
 function backoff(failures: number): number {
-  return Math.min(BACKOFF_MIN_MS * 2 ** failures, BACKOFF_MAX_MS);
+  return backoffDelay(failures, Math.random, BACKOFF);
 }

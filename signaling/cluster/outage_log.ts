@@ -5,6 +5,7 @@
  * ends), and the recovery with how long the store was gone. The Redis and KV
  * brokers keep one each.
  */
+import type { Clock } from "../clock.ts";
 import type { LogRecord } from "../log.ts";
 
 /** While the store stays unreachable, say so again at most this often. */
@@ -14,6 +15,7 @@ const DOWN_LOG_EVERY_MS = 60_000;
 export class OutageLog {
   readonly #record: (fields: LogRecord) => void;
   readonly #bufferLimit: number;
+  readonly #clock: Pick<Clock, "now">;
   #downSince: number | null = null;
   #lastDownLog = 0;
   #dropped = 0;
@@ -21,10 +23,16 @@ export class OutageLog {
   /**
    * @param bufferLimit sends the broker holds at most
    * @param record writes one log line (the broker adds its own fields)
+   * @param clock the broker's clock
    */
-  constructor(bufferLimit: number, record: (fields: LogRecord) => void) {
+  constructor(
+    bufferLimit: number,
+    record: (fields: LogRecord) => void,
+    clock: Pick<Clock, "now">,
+  ) {
     this.#bufferLimit = bufferLimit;
     this.#record = record;
+    this.#clock = clock;
   }
 
   /**
@@ -45,7 +53,7 @@ export class OutageLog {
 
   /** The store failed to answer. */
   down(error: unknown): void {
-    const now = Date.now();
+    const now = this.#clock.now();
     this.#downSince ??= now;
     if (now - this.#lastDownLog < DOWN_LOG_EVERY_MS) return;
     this.#lastDownLog = now;
@@ -65,7 +73,7 @@ export class OutageLog {
     if (this.#downSince === null) return false;
     this.#record({
       event: "connect",
-      downMs: Date.now() - this.#downSince,
+      downMs: this.#clock.now() - this.#downSince,
       dropped: this.#dropped,
     });
     this.#downSince = null;

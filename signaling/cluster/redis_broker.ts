@@ -3,8 +3,8 @@
  *
  * - Inbox: the stream `parley:inbox:<instance>`, read by its instance with
  *   blocking `XREAD` on a connection of its own and trimmed as it goes. One
- *   entry is `<sender>\n<first number>\n<JSON array of messages>`: messages
- *   queued to one receiver in the same tick travel in one `XADD`, and every
+ *   entry holds the messages queued to one receiver in the same tick (see
+ *   `inbox_entry.ts`): they travel in one `XADD`, and every
  *   `XADD` goes through one connection, so Redis keeps them in the order
  *   sent. A stream, not pub/sub: an instance busy with a burst reads when it
  *   can (pub/sub would drop it past Redis's output buffer limit, 32 MB by
@@ -38,7 +38,9 @@
  * one), not on Redis Cluster.
  */
 import { createClient } from "@redis/client";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { Logger, LogRecord } from "../log.ts";
+import { backoffDelay, Sleeps, withTimeout } from "../timing.ts";
 import {
   type Broker,
   DEFAULT_TIMINGS,
@@ -46,6 +48,7 @@ import {
   type InstanceId,
   type MessageHandler,
 } from "./broker.ts";
+import { decodeEntry, encodeEntry } from "./inbox_entry.ts";
 import { OutageLog } from "./outage_log.ts";
 import { SentUntilRead } from "./sent_until_read.ts";
 import type { Numbered } from "./unacked.ts";
@@ -80,6 +83,8 @@ export interface RedisBrokerOptions {
   unackedLimit?: number;
   /** Characters of sent messages held so. Default 8 Mi (16 MiB). */
   unackedChars?: number;
+  /** Time and timers; the system clock by default. */
+  clock?: Clock;
 }
 
 type Client = ReturnType<typeof makeClient>;
@@ -91,19 +96,30 @@ const ROOM = "parley:room:";
 const ACKED = "parley:acked:";
 
 /** Reconnect backoff: 50 ms doubling to 2 s, forever. */
-const BACKOFF_MIN_MS = 50;
-const BACKOFF_MAX_MS = 2000;
+const BACKOFF = { baseMs: 50, capMs: 2000, jitter: 0 };
 /**
  * Characters of messages packed into one stream entry. Bounded so that one
  * entry never stalls a connection for long.
  */
 const ENTRY_CHARS = 64 * 1024;
+/** Shortest time between two flushes of queued messages under load. */
+const FLUSH_WINDOW_MS = 1;
 /** Pause before reading again after a failed read (Redis away). */
 const READ_RETRY_MS = 100;
 /** How long one blocking read waits before asking again. */
 const READ_BLOCK_MS = 1000;
+/**
+ * Entries one read takes at most. Each holds up to {@linkcode ENTRY_CHARS}
+ * of messages; a small count makes a busy receiver pay a round trip to
+ * Redis for every few hundred messages.
+ */
+const READ_COUNT = 1000;
+/** How often a busy reader trims what it has read from its inbox. */
+const TRIM_EVERY_MS = 250;
 /** An inbox nobody writes to for this long (its reader died) expires. */
 const INBOX_TTL_MS = 60_000;
+/** How often a sender renews the expiry of an inbox it writes to. */
+const INBOX_TTL_RENEW_MS = INBOX_TTL_MS / 4;
 /** Rooms per renewal script call; keeps one script call short. */
 const RENEW_CHUNK = 1000;
 
@@ -156,12 +172,15 @@ export class RedisBroker implements Broker {
   readonly #log: Logger;
   readonly #outage: OutageLog;
   readonly #timeoutMs: number;
+  readonly #clock: Clock;
+  /** The read loop's pause after a failed read; ended by `close()`. */
+  readonly #sleeps: Sleeps;
   /** XADD only: frames, in bursts. */
   readonly #cmd: Client;
-  readonly #sub: Client;
+  readonly #reader: Client;
   /**
    * Leases and liveness on their own connection, so that a heartbeat is
-   * never queued behind a burst of frames (a join storm publishes tens of
+   * never queued behind a burst of frames (a join storm writes tens of
    * MB in a second or two, long enough for a renewal to time out).
    */
   readonly #ctl: Client;
@@ -173,6 +192,9 @@ export class RedisBroker implements Broker {
   /** Sends refused with a full buffer since the last flush, per receiver. */
   readonly #refused = new Map<InstanceId, number>();
   #flushScheduled = false;
+  /** When queued messages last went out, and the timer of the next flush. */
+  #flushedAt = -Infinity;
+  #flushTimer: TimerHandle | null = null;
   /** Resolves after the last XADD issued has been answered. */
   #lastWrite: Promise<unknown> = Promise.resolve();
   /** Rooms whose lease this instance believes it holds. */
@@ -182,6 +204,8 @@ export class RedisBroker implements Broker {
   #reading: Promise<void> | null = null;
   /** Next number per receiver. */
   #seqOut = new Map<InstanceId, number>();
+  /** When this instance last renewed each receiver's inbox expiry. */
+  #ttlRenewedAt = new Map<InstanceId, number>();
   /** Next number expected per sender. */
   #seqIn = new Map<InstanceId, number>();
   #onGap: ((from: InstanceId) => void) | null = null;
@@ -192,7 +216,6 @@ export class RedisBroker implements Broker {
   /** Until when claims wait for holders to take their leases again. */
   #settleUntil = 0;
   #settling: Promise<void> | null = null;
-  #endSettling: (() => void) | null = null;
   #onMessage: MessageHandler | null = null;
   #closed = false;
   /** When Redis became unreachable; null while healthy. */
@@ -209,10 +232,13 @@ export class RedisBroker implements Broker {
     this.#outage = new OutageLog(
       options.sendBufferLimit ?? 10_000,
       (fields) => this.#record(fields),
+      options.clock ?? systemClock,
     );
     this.#inboxMaxLen = options.inboxMaxLength ?? 10_000;
     this.#pendingCharsLimit = options.sendBufferChars ?? 16 * 1024 * 1024;
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
+    this.#clock = options.clock ?? systemClock;
+    this.#sleeps = new Sleeps(this.#clock);
     this.#sent = new SentUntilRead({
       limits: {
         messages: options.unackedLimit ?? 20_000,
@@ -222,9 +248,10 @@ export class RedisBroker implements Broker {
       flush: () => this.#flush(),
       record: (fields) => this.#record(fields),
       staleMs: INBOX_TTL_MS,
+      clock: this.#clock,
     });
     this.#cmd = cmd;
-    this.#sub = sub;
+    this.#reader = sub;
     this.#ctl = ctl;
     for (const client of [cmd, sub, ctl]) {
       // Without an 'error' listener an EventEmitter error kills the process.
@@ -238,8 +265,8 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Connects the command and subscriber connections; resolves once both
-   * are ready. Rejects (and leaves nothing running) when Redis does not
+   * Connects the three connections; resolves once all of them are
+   * ready. Rejects (and leaves nothing running) when Redis does not
    * answer within `connectTimeoutMs`. Afterwards it reconnects forever.
    */
   static async connect(options: RedisBrokerOptions): Promise<RedisBroker> {
@@ -250,6 +277,7 @@ export class RedisBroker implements Broker {
     const limit = options.connectTimeoutMs ?? 10_000;
     try {
       await withTimeout(
+        broker.#clock,
         Promise.all([cmd.connect(), sub.connect(), ctl.connect()]),
         limit,
         `Redis at ${redactUrl(options.url)} did not answer within ${
@@ -265,7 +293,7 @@ export class RedisBroker implements Broker {
   }
 
   get healthy(): boolean {
-    return !this.#closed && this.#cmd.isReady && this.#sub.isReady &&
+    return !this.#closed && this.#cmd.isReady && this.#reader.isReady &&
       this.#ctl.isReady;
   }
 
@@ -300,13 +328,7 @@ export class RedisBroker implements Broker {
     queue.push(message);
     this.#pendingCount++;
     this.#pendingChars += message.length;
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => {
-        this.#flushScheduled = false;
-        this.#flush();
-      });
-    }
+    if (!this.#flushScheduled) this.#scheduleFlush();
   }
 
   async claim(room: string): Promise<InstanceId> {
@@ -317,7 +339,7 @@ export class RedisBroker implements Broker {
         ALIVE,
         takeFree ? "1" : "0",
       ]) as Promise<string>;
-    let owner = await claim(Date.now() >= this.#settleUntil);
+    let owner = await claim(this.#clock.now() >= this.#settleUntil);
     if (owner === "") {
       // Free right after Redis came back: maybe only until its holder renews.
       await this.#settled();
@@ -366,11 +388,12 @@ export class RedisBroker implements Broker {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#clock.clearTimeout(this.#flushTimer);
     this.#flush();
     this.#closed = true;
     this.#onMessage = null;
-    this.#endSettling?.();
     const sentClosed = this.#sent.close();
+    this.#sleeps.end();
     await this.#lastWrite;
     await sentClosed;
     const reading = this.#reading;
@@ -385,6 +408,25 @@ export class RedisBroker implements Broker {
     await this.#disconnect();
     // Its pending read was cut off with the connection: let it see that.
     await reading;
+  }
+
+  /**
+   * At the end of this task when nothing went out for a while, so a lone
+   * message waits for nothing; otherwise one flush per
+   * {@linkcode FLUSH_WINDOW_MS}, so that under load each XADD carries many
+   * messages and the receiver wakes once for them, not once for each few.
+   */
+  #scheduleFlush(): void {
+    this.#flushScheduled = true;
+    const wait = this.#flushedAt + FLUSH_WINDOW_MS - this.#clock.now();
+    const flush = () => {
+      this.#flushScheduled = false;
+      this.#flushTimer = null;
+      this.#flushedAt = this.#clock.now();
+      this.#flush();
+    };
+    if (wait <= 0) queueMicrotask(flush);
+    else this.#flushTimer = this.#clock.setTimeout(flush, wait);
   }
 
   /** Hands queued messages to the client: one XADD per receiver and chunk. */
@@ -427,10 +469,15 @@ export class RedisBroker implements Broker {
         this.#payload(chunk),
       ]).catch(() => this.#sent.failed(to));
     }
-    // A dead receiver's inbox goes away by itself.
-    this.#cmd.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
-      () => {},
-    );
+    // A dead receiver's inbox goes away by itself. Renewed now and then,
+    // not with every entry: it would double the commands per entry.
+    const now = this.#clock.now();
+    if (now - (this.#ttlRenewedAt.get(to) ?? -Infinity) >= INBOX_TTL_RENEW_MS) {
+      this.#ttlRenewedAt.set(to, now);
+      this.#cmd.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
+        () => {},
+      );
+    }
   }
 
   /** How far each of `receivers` has read this instance's messages. */
@@ -458,79 +505,104 @@ export class RedisBroker implements Broker {
       from,
       String(this.#seqIn.get(from)),
     ]);
-    this.#sub.sendCommand(["HSET", key, ...fields]).catch(() => {
+    this.#reader.sendCommand(["HSET", key, ...fields]).catch(() => {
       for (const from of senders) this.#readFrom.add(from);
     });
-    this.#sub.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
+    this.#reader.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
       () => {},
     );
   }
 
-  /** `<sender>\n<first number>\n<JSON array of messages>`. */
+  /** The entry for `chunk` (see `inbox_entry.ts`). */
   #payload(chunk: Numbered[]): string {
-    return `${this.self}\n${chunk[0][0]}\n${
-      JSON.stringify(chunk.map((n) => n[1]))
-    }`;
+    return encodeEntry(this.self, chunk[0][0], chunk.map((n) => n[1]));
   }
 
   /**
    * Reads this instance's inbox stream in order, and trims what was read.
-   * One blocking read at a time on its own connection; while Redis is
-   * away it retries every {@linkcode READ_RETRY_MS}, from where it was (a
-   * Redis that came back empty numbers new entries after the old ones).
+   * One blocking read at a time on its own connection, the next one asked
+   * for (with the trim) before the batch in hand is handled, so that Redis
+   * collects the next batch meanwhile instead of waiting for the request.
+   * While Redis is away it retries every {@linkcode READ_RETRY_MS}, from
+   * where it was (a Redis that came back empty numbers new entries after
+   * the old ones).
    */
   async #readLoop(): Promise<void> {
     const key = INBOX + this.self;
     let last = "0-0";
+    let trimmedAt = -Infinity;
+    let untrimmed = false;
+    let next = this.#read(key, last);
     while (!this.#closed) {
       let reply: unknown;
       try {
-        reply = await this.#sub.sendCommand([
-          "XREAD",
-          "COUNT",
-          "100",
-          "BLOCK",
-          String(READ_BLOCK_MS),
-          "STREAMS",
-          key,
-          last,
-        ]);
+        reply = await next;
       } catch {
         if (this.#closed) return;
-        await new Promise((r) => setTimeout(r, READ_RETRY_MS));
+        await this.#sleeps.sleep(READ_RETRY_MS);
+        next = this.#read(key, last);
         continue;
       }
-      if (!Array.isArray(reply)) continue; // the block timed out
-      for (const [, entries] of reply as [string, [string, string[]][]][]) {
-        for (const [id, fields] of entries) {
-          last = id;
-          const at = fields.indexOf("d");
-          if (at >= 0) this.#receive(fields[at + 1]);
-        }
+      const entries = streamEntries(reply);
+      if (entries.length > 0) {
+        last = entries[entries.length - 1][0];
+        untrimmed = true;
       }
-      const [ms, seq] = last.split("-");
-      this.#sub.sendCommand(["XTRIM", key, "MINID", `${ms}-${Number(seq) + 1}`])
-        .catch(() => {});
+      // Trimming is only tidying (MAXLEN bounds the inbox): now and then
+      // while busy, and once it goes quiet, rather than with every read.
+      const now = this.#clock.now();
+      if (
+        untrimmed && (entries.length === 0 || now - trimmedAt >= TRIM_EVERY_MS)
+      ) {
+        this.#trim(key, last);
+        trimmedAt = now;
+        untrimmed = false;
+      }
+      if (this.#closed) return;
+      next = this.#read(key, last);
+      for (const [, fields] of entries) {
+        const at = fields.indexOf("d");
+        if (at >= 0) this.#receive(fields[at + 1]);
+      }
       this.#acknowledge();
     }
+  }
+
+  /** Drops the entries up to `last` from the inbox `key`. */
+  #trim(key: string, last: string): void {
+    const [ms, seq] = last.split("-");
+    this.#reader.sendCommand([
+      "XTRIM",
+      key,
+      "MINID",
+      `${ms}-${Number(seq) + 1}`,
+    ])
+      .catch(() => {});
+  }
+
+  /** One blocking read of up to {@linkcode READ_COUNT} entries after `last`. */
+  #read(key: string, last: string): Promise<unknown> {
+    const read = this.#reader.sendCommand([
+      "XREAD",
+      "COUNT",
+      String(READ_COUNT),
+      "BLOCK",
+      String(READ_BLOCK_MS),
+      "STREAMS",
+      key,
+      last,
+    ]);
+    read.catch(() => {}); // a read cut off by close() is nobody's error
+    return read;
   }
 
   #receive(payload: string): void {
     const handler = this.#onMessage;
     if (!handler) return;
-    const first = payload.indexOf("\n");
-    const second = first < 0 ? -1 : payload.indexOf("\n", first + 1);
-    const seq = Number(payload.slice(first + 1, second));
-    let messages: unknown;
-    try {
-      messages = JSON.parse(payload.slice(second + 1));
-    } catch {
-      return; // not ours: someone else published on our channel
-    }
-    if (second < 0 || !Array.isArray(messages) || !Number.isSafeInteger(seq)) {
-      return;
-    }
-    const from = payload.slice(0, first);
+    const entry = decodeEntry(payload);
+    if (entry === null) return; // not ours: something else wrote to our inbox
+    const { from, first: seq } = entry;
+    let messages = entry.messages;
     this.#readFrom.add(from);
     const expected = this.#seqIn.get(from) ?? 1;
     this.#seqIn.set(from, Math.max(expected, seq + messages.length));
@@ -542,8 +614,7 @@ export class RedisBroker implements Broker {
         this.#onGap?.(from);
       } catch { /* the router's; never break the reply parser */ }
     }
-    for (const message of messages as unknown[]) {
-      if (typeof message !== "string") continue;
+    for (const message of messages) {
       try {
         handler(from, message);
       } catch (error) {
@@ -567,7 +638,7 @@ export class RedisBroker implements Broker {
     if (this.#outage.up()) {
       // Redis may have come back empty: every holder takes its leases again
       // (this one at once), and until they all can, no free lease is taken.
-      this.#settleUntil = Date.now() + this.leaseMs;
+      this.#settleUntil = this.#clock.now() + this.leaseMs;
       if (this.#held.size > 0) this.renew(this.#held).catch(() => {});
       else if (this.#onMessage) this.#markAlive().catch(() => {});
     }
@@ -582,19 +653,12 @@ export class RedisBroker implements Broker {
    * the sessions its users would resume).
    */
   #settled(): Promise<void> {
-    const wait = this.#settleUntil - Date.now();
+    const wait = this.#settleUntil - this.#clock.now();
     if (wait <= 0 || this.#closed) return Promise.resolve();
-    if (this.#settling === null) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      this.#settling = new Promise<void>((resolve) => {
-        this.#endSettling = resolve;
-        timer = setTimeout(resolve, wait);
-      }).finally(() => {
-        clearTimeout(timer);
-        this.#settling = null;
-        this.#endSettling = null;
-      });
-    }
+    // One wait for every claim made meanwhile; ended at close.
+    this.#settling ??= this.#sleeps.sleep(wait).finally(() => {
+      this.#settling = null;
+    });
     return this.#settling;
   }
 
@@ -620,8 +684,8 @@ export class RedisBroker implements Broker {
    * long as the TCP connection looks open.
    */
   #timed<T>(command: Promise<T>, name: string): Promise<T> {
-    command.catch(() => {}); // its late rejection is not unhandled
     return withTimeout(
+      this.#clock,
       command,
       this.#timeoutMs,
       `Redis did not answer ${name} within ${this.#timeoutMs} ms; the broker reconnects by itself.`,
@@ -632,19 +696,21 @@ export class RedisBroker implements Broker {
     this.#log({ broker: "redis", self: this.self, ...fields });
   }
 
-  /** Closes both connections and waits out a reconnect backoff in progress. */
+  /** Closes the connections and waits out a reconnect backoff in progress. */
   async #disconnect(): Promise<void> {
-    await Promise.all([this.#cmd, this.#sub, this.#ctl].map(async (client) => {
-      const settled = client.isOpen && !client.isReady
-        ? reconnectLoopEnded(client)
-        : null;
-      try {
-        // The reader's connection is always mid-read: no point waiting it out.
-        if (client.isReady && client !== this.#sub) await client.close();
-        else client.destroy();
-      } catch { /* was not open */ }
-      await settled;
-    }));
+    await Promise.all(
+      [this.#cmd, this.#reader, this.#ctl].map(async (client) => {
+        const settled = client.isOpen && !client.isReady
+          ? reconnectLoopEnded(client, this.#clock)
+          : null;
+        try {
+          // The reader's connection is always mid-read: no point waiting it out.
+          if (client.isReady && client !== this.#reader) await client.close();
+          else client.destroy();
+        } catch { /* was not open */ }
+        await settled;
+      }),
+    );
   }
 }
 
@@ -667,7 +733,7 @@ function* chunks(messages: Numbered[]): Generator<Numbered[]> {
   }
 }
 
-/** One connection; the broker opens three (frames, subscriber, leases). */
+/** One connection; the broker opens three (frames out, inbox reads, leases). */
 function makeClient(url: string) {
   return createClient({
     url,
@@ -677,7 +743,7 @@ function makeClient(url: string) {
     socket: {
       connectTimeout: 2000,
       reconnectStrategy: (retries: number) =>
-        Math.min(BACKOFF_MIN_MS * 2 ** retries, BACKOFF_MAX_MS),
+        backoffDelay(retries, Math.random, BACKOFF),
     },
   });
 }
@@ -687,11 +753,11 @@ function makeClient(url: string) {
  * finishes that sleep (then emits 'reconnecting' and stops); waiting for it
  * keeps the timer from outliving the broker.
  */
-function reconnectLoopEnded(client: Client): Promise<void> {
+function reconnectLoopEnded(client: Client, clock: Clock): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(done, BACKOFF_MAX_MS + 2500);
+    const timer = clock.setTimeout(done, BACKOFF.capMs + 2500);
     function done() {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       client.off("reconnecting", done);
       resolve();
     }
@@ -699,17 +765,14 @@ function reconnectLoopEnded(client: Client): Promise<void> {
   });
 }
 
-/** `promise`, or a rejection with `message` if it has not settled in `ms`. */
-function withTimeout<T>(
-  promise: Promise<T>,
-  ms: number,
-  message: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** The `[id, fields]` entries of an `XREAD` reply (none when it timed out). */
+function streamEntries(reply: unknown): [string, string[]][] {
+  if (!Array.isArray(reply)) return [];
+  const entries: [string, string[]][] = [];
+  for (const [, stream] of reply as [string, [string, string[]][]][]) {
+    for (const entry of stream) entries.push(entry);
+  }
+  return entries;
 }
 
 function redactUrl(url: string): string {

@@ -7,6 +7,7 @@
  * callbacks it passes in.
  */
 
+import type { Clock, TimerHandle } from "../clock.ts";
 import type { LogRecord } from "../log.ts";
 import type { InstanceId } from "./broker.ts";
 import {
@@ -40,15 +41,17 @@ export interface SentUntilReadOptions {
    * of: it is gone, or its inbox expired unread.
    */
   staleMs: number;
+  /** The broker's clock: its time and timers. */
+  clock: Clock;
 }
 
 /** See the module doc. */
 export class SentUntilRead {
   readonly #options: SentUntilReadOptions;
   readonly #unacked: UnackedMessages;
-  #pollTimer: ReturnType<typeof setTimeout> | null = null;
+  #pollTimer: TimerHandle = null;
   #polling: Promise<void> | null = null;
-  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #retryTimer: TimerHandle = null;
   #evictedLogged = 0;
   #evictionLoggedAt = -Infinity;
   #closed = false;
@@ -61,7 +64,7 @@ export class SentUntilRead {
   /** Holds `messages`, just written for `to`, until `to` has read them. */
   hold(to: InstanceId, messages: Numbered[]): void {
     if (this.#closed) return;
-    this.#unacked.add(to, messages, Date.now());
+    this.#unacked.add(to, messages, this.#options.clock.now());
     this.#logEvictions();
     this.#schedulePoll();
   }
@@ -70,7 +73,7 @@ export class SentUntilRead {
   failed(to: InstanceId): void {
     if (this.#closed) return;
     this.#unacked.resend(to);
-    this.#retryTimer ??= setTimeout(() => {
+    this.#retryTimer ??= this.#options.clock.setTimeout(() => {
       this.#retryTimer = null;
       this.#options.flush();
     }, RESEND_RETRY_MS);
@@ -89,9 +92,8 @@ export class SentUntilRead {
   /** Stops asking and retrying; what is held is let go. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const timer of [this.#pollTimer, this.#retryTimer]) {
-      if (timer !== null) clearTimeout(timer);
-    }
+    this.#options.clock.clearTimeout(this.#pollTimer);
+    this.#options.clock.clearTimeout(this.#retryTimer);
     this.#pollTimer = this.#retryTimer = null;
     await this.#polling;
   }
@@ -101,7 +103,7 @@ export class SentUntilRead {
       this.#closed || this.#pollTimer !== null || this.#polling !== null ||
       this.#unacked.size === 0
     ) return;
-    this.#pollTimer = setTimeout(() => {
+    this.#pollTimer = this.#options.clock.setTimeout(() => {
       this.#pollTimer = null;
       this.#polling = this.#poll().finally(() => {
         this.#polling = null;
@@ -115,7 +117,7 @@ export class SentUntilRead {
     const receivers = this.#unacked.receivers();
     try {
       const acks = await this.#options.readAcks(receivers);
-      const now = Date.now();
+      const now = this.#options.clock.now();
       receivers.forEach((to, i) => {
         const next = Number(acks[i]);
         if (acks[i] != null && Number.isSafeInteger(next)) {
@@ -123,7 +125,7 @@ export class SentUntilRead {
         }
       });
     } catch { /* the store is away: asked again next time */ }
-    this.#unacked.forgetStale(Date.now(), this.#options.staleMs);
+    this.#unacked.forgetStale(this.#options.clock.now(), this.#options.staleMs);
     this.#logEvictions();
   }
 
@@ -133,7 +135,7 @@ export class SentUntilRead {
    */
   #logEvictions(): void {
     const evicted = this.#unacked.evicted;
-    const now = Date.now();
+    const now = this.#options.clock.now();
     if (
       evicted === this.#evictedLogged ||
       now - this.#evictionLoggedAt < EVICTION_LOG_EVERY_MS

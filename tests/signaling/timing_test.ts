@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { backoffDelay, DEFAULT_BACKOFF } from "../../client/backoff.ts";
+import {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  Sleeps,
+  withTimeout,
+} from "../../signaling/timing.ts";
+import { ManualClock } from "./harness.ts";
 
 Deno.test("the first retry waits between half the base delay and the base delay", () => {
   assert.equal(backoffDelay(0, () => 0), 250);
@@ -51,4 +57,48 @@ Deno.test("nonsense inputs still give a delay within bounds", () => {
   assert.equal(backoffDelay(1, () => -1), 500);
   assert.equal(backoffDelay(2, () => 0.5, { jitter: 0 }), 2000);
   assert.equal(backoffDelay(30, () => 0.5, { capMs: 1000, jitter: 0 }), 1000);
+});
+
+Deno.test("a promise that settles before its deadline passes through, and the deadline timer goes", async () => {
+  const clock = new ManualClock();
+  assert.equal(await withTimeout(clock, Promise.resolve(7), 100, "late"), 7);
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("a promise still pending at its deadline rejects with the given message", async () => {
+  const clock = new ManualClock();
+  const never = new Promise<number>(() => {});
+  const timed = withTimeout(clock, never, 100, "no answer in 100 ms");
+  clock.advance(99);
+  let settled = false;
+  timed.catch(() => settled = true);
+  await Promise.resolve();
+  assert.equal(settled, false);
+  clock.advance(1);
+  await assert.rejects(timed, { message: "no answer in 100 ms" });
+});
+
+Deno.test("a sleep ends when its time comes on the clock", async () => {
+  const clock = new ManualClock();
+  const sleeps = new Sleeps(clock);
+  let woke = false;
+  sleeps.sleep(50).then(() => woke = true);
+  clock.advance(49);
+  await Promise.resolve();
+  assert.equal(woke, false);
+  clock.advance(1);
+  await Promise.resolve();
+  assert.equal(woke, true);
+});
+
+Deno.test("ending the sleeps wakes every sleeper at once, clears their timers, and later sleeps do not wait", async () => {
+  const clock = new ManualClock();
+  const sleeps = new Sleeps(clock);
+  const both = Promise.all([sleeps.sleep(1000), sleeps.sleep(5000)]);
+  assert.equal(clock.pending, 2);
+  sleeps.end();
+  await both;
+  assert.equal(clock.pending, 0);
+  await sleeps.sleep(1000);
+  assert.equal(clock.pending, 0);
 });
