@@ -116,6 +116,13 @@ const READ_BLOCK_MS = 1000;
 const READ_COUNT = 1000;
 /** How often a busy reader trims what it has read from its inbox. */
 const TRIM_EVERY_MS = 250;
+/**
+ * How often a busy reader tells the senders how far it has read (a quiet
+ * one does once its read comes back empty). Senders ask for it every
+ * `ACK_POLL_MS` (`sent_until_read.ts`); saying it after every read costs
+ * two commands per batch for nothing.
+ */
+const ACK_EVERY_MS = 20;
 /** An inbox nobody writes to for this long (its reader died) expires. */
 const INBOX_TTL_MS = 60_000;
 /** How often a sender renews the expiry of an inbox it writes to. */
@@ -216,6 +223,8 @@ export class RedisBroker implements Broker {
   /** Until when claims wait for holders to take their leases again. */
   #settleUntil = 0;
   #settling: Promise<void> | null = null;
+  /** When the acknowledgement hash's expiry was last pushed back. */
+  #ackTtlRenewedAt = -Infinity;
   #onMessage: MessageHandler | null = null;
   #closed = false;
   /** When Redis became unreachable; null while healthy. */
@@ -508,9 +517,13 @@ export class RedisBroker implements Broker {
     this.#reader.sendCommand(["HSET", key, ...fields]).catch(() => {
       for (const from of senders) this.#readFrom.add(from);
     });
-    this.#reader.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
-      () => {},
-    );
+    const now = this.#clock.now();
+    if (now - this.#ackTtlRenewedAt >= INBOX_TTL_RENEW_MS) {
+      this.#ackTtlRenewedAt = now;
+      this.#reader.sendCommand(["PEXPIRE", key, String(INBOX_TTL_MS)]).catch(
+        () => {},
+      );
+    }
   }
 
   /** The entry for `chunk` (see `inbox_entry.ts`). */
@@ -532,6 +545,7 @@ export class RedisBroker implements Broker {
     let last = "0-0";
     let trimmedAt = -Infinity;
     let untrimmed = false;
+    let ackedAt = -Infinity;
     let next = this.#read(key, last);
     while (!this.#closed) {
       let reply: unknown;
@@ -564,7 +578,10 @@ export class RedisBroker implements Broker {
         const at = fields.indexOf("d");
         if (at >= 0) this.#receive(fields[at + 1]);
       }
-      this.#acknowledge();
+      if (entries.length === 0 || now - ackedAt >= ACK_EVERY_MS) {
+        this.#acknowledge();
+        ackedAt = now;
+      }
     }
   }
 

@@ -17,7 +17,7 @@ import {
 } from "./unacked.ts";
 
 /** How often receivers are asked how far they have read, while messages are held. */
-const ACK_POLL_MS = 100;
+const ACK_POLL_MS = 50;
 /** Pause before sending held messages again after a write failed. */
 const RESEND_RETRY_MS = 250;
 /** Messages let go unread are logged at most this often. */
