@@ -19,14 +19,21 @@ export interface InboxEntry {
   messages: string[];
 }
 
-/** Encodes `messages` from `sender`, numbered from `first`. */
+/**
+ * Encodes `messages[start, end)` from `sender`, numbered from `first`
+ * (`messages[start]`'s number).
+ */
 export function encodeEntry(
   sender: string,
   first: number,
   messages: readonly string[],
+  start = 0,
+  end = messages.length,
 ): string {
   let text = `${sender}\n${first}\n`;
-  for (const message of messages) text += `${message.length}:${message}`;
+  for (let i = start; i < end; i++) {
+    text += `${messages[i].length}:${messages[i]}`;
+  }
   return text;
 }
 

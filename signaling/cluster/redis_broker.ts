@@ -51,7 +51,7 @@ import {
 import { decodeEntry, encodeEntry } from "./inbox_entry.ts";
 import { OutageLog } from "./outage_log.ts";
 import { SentUntilRead } from "./sent_until_read.ts";
-import type { Numbered } from "./unacked.ts";
+import type { HeldEntry } from "./unacked.ts";
 
 /** How to reach Redis and how this instance behaves there. */
 export interface RedisBrokerOptions {
@@ -81,7 +81,7 @@ export interface RedisBrokerOptions {
    * after Redis lost them (see `sent_until_read.ts`). Default 20,000.
    */
   unackedLimit?: number;
-  /** Characters of sent messages held so. Default 8 Mi (16 MiB). */
+  /** Characters of sent entries held so. Default 8 Mi (16 MiB). */
   unackedChars?: number;
   /** Time and timers; the system clock by default. */
   clock?: Clock;
@@ -438,10 +438,10 @@ export class RedisBroker implements Broker {
     else this.#flushTimer = this.#clock.setTimeout(flush, wait);
   }
 
-  /** Hands queued messages to the client: one XADD per receiver and chunk. */
+  /** Hands queued messages to the client: one XADD per receiver and entry. */
   #flush(): void {
     if (!this.healthy) return;
-    // Held messages go first: their receiver must see them before newer ones.
+    // Held entries go first: their receiver must see them before newer ones.
     for (const [to, held] of this.#sent.takeResends()) {
       this.#publish(to, held);
     }
@@ -451,11 +451,11 @@ export class RedisBroker implements Broker {
     this.#pendingCount = this.#pendingChars = 0;
     for (const [to, messages] of pending) {
       // Numbered here, in send order: the receiver tells a gap by them.
-      let seq = this.#seqOut.get(to) ?? 1;
-      const numbered = messages.map((m): Numbered => [seq++, m]);
-      this.#seqOut.set(to, seq);
-      this.#sent.hold(to, numbered);
-      this.#publish(to, numbered);
+      const first = this.#seqOut.get(to) ?? 1;
+      this.#seqOut.set(to, first + messages.length);
+      const entries = encodeEntries(this.self, first, messages);
+      this.#sent.hold(to, entries);
+      this.#publish(to, entries);
     }
     for (const [to, count] of this.#refused) {
       this.#seqOut.set(to, (this.#seqOut.get(to) ?? 1) + count);
@@ -463,9 +463,9 @@ export class RedisBroker implements Broker {
     this.#refused.clear();
   }
 
-  #publish(to: InstanceId, messages: Numbered[]): void {
+  #publish(to: InstanceId, entries: readonly HeldEntry[]): void {
     const key = INBOX + to;
-    for (const chunk of chunks(messages)) {
+    for (const entry of entries) {
       // Not awaited: the client pipelines. A failure (connection lost
       // mid-flight) sends everything held for `to` again.
       this.#lastWrite = this.#cmd.sendCommand([
@@ -475,7 +475,7 @@ export class RedisBroker implements Broker {
         String(this.#inboxMaxLen),
         "*",
         "d",
-        this.#payload(chunk),
+        entry.payload,
       ]).catch(() => this.#sent.failed(to));
     }
     // A dead receiver's inbox goes away by itself. Renewed now and then,
@@ -524,11 +524,6 @@ export class RedisBroker implements Broker {
         () => {},
       );
     }
-  }
-
-  /** The entry for `chunk` (see `inbox_entry.ts`). */
-  #payload(chunk: Numbered[]): string {
-    return encodeEntry(this.self, chunk[0][0], chunk.map((n) => n[1]));
   }
 
   /**
@@ -732,22 +727,26 @@ export class RedisBroker implements Broker {
 }
 
 /**
- * `messages` in runs of consecutive numbers of at most
- * {@linkcode ENTRY_CHARS} characters.
+ * `messages` from `sender`, numbered from `first`, as inbox entries (see
+ * `inbox_entry.ts`) of at most {@linkcode ENTRY_CHARS} characters of
+ * messages each, or of one longer message.
  */
-function* chunks(messages: Numbered[]): Generator<Numbered[]> {
-  let start = 0;
-  while (start < messages.length) {
-    let end = start;
+function encodeEntries(
+  sender: InstanceId,
+  first: number,
+  messages: readonly string[],
+): HeldEntry[] {
+  const entries: HeldEntry[] = [];
+  for (let start = 0, end = 0; start < messages.length; start = end) {
     let chars = 0;
-    do chars += messages[end++][1].length; while (
-      end < messages.length &&
-      messages[end][0] === messages[end - 1][0] + 1 &&
-      chars + messages[end][1].length <= ENTRY_CHARS
+    do chars += messages[end++].length; while (
+      end < messages.length && chars + messages[end].length <= ENTRY_CHARS
     );
-    yield messages.slice(start, end);
-    start = end;
+    const seq = first + start;
+    const payload = encodeEntry(sender, seq, messages, start, end);
+    entries.push({ first: seq, count: end - start, payload });
   }
+  return entries;
 }
 
 /** One connection; the broker opens three (frames out, inbox reads, leases). */

@@ -2,16 +2,16 @@
  * The sender's side of delivery that survives a store restarting empty:
  * holds what was sent (in {@linkcode UnackedMessages}) until the receiver
  * says it has read it, asks how far receivers have read while anything is
- * held, and marks held messages for sending again after a reconnection or a
- * failed write. Owns its timers; the broker does the I/O through the
- * callbacks it passes in.
+ * held, and marks what is held (the entries as written) for sending again
+ * after a reconnection or a failed write. Owns its timers; the broker does
+ * the I/O through the callbacks it passes in.
  */
 
 import type { Clock, TimerHandle } from "../clock.ts";
 import type { LogRecord } from "../log.ts";
 import type { InstanceId } from "./broker.ts";
 import {
-  type Numbered,
+  type HeldEntry,
   type UnackedLimits,
   UnackedMessages,
 } from "./unacked.ts";
@@ -32,7 +32,7 @@ export interface SentUntilReadOptions {
    * store is unreachable.
    */
   readAcks(receivers: InstanceId[]): Promise<(string | null)[]>;
-  /** Writes out what is due, held messages to send again first. */
+  /** Writes out what is due, held entries to send again first. */
   flush(): void;
   /** Writes one log record. */
   record(fields: LogRecord): void;
@@ -61,10 +61,10 @@ export class SentUntilRead {
     this.#unacked = new UnackedMessages(options.limits);
   }
 
-  /** Holds `messages`, just written for `to`, until `to` has read them. */
-  hold(to: InstanceId, messages: Numbered[]): void {
+  /** Holds `entries`, just written for `to`, until `to` has read them. */
+  hold(to: InstanceId, entries: readonly HeldEntry[]): void {
     if (this.#closed) return;
-    this.#unacked.add(to, messages, this.#options.clock.now());
+    this.#unacked.add(to, entries, this.#options.clock.now());
     this.#logEvictions();
     this.#schedulePoll();
   }
@@ -84,8 +84,8 @@ export class SentUntilRead {
     this.#unacked.resendAll();
   }
 
-  /** Held messages due to go out again, per receiver, oldest first. */
-  takeResends(): [InstanceId, Numbered[]][] {
+  /** Held entries due to go out again, per receiver, oldest first. */
+  takeResends(): [InstanceId, HeldEntry[]][] {
     return this.#unacked.takeResends();
   }
 

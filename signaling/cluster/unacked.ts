@@ -1,41 +1,59 @@
 /**
- * What a sender keeps of the messages it handed to the store until their
- * receiver says it has read them: the store's word that it took a message
+ * What a sender keeps of the entries it handed to the store until their
+ * receiver says it has read them: the store's word that it took an entry
  * (an `XADD` reply) is not enough, since a store that restarts empty loses
  * what it took but nobody read yet. After such a loss the sender sends
  * everything still held again, in order, and the receiver skips the numbers
  * it already has.
  *
+ * Held as written, one encoded entry per `XADD`: sending again is writing
+ * the same strings again, and what stays alive meanwhile is one object per
+ * entry, not one per message. So an entry goes only once its receiver has
+ * read all of it; one partly read is sent again whole, and the receiver
+ * skips the part it has.
+ *
  * Bounded in messages and in characters. Past either bound the oldest held
- * message of the receiver holding the most goes; were it lost too, its
+ * entry of the receiver holding the most goes; were it lost too, its
  * receiver sees the gap in the numbers and resyncs, as before this existed.
  * Pure bookkeeping: no timers and no I/O, so the broker decides when.
  */
 
 import type { InstanceId } from "./broker.ts";
 
-/** A message and its number in the sender → receiver sequence. */
-export type Numbered = [seq: number, message: string];
+/** One inbox entry as written: `count` messages numbered from `first`. */
+export interface HeldEntry {
+  /** The number of its first message in the sender → receiver order. */
+  first: number;
+  /** Messages in it. */
+  count: number;
+  /** The entry's text, as written to the store (see `inbox_entry.ts`). */
+  payload: string;
+}
 
 /** Bounds on what {@linkcode UnackedMessages} holds, summed over receivers. */
 export interface UnackedLimits {
   /** Messages held at most. */
   messages: number;
-  /** Characters of messages held at most. */
+  /** Characters of entries (their payloads) held at most. */
   chars: number;
 }
 
-/** One receiver's held messages, oldest first, from `head` on. */
+/** What stands in for an entry let go, so that its payload is not kept. */
+const GONE: HeldEntry = { first: 0, count: 0, payload: "" };
+
+/** One receiver's held entries, oldest first, from `head` on. */
 interface Held {
-  items: Numbered[];
+  entries: HeldEntry[];
   head: number;
+  /** Messages in the entries from `head` on. */
+  count: number;
   chars: number;
   /** When the receiver's acknowledgement last moved (or the first was held). */
   progressAt: number;
   resend: boolean;
 }
 
-/** Sent but unacknowledged messages per receiver; see the module doc. */
+/** Sent but unacknowledged entries per receiver; see the module doc. */
 export class UnackedMessages {
   readonly #limits: UnackedLimits;
   readonly #held = new Map<InstanceId, Held>();
@@ -62,27 +80,35 @@ export class UnackedMessages {
     return this.#evicted;
   }
 
-  /** Receivers with messages held. */
+  /** Receivers with entries held. */
   receivers(): InstanceId[] {
     return [...this.#held.keys()];
   }
 
   /**
-   * Holds `messages` (numbered consecutively after those held for `to`),
-   * then lets the oldest go while over a bound.
+   * Holds `entries` (numbered on from those held for `to`), then lets the
+   * oldest go while over a bound.
    */
-  add(to: InstanceId, messages: Numbered[], now: number): void {
+  add(to: InstanceId, entries: readonly HeldEntry[], now: number): void {
     let held = this.#held.get(to);
     if (!held) {
-      held = { items: [], head: 0, chars: 0, progressAt: now, resend: false };
+      held = {
+        entries: [],
+        head: 0,
+        count: 0,
+        chars: 0,
+        progressAt: now,
+        resend: false,
+      };
       this.#held.set(to, held);
     }
-    for (const numbered of messages) {
-      held.items.push(numbered);
-      held.chars += numbered[1].length;
-      this.#chars += numbered[1].length;
+    for (const entry of entries) {
+      held.entries.push(entry);
+      held.count += entry.count;
+      held.chars += entry.payload.length;
+      this.#count += entry.count;
+      this.#chars += entry.payload.length;
     }
-    this.#count += messages.length;
     while (
       this.#count > this.#limits.messages || this.#chars > this.#limits.chars
     ) {
@@ -90,12 +116,17 @@ export class UnackedMessages {
     }
   }
 
-  /** `to` has read every message numbered below `next`: let those go. */
+  /**
+   * `to` has read every message numbered below `next`: let go of the
+   * entries it has read all of.
+   */
   ack(to: InstanceId, next: number, now: number): void {
     const held = this.#held.get(to);
     if (!held) return;
     const before = held.head;
-    while (held.head < held.items.length && held.items[held.head][0] < next) {
+    while (held.head < held.entries.length) {
+      const entry = held.entries[held.head];
+      if (entry.first + entry.count > next) break;
       this.#dropHead(held);
     }
     if (held.head === before) return;
@@ -114,22 +145,22 @@ export class UnackedMessages {
     if (held) held.resend = true;
   }
 
-  /** Whether some receiver's messages wait to be sent again. */
+  /** Whether some receiver's entries wait to be sent again. */
   get resendDue(): boolean {
     for (const held of this.#held.values()) if (held.resend) return true;
     return false;
   }
 
   /**
-   * The receivers whose messages are to be sent again, each with what it
+   * The receivers whose entries are to be sent again, each with what it
    * holds for them, oldest first; they stay held until acknowledged.
    */
-  takeResends(): [InstanceId, Numbered[]][] {
-    const out: [InstanceId, Numbered[]][] = [];
+  takeResends(): [InstanceId, HeldEntry[]][] {
+    const out: [InstanceId, HeldEntry[]][] = [];
     for (const [to, held] of this.#held) {
       if (!held.resend) continue;
       held.resend = false;
-      out.push([to, held.items.slice(held.head)]);
+      out.push([to, held.entries.slice(held.head)]);
     }
     return out;
   }
@@ -142,9 +173,9 @@ export class UnackedMessages {
   forgetStale(now: number, maxAgeMs: number): void {
     for (const [to, held] of [...this.#held]) {
       if (now - held.progressAt < maxAgeMs) continue;
-      this.#count -= held.items.length - held.head;
+      this.#count -= held.count;
       this.#chars -= held.chars;
-      this.#evicted += held.items.length - held.head;
+      this.#evicted += held.count;
       this.#held.delete(to);
     }
   }
@@ -152,30 +183,30 @@ export class UnackedMessages {
   #evictOldestOfLargest(): void {
     let largest: [InstanceId, Held] | null = null;
     for (const entry of this.#held) {
-      const size = entry[1].items.length - entry[1].head;
-      if (!largest || size > largest[1].items.length - largest[1].head) {
-        largest = entry;
-      }
+      if (!largest || entry[1].count > largest[1].count) largest = entry;
     }
     if (!largest) return;
-    this.#dropHead(largest[1]);
-    this.#evicted++;
+    this.#evicted += this.#dropHead(largest[1]);
     this.#compact(largest[0], largest[1]);
   }
 
-  #dropHead(held: Held): void {
-    const chars = held.items[held.head++][1].length;
-    held.chars -= chars;
-    this.#chars -= chars;
-    this.#count--;
+  /** Lets go of the oldest held entry; returns its message count. */
+  #dropHead(held: Held): number {
+    const { count, payload } = held.entries[held.head];
+    held.entries[held.head++] = GONE;
+    held.count -= count;
+    held.chars -= payload.length;
+    this.#count -= count;
+    this.#chars -= payload.length;
+    return count;
   }
 
   /** Forgets an emptied receiver; reclaims a queue's dropped front. */
   #compact(to: InstanceId, held: Held): void {
-    if (held.head === held.items.length) {
+    if (held.head === held.entries.length) {
       this.#held.delete(to);
-    } else if (held.head > 1024 && held.head * 2 > held.items.length) {
-      held.items = held.items.slice(held.head);
+    } else if (held.head > 1024 && held.head * 2 > held.entries.length) {
+      held.entries = held.entries.slice(held.head);
       held.head = 0;
     }
   }
