@@ -25,7 +25,7 @@ import {
 } from "./helpers.ts";
 
 /** Long enough to connect through the relay, short enough to outlive. */
-const TTL_SECONDS = 30;
+const TTL_SECONDS = 20;
 
 /** The TURN username (`<expiry>:<name>`) the page's connection uses now. */
 function turnUsername(user: User): Promise<string | null> {
