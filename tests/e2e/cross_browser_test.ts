@@ -43,7 +43,7 @@ import {
 } from "./helpers.ts";
 
 /** Calls timed per direction for the first-frame figures. */
-const TIMED_CALLS = 3;
+const TIMED_CALLS = 2;
 
 /**
  * `who` mutes; `hearer` hears (next to) nothing and sees the muted badge
