@@ -38,7 +38,13 @@ import {
   type StepResult,
   topHeldStep,
 } from "./calls_steps.ts";
-import { type Figure, figure, formatTable, loadAverage } from "./figures.ts";
+import {
+  type Figure,
+  figure,
+  formatTable,
+  loadAverage,
+  withDefaults,
+} from "./figures.ts";
 import { serverFlags } from "./server_flags.ts";
 
 /** The servers a ramp runs against. */
@@ -129,10 +135,7 @@ const PAUSE_MS = 500;
 export async function runCallsBench(
   options: CallsBenchOptions = {},
 ): Promise<CallsBenchResult> {
-  const o = { ...DEFAULTS };
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined) (o as Record<string, unknown>)[key] = value;
-  }
+  const o = withDefaults(DEFAULTS, options);
   const log = options.log ?? (() => {});
   const rates = rampRates(o.startRate, o.factor, o.maxRate);
   const loadBefore = loadAverage();

@@ -27,7 +27,13 @@
  */
 import { createClient } from "@redis/client";
 import { startRedis } from "../tests/helpers/redis.ts";
-import { type Figure, figure, formatTable, loadAverage } from "./figures.ts";
+import {
+  type Figure,
+  figure,
+  formatTable,
+  loadAverage,
+  withDefaults,
+} from "./figures.ts";
 import { serverFlags } from "./server_flags.ts";
 import { closeAll, inBatches } from "./sockets.ts";
 
@@ -147,10 +153,7 @@ const CANDIDATE = JSON.stringify({
 export async function runClusterBench(
   options: ClusterBenchOptions = {},
 ): Promise<ClusterBenchResult> {
-  const o = { ...DEFAULTS };
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined) (o as Record<string, unknown>)[key] = value;
-  }
+  const o = withDefaults(DEFAULTS, options);
   const log = options.log ?? (() => {});
   for (const n of [...o.pairs.map((p) => 2 * p), ...o.stormUsers]) {
     if (n > MAX_CLIENTS) throw new Error(`at most ${MAX_CLIENTS} clients`);

@@ -100,3 +100,18 @@ function round(value: number, digits: number): number {
 export function loadAverage(): number {
   return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
 }
+
+/**
+ * `defaults` with every option `options` sets. An explicit `undefined`
+ * (a command-line flag left out, say) keeps the default.
+ */
+export function withDefaults<T extends object>(
+  defaults: T,
+  options: Partial<T>,
+): T {
+  const merged = { ...defaults };
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
+  return merged;
+}

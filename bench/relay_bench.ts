@@ -23,6 +23,7 @@
  * Or import {@linkcode runRelayBench}.
  */
 
+import { withDefaults } from "./figures.ts";
 import { serverFlags } from "./server_flags.ts";
 import { closeAll, inBatches } from "./sockets.ts";
 
@@ -181,11 +182,7 @@ const CANDIDATE =
 export async function runRelayBench(
   options: RelayBenchOptions = {},
 ): Promise<RelayBenchResult> {
-  const o = { ...DEFAULTS };
-  for (const [key, value] of Object.entries(options)) {
-    // An explicit `undefined` (e.g. from a CLI flag left out) keeps the default.
-    if (value !== undefined) (o as Record<string, unknown>)[key] = value;
-  }
+  const o = withDefaults(DEFAULTS, options);
   const log = options.log ?? (() => {});
   const throughput: ThroughputResult[] = [];
   const ratios: RelayBenchResult["ratios"] = [];
