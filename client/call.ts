@@ -22,7 +22,7 @@ import {
   step,
   takesCrossingOnRefusal,
 } from "./call/machine.ts";
-import { callIdOf, isAccepted, isLive } from "./call/shape.ts";
+import { basics, callIdOf, isAccepted, isLive } from "./call/shape.ts";
 import { type Kind, MediaControls } from "./call/media_controls.ts";
 import { CallRunner } from "./call/runner.ts";
 import {
@@ -353,8 +353,11 @@ export class CallController {
 
   #begin(audioOnly: boolean, polite: boolean): void {
     this.#runner?.dispose();
-    // The machine is already in the new call's state: its id, if named.
-    const callId = callIdOf(this.#m.call);
+    // The machine is already in the new call's state: its id, if named,
+    // and its peer, the same for the whole call.
+    const call = this.#m.call;
+    const callId = callIdOf(call);
+    const peer = isLive(call) ? basics(call).peer : null;
     this.#controls.reset(callId ? this.#deps.keptMedia?.(callId) : null);
     this.#runner = new CallRunner(
       {
@@ -370,7 +373,7 @@ export class CallController {
           cameraOff: this.#controls.cameraOff && !this.#runner?.screenStream,
         }),
         peerChat: (text) => this.#deps.onPeerChat?.(text),
-        safety: peerRecord(this.#deps.verified, () => this.snapshot.peer),
+        safety: peerRecord(this.#deps.verified, () => peer),
         dispatch: (event) => this.#dispatch(event),
         changed: () => this.#emit(false),
       },

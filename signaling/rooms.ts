@@ -6,6 +6,7 @@
 import { NameHolds } from "./name_holds.ts";
 import { nameKey, uniqueName } from "./names.ts";
 import { RoomPresence } from "./presence.ts";
+import { base64url } from "./tokens.ts";
 
 /** Remembered suffix hints per room; beyond this the hints start over. */
 const MAX_SUFFIX_HINTS = 1000;
@@ -27,9 +28,7 @@ export const ROOM_ID_BYTES = 16;
  * link is the only way to find the room.
  */
 export function newRoomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(ROOM_ID_BYTES));
-  return btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return base64url(crypto.getRandomValues(new Uint8Array(ROOM_ID_BYTES)));
 }
 
 /** Members of one room, keyed case-insensitively by name. */

@@ -16,6 +16,8 @@
  * need no word list in the page, and have no look-alike words to confuse.
  */
 
+import { base64url } from "../../signaling/tokens.ts";
+
 /** One side's part: its certificate fingerprint and its fresh value. */
 export interface SafetySide {
   /** As {@link normalizeFingerprint} gives it. */
@@ -93,12 +95,6 @@ export async function safetyCode(
     groups.push(digits.slice(i, i + GROUP));
   }
   return groups.join(" ");
-}
-
-function base64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const byte of bytes) s += String.fromCharCode(byte);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /** A fresh random value for one side: 32 bytes, base64url. */
