@@ -100,3 +100,9 @@ export interface Broker {
   /** Stops receiving, gives up this instance's leases and liveness, disconnects. */
   close(): Promise<void>;
 }
+
+/**
+ * How a broker waits between attempts to reach its store (a reconnect, a
+ * failed commit, watch or drain): 50 ms doubling to 2 s, no jitter.
+ */
+export const STORE_BACKOFF = { baseMs: 50, capMs: 2000, jitter: 0 };

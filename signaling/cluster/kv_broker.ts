@@ -27,6 +27,7 @@ import {
   DEFAULT_TIMINGS,
   type InstanceId,
   type MessageHandler,
+  STORE_BACKOFF,
 } from "./broker.ts";
 import { OutageLog } from "./outage_log.ts";
 
@@ -85,8 +86,6 @@ const FRAGMENT_CHARS = VALUE_BYTES / 2 - 64;
 const STRING_OVERHEAD = 16;
 /** Inbox entries listed per pass; bounds memory when an inbox is long. */
 const LIST_LIMIT = 1000;
-/** Retries after a failed commit, watch or drain: 50 ms doubling to 2 s. */
-const BACKOFF = { baseMs: 50, capMs: 2000, jitter: 0 };
 /** Attempts of an operation that a local KV file refused as locked. */
 const LOCKED_ATTEMPTS = 50;
 /** Retries of a claim whose commit lost a race. */
@@ -136,14 +135,14 @@ export class KvBroker implements Broker {
     this.self = options.self ?? crypto.randomUUID();
     this.leaseMs = options.leaseMs ?? DEFAULT_TIMINGS.leaseMs;
     this.#log = options.logger ?? (() => {});
+    this.#clock = options.clock ?? systemClock;
     this.#outage = new OutageLog(
       options.sendBufferLimit ?? 10_000,
       (fields) => this.#record(fields),
-      options.clock ?? systemClock,
+      this.#clock,
     );
     this.#inboxTtlMs = options.inboxTtlMs ?? 60_000;
     this.#timeoutMs = options.operationTimeoutMs ?? 2000;
-    this.#clock = options.clock ?? systemClock;
     this.#sleeps = new Sleeps(this.#clock);
   }
 
@@ -618,5 +617,5 @@ function current<T extends { until: number }>(
 }
 
 function backoff(failures: number): number {
-  return backoffDelay(failures, Math.random, BACKOFF);
+  return backoffDelay(failures, Math.random, STORE_BACKOFF);
 }

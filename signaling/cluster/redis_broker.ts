@@ -47,6 +47,7 @@ import {
   type GapHandler,
   type InstanceId,
   type MessageHandler,
+  STORE_BACKOFF,
 } from "./broker.ts";
 import { decodeEntry, encodeEntry } from "./inbox_entry.ts";
 import { OutageLog } from "./outage_log.ts";
@@ -95,8 +96,6 @@ const ROOM = "parley:room:";
 /** Per receiver: sender id → the next number it expects from that sender. */
 const ACKED = "parley:acked:";
 
-/** Reconnect backoff: 50 ms doubling to 2 s, forever. */
-const BACKOFF = { baseMs: 50, capMs: 2000, jitter: 0 };
 /**
  * Characters of messages packed into one stream entry. Bounded so that one
  * entry never stalls a connection for long.
@@ -238,15 +237,15 @@ export class RedisBroker implements Broker {
     this.self = options.self ?? crypto.randomUUID();
     this.leaseMs = options.leaseMs ?? DEFAULT_TIMINGS.leaseMs;
     this.#log = options.logger ?? (() => {});
+    this.#clock = options.clock ?? systemClock;
     this.#outage = new OutageLog(
       options.sendBufferLimit ?? 10_000,
       (fields) => this.#record(fields),
-      options.clock ?? systemClock,
+      this.#clock,
     );
     this.#inboxMaxLen = options.inboxMaxLength ?? 10_000;
     this.#pendingCharsLimit = options.sendBufferChars ?? 16 * 1024 * 1024;
     this.#timeoutMs = options.commandTimeoutMs ?? 1500;
-    this.#clock = options.clock ?? systemClock;
     this.#sleeps = new Sleeps(this.#clock);
     this.#sent = new SentUntilRead({
       limits: {
@@ -759,7 +758,7 @@ function makeClient(url: string) {
     socket: {
       connectTimeout: 2000,
       reconnectStrategy: (retries: number) =>
-        backoffDelay(retries, Math.random, BACKOFF),
+        backoffDelay(retries, Math.random, STORE_BACKOFF),
     },
   });
 }
@@ -771,7 +770,7 @@ function makeClient(url: string) {
  */
 function reconnectLoopEnded(client: Client, clock: Clock): Promise<void> {
   return new Promise((resolve) => {
-    const timer = clock.setTimeout(done, BACKOFF.capMs + 2500);
+    const timer = clock.setTimeout(done, STORE_BACKOFF.capMs + 2500);
     function done() {
       clock.clearTimeout(timer);
       client.off("reconnecting", done);

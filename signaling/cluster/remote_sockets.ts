@@ -66,9 +66,7 @@ export class RemoteSockets {
 
   /** The instances that forward sockets here. */
   peers(): Set<InstanceId> {
-    const peers = new Set<InstanceId>();
-    for (const remote of this.#remotes.values()) peers.add(remote.instance);
-    return peers;
+    return new Set(this.#ids.keys());
   }
 
   /** Socket `edgeConn` on `from` opened for `room`. */
@@ -161,13 +159,9 @@ export class RemoteSockets {
    * sessions rather than ending them); returns how many.
    */
   resync(peer: InstanceId, reason: string): number {
-    let count = 0;
-    for (const [id, remote] of [...this.#remotes]) {
-      if (remote.instance !== peer) continue;
-      this.#o.relay.kick(id, ClusterClose.moved, reason);
-      count++;
-    }
-    return count;
+    const ids = this.#idsFrom(peer);
+    for (const id of ids) this.#o.relay.kick(id, ClusterClose.moved, reason);
+    return ids.length;
   }
 
   /**
@@ -175,14 +169,12 @@ export class RemoteSockets {
    * for their users to resume; returns how many.
    */
   lost(peer: InstanceId): number {
-    let count = 0;
-    for (const [id, remote] of [...this.#remotes]) {
-      if (remote.instance !== peer) continue;
+    const ids = this.#idsFrom(peer);
+    for (const id of ids) {
       this.#drop(id);
       this.#o.relay.disconnect(id, 1006, false);
-      count++;
     }
-    return count;
+    return ids.length;
   }
 
   #sink(id: ConnectionId, to: InstanceId, edgeConn: number): Sink {
@@ -197,6 +189,11 @@ export class RemoteSockets {
         this.#drop(id);
       },
     };
+  }
+
+  /** The sockets `peer` forwards, copied: dropping them changes the map. */
+  #idsFrom(peer: InstanceId): ConnectionId[] {
+    return [...(this.#ids.get(peer)?.values() ?? [])];
   }
 
   #id(from: InstanceId, edgeConn: number): ConnectionId | undefined {

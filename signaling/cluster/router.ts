@@ -37,8 +37,6 @@ import { RemoteSockets } from "./remote_sockets.ts";
 import { RoomLeases } from "./room_leases.ts";
 import { decodeWire, encodeWire } from "./wire.ts";
 
-export { ClusterClose } from "./close_codes.ts";
-
 /** What the router is built from. */
 export interface RouterOptions {
   relay: Relay;

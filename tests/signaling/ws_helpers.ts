@@ -401,3 +401,23 @@ export function maskFrame(opcode: number, payload: Uint8Array): Uint8Array {
   }
   return frame;
 }
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Polls `condition` every 10 ms for up to `ms`; whether it came to hold.
+ */
+export async function until(
+  condition: () => boolean,
+  ms: number,
+): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await sleep(10);
+  }
+  return condition();
+}

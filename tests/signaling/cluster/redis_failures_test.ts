@@ -18,19 +18,11 @@ import {
   type Frame,
   parleyUser,
   startServer,
+  until,
   WsClient,
 } from "../ws_helpers.ts";
 
 const LEASE_MS = 1000;
-
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return condition();
-}
 
 Deno.test({
   name:

@@ -16,8 +16,10 @@ import {
   acceptedCall,
   type Frame,
   parleyUser,
+  sleep,
   startServer,
   type TestServer,
+  until,
   WsClient,
 } from "../ws_helpers.ts";
 
@@ -25,19 +27,6 @@ const LEASE_MS = 1000;
 const RESTARTS = 20;
 /** A candidate from each user this often, and a chat from Ann every tenth. */
 const SEND_EVERY_MS = 5;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await sleep(10);
-  }
-  return condition();
-}
 
 /**
  * One user in the call: sends numbered candidates while its socket is open,
@@ -118,12 +107,7 @@ class Caller {
   #watch(client: WsClient): void {
     client.socket.addEventListener("message", (e) => {
       if (client !== this.#client || typeof e.data !== "string") return;
-      const frame: Frame = JSON.parse(e.data);
-      if (frame.type === "signal") {
-        this.got.push(Number(frame.candidate.candidate));
-      } else if (frame.type === "chat" && frame.from !== this.name) {
-        this.chats.push(Number(frame.text));
-      }
+      this.#take(JSON.parse(e.data));
     });
     client.closed.then((event) => {
       if (this.#stopped || this.#dropped || client !== this.#client) return;
@@ -131,6 +115,15 @@ class Caller {
         this.#reconnecting = null;
       });
     });
+  }
+
+  /** Keeps the numbers a signal or another user's chat line carries. */
+  #take(frame: Frame): void {
+    if (frame.type === "signal") {
+      this.got.push(Number(frame.candidate.candidate));
+    } else if (frame.type === "chat" && frame.from !== this.name) {
+      this.chats.push(Number(frame.text));
+    }
   }
 
   async #resume(code: number): Promise<void> {
@@ -152,13 +145,7 @@ class Caller {
         this.#token = welcome.resume;
         this.#client = client;
         this.#watch(client);
-        for (const frame of client.frames.splice(0)) {
-          if (frame.type === "signal") {
-            this.got.push(Number(frame.candidate.candidate));
-          } else if (frame.type === "chat" && frame.from !== this.name) {
-            this.chats.push(Number(frame.text));
-          }
-        }
+        for (const frame of client.frames.splice(0)) this.#take(frame);
         this.resumes++;
         return;
       } catch {

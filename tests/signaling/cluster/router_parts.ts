@@ -76,7 +76,4 @@ export class ScriptedStore {
   }
 }
 
-/** Lets promise callbacks queued so far run. */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
+export { settle } from "../../client/fakes.ts";
