@@ -17,6 +17,7 @@ import {
   CloseCode,
   type Connection,
   type Effect,
+  log,
   NONE,
   setTimer,
 } from "./relay_context.ts";
@@ -118,7 +119,7 @@ export class Connections {
         config.loginTimeoutMs,
         () => this.#loginExpired(conn),
       ),
-      { kind: "log", record },
+      log(record),
     ];
     if (dialect === "tutorial") {
       out.push({ kind: "send", conn, frame: tutorial.id(id) });
@@ -164,7 +165,7 @@ export class Connections {
       ms: this.#clock.now() - conn.openedAt,
       errors: conn.errors,
     };
-    return out.concat({ kind: "log", record });
+    return out.concat(log(record));
   }
 
   /** Whether any open connection asked for room `name`. */

@@ -9,7 +9,6 @@ import type { Clock } from "./clock.ts";
 import { tutorial } from "./frames.ts";
 import type { PresenceEntry } from "./presence.ts";
 import {
-  clearTimer,
   type Effect,
   type Member,
   NONE,
@@ -49,7 +48,7 @@ export class PresenceTicker {
     this.#dirty.add(room);
     if (this.#scheduled) return NONE;
     this.#scheduled = true;
-    return [setTimer(this.#timers, "tick", this.#tickMs, () => this.flush())];
+    return [setTimer(this.#timers, "tick", this.#tickMs, () => this.#flush())];
   }
 
   /** Drops `room` from the next tick (its users were forgotten). */
@@ -57,13 +56,10 @@ export class PresenceTicker {
     this.#dirty.delete(room);
   }
 
-  /** Every pending delta, now. */
-  flush(): Effect[] {
+  /** Every pending delta: the tick, whose timer has just fired. */
+  #flush(): Effect[] {
     const out: Effect[] = [];
-    if (this.#scheduled) {
-      this.#scheduled = false;
-      out.push(clearTimer(this.#timers, "tick"));
-    }
+    this.#scheduled = false;
     const rooms = [...this.#dirty];
     this.#dirty.clear();
     for (const room of rooms) this.#flushRoom(room, out);

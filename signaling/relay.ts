@@ -196,11 +196,6 @@ export class Relay {
     return admit;
   }
 
-  /** Sends every pending presence delta (and tutorial `userlist`) now. */
-  flushPresence(): void {
-    this.#loop.input(() => this.#presence.flush());
-  }
-
   /**
    * Whether room `name` has anyone in it: a connection, a logged-in user or
    * a detached session waiting to be resumed.

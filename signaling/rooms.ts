@@ -6,7 +6,7 @@
 import { NameHolds } from "./name_holds.ts";
 import { nameKey, uniqueName } from "./names.ts";
 import { RoomPresence } from "./presence.ts";
-import { base64url } from "./tokens.ts";
+import { randomToken } from "./tokens.ts";
 
 /** Remembered suffix hints per room; beyond this the hints start over. */
 const MAX_SUFFIX_HINTS = 1000;
@@ -28,7 +28,7 @@ export const ROOM_ID_BYTES = 16;
  * link is the only way to find the room.
  */
 export function newRoomId(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(ROOM_ID_BYTES)));
+  return randomToken(ROOM_ID_BYTES);
 }
 
 /** Members of one room, keyed case-insensitively by name. */

@@ -35,16 +35,6 @@ export class Timers<K> {
     this.#clock.clearTimeout(handle);
   }
 
-  /** Whether a timer is waiting under `key`. */
-  has(key: K): boolean {
-    return this.#handles.has(key);
-  }
-
-  /** Timers waiting. */
-  get size(): number {
-    return this.#handles.size;
-  }
-
   /** Cancels every timer. */
   dispose(): void {
     for (const handle of this.#handles.values()) {

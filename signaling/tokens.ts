@@ -6,7 +6,10 @@ export function base64url(bytes: Uint8Array): string {
     .replaceAll("/", "_").replace(/=+$/, "");
 }
 
-/** 128 random bits, base64url without padding (22 characters). */
-export function randomToken(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(16)));
+/**
+ * `bytes` random bytes (by default 16: 128 bits) as base64url without
+ * padding (22 characters for 16).
+ */
+export function randomToken(bytes = 16): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(bytes)));
 }
