@@ -4,6 +4,7 @@
  * ramp tries, what one step's reports from the load generators add up to,
  * whether a step held, and the highest rate that held.
  */
+import { median } from "./figures.ts";
 
 /** What one load generator reports for one rate step. */
 export interface GeneratorReport {
@@ -145,14 +146,10 @@ export function shareOfRate(
 export function spread(
   values: number[],
 ): { min: number; median: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
   return {
-    min: sorted[0],
-    median: sorted.length % 2
-      ? sorted[mid]
-      : (sorted[mid - 1] + sorted[mid]) / 2,
-    max: sorted[sorted.length - 1],
+    min: Math.min(...values),
+    median: median(values),
+    max: Math.max(...values),
   };
 }
 

@@ -60,7 +60,7 @@ export function inRange(setting: IntSetting, value: number): boolean {
 }
 
 /** The value an unset variable gives. */
-export function defaultOf(setting: Setting): unknown {
+function defaultOf(setting: Setting): unknown {
   return "default" in setting ? setting.default : undefined;
 }
 
@@ -157,7 +157,7 @@ function schemeText(schemes: string[], suffix: string): string {
 }
 
 /** `a, b or c` */
-export function orList(items: string[]): string {
+function orList(items: string[]): string {
   return items.length < 2
     ? items.join("")
     : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;

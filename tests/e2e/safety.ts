@@ -3,26 +3,27 @@
  * read the code a page shows, answer whether it matches, and replace the
  * certificate a browser keeps.
  */
-import type { User } from "./helpers.ts";
+import { connect, type User, waitForMediaFlow } from "./helpers.ts";
 
 /** The state `[data-verify-state]` of the call says now. */
 export function verifyState(user: User): Promise<string | null> {
-  return user.page.evaluate(() =>
-    document.querySelector("[data-testid=call-view]")?.getAttribute(
-      "data-verify-state",
-    ) ?? null
+  return user.page.getAttribute(
+    "[data-testid=call-view]",
+    "data-verify-state",
   );
 }
 
 /** Waits until the call's verify state is `state`. */
 export async function waitForVerifyState(user: User, state: string) {
-  await user.page.waitForFunction(
-    (want) =>
-      document.querySelector("[data-testid=call-view]")?.getAttribute(
-        "data-verify-state",
-      ) === want,
-    state,
+  await user.page.waitForSelector(
+    `[data-testid=call-view][data-verify-state=${state}]`,
   );
+}
+
+/** Connects `caller` to `callee` and waits for media both ways. */
+export async function callWithMedia(caller: User, callee: User) {
+  await connect(caller, callee);
+  await Promise.all([waitForMediaFlow(caller), waitForMediaFlow(callee)]);
 }
 
 /** Opens the Verify dialog and waits until it shows a code. */

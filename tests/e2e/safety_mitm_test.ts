@@ -18,19 +18,17 @@ import {
 import {
   assertNothingBroke,
   closeUsers,
-  connect,
   dismissEnded,
   hangUp,
   openPair,
   openUser,
   sendPrivately,
   type User,
-  waitForMediaFlow,
   waitForPrivateLine,
 } from "./helpers.ts";
 import { malloryReport, startMallory } from "./mallory.ts";
 import { MitmProxy } from "./mitm.ts";
-import { readSafetyCode } from "./safety.ts";
+import { callWithMedia, readSafetyCode } from "./safety.ts";
 
 /** The `a=fingerprint` lines of the page's applied descriptions. */
 function fingerprints(
@@ -45,12 +43,6 @@ function fingerprints(
       remote: line(pc?.remoteDescription?.sdp),
     };
   });
-}
-
-/** Connects a call from alice to bob and waits for video on both sides. */
-async function callWithMedia(alice: User, bob: User): Promise<void> {
-  await connect(alice, bob);
-  await Promise.all([waitForMediaFlow(alice), waitForMediaFlow(bob)]);
 }
 
 /**

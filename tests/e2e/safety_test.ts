@@ -22,11 +22,11 @@ import {
   hangUp,
   openUser,
   type User,
-  waitForMediaFlow,
 } from "./helpers.ts";
 import { Audit } from "./audit.ts";
 import {
   bothConfirm,
+  callWithMedia,
   closeVerify,
   keptCertificate,
   openVerify,
@@ -41,8 +41,7 @@ const DAY = 24 * 60 * 60 * 1000;
 
 /** Connects `a` to `b`, checks frames both ways, returns both codes. */
 async function callAndRead(a: User, b: User): Promise<[string, string]> {
-  await connect(a, b);
-  await Promise.all([waitForMediaFlow(a), waitForMediaFlow(b)]);
+  await callWithMedia(a, b);
   return [await readSafetyCode(a), await readSafetyCode(b)];
 }
 

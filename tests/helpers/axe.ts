@@ -7,7 +7,6 @@
  * `<script>` tag: the app's Content-Security-Policy allows no inline script,
  * and the browsers' CSP watch would fail the test on the attempt.
  */
-import assert from "node:assert/strict";
 import type { TestPage } from "./test_page.ts";
 
 /** How bad axe-core says a violation is. */
@@ -35,16 +34,15 @@ async function axeSource(): Promise<string> {
 }
 
 /** The impacts the suite refuses: the ones that stop people using the app. */
-export const BLOCKING: readonly Impact[] = ["serious", "critical"];
+const BLOCKING: readonly Impact[] = ["serious", "critical"];
 
 /**
  * Runs axe-core on the page as it is now and returns its violations of
- * the given impacts (by default {@link BLOCKING}). The library is injected
+ * serious or critical impact ({@link BLOCKING}). The library is injected
  * once per document.
  */
 export async function axeViolations(
   page: TestPage,
-  impacts: readonly Impact[] = BLOCKING,
 ): Promise<AxeViolation[]> {
   const loaded = await page.evaluate(() => "axe" in globalThis);
   if (!loaded) await page.evaluateScript(await axeSource());
@@ -83,7 +81,7 @@ export async function axeViolations(
     }));
   });
   return (all as AxeViolation[]).filter((v) =>
-    v.impact !== null && impacts.includes(v.impact)
+    v.impact !== null && BLOCKING.includes(v.impact)
   );
 }
 
@@ -97,21 +95,4 @@ export function describeViolations(violations: AxeViolation[]): string {
       ),
     ].join("\n")
   ).join("\n");
-}
-
-/**
- * Fails, listing them readably, if axe-core finds serious or critical
- * violations on the page; `state` names what the page shows, for the
- * message.
- */
-export async function assertAccessible(
-  page: TestPage,
-  state: string,
-): Promise<void> {
-  const found = await axeViolations(page);
-  assert.equal(
-    found.length,
-    0,
-    `axe-core in ${state}:\n${describeViolations(found)}`,
-  );
 }
