@@ -28,6 +28,7 @@ import { originAllowed } from "./origin.ts";
 import { negotiateDialect } from "./protocol.ts";
 import { CloseCode, type Relay } from "./relay.ts";
 import { isValidRoomName } from "./rooms.ts";
+import { coalesceWrites } from "./write_coalescing.ts";
 
 /**
  * Where the transport hands socket events: the relay itself on a single
@@ -430,6 +431,7 @@ export class Transport {
     const closeSoon = (peer: Peer) => this.#closeSoon(peer);
     const relay = this.#relay;
     let dropping = false;
+    const hold = coalesceWrites(socket);
     // A slow reader's room traffic waits (chat bounded, presence coalesced)
     // so its call's frames still get through; see congestion.ts. Without
     // compression ws queues nothing of its own, so the raw socket's drain
@@ -439,7 +441,9 @@ export class Transport {
       hardBytes: this.#config.maxBufferedBytes,
       backlog: () => ws.readyState === ws.OPEN ? ws.bufferedAmount : 0,
       write: (frame) => {
-        if (ws.readyState === ws.OPEN) ws.send(frame);
+        if (ws.readyState !== ws.OPEN) return;
+        hold();
+        ws.send(frame);
       },
     });
     socket.on("drain", () => gate.drained());
