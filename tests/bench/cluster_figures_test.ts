@@ -67,6 +67,7 @@ const byName = (figures: Figure[], name: string) =>
 Deno.test("cluster relay figures: the best cluster run against the best single run", () => {
   const figures = clusterFigures(result([]));
   const delivered = byName(figures, "cluster relay 50 pairs: delivered");
+  // Issue 19 sets the delivered and median-latency targets at 500 pairs only.
   assert.deepEqual(delivered, {
     name: "cluster relay 50 pairs: delivered",
     value: 20_000,
@@ -80,18 +81,48 @@ Deno.test("cluster relay figures: the best cluster run against the best single r
     byName(figures, "cluster relay 50 pairs: p99 latency")?.value,
     40,
   );
-  assert.equal(
-    byName(figures, "cluster relay 50 pairs: server CPU per msg (A+B+Redis)")
-      ?.ratio,
-    1.6,
+  const cpu = byName(
+    figures,
+    "cluster relay 50 pairs: server CPU per msg (A+B+Redis)",
   );
+  assert.equal(cpu?.ratio, 1.6);
+  assert.equal(cpu?.target, "≤ 1.3× baseline");
+  assert.equal(cpu?.met, false);
   assert.equal(
     byName(figures, "cluster relay 50 pairs: Redis CPU")?.baseline,
     null,
   );
   assert.equal(byName(figures, "cluster: load average at start")?.value, 1.5);
-  // The issue states no target for any of them.
-  assert.ok(figures.every((f) => f.target === null && f.met === null));
+  const targeted = figures.filter((f) => f.target !== null).map((f) => f.name);
+  assert.deepEqual(targeted, [
+    "cluster relay 50 pairs: server CPU per msg (A+B+Redis)",
+  ]);
+});
+
+Deno.test("cluster relay figures at 500 pairs carry issue 19's targets", () => {
+  const figures = clusterFigures({
+    relay: [
+      relayRun({ pairs: 500, msgsPerSec: 50_000, p50Ms: 90 }),
+      relayRun({
+        ...cluster,
+        pairs: 500,
+        msgsPerSec: 46_000,
+        p50Ms: 190,
+        serverUsPerMsg: 30,
+      }),
+    ],
+    storms: [],
+    loadBefore: 0,
+    loadAfter: 0,
+  });
+  const head = "cluster relay 500 pairs";
+  const get = (name: string) => byName(figures, `${head}: ${name}`);
+  assert.deepEqual(
+    [get("delivered"), get("p50 latency")].map((f) => [f?.target, f?.met]),
+    [["≥ 0.9× baseline", true], ["≤ 2× baseline", false]],
+  );
+  const cpu = get("server CPU per msg (A+B+Redis)");
+  assert.deepEqual([cpu?.ratio, cpu?.met], [1.2, true]);
 });
 
 Deno.test("a storm that settled with Redis's defaults gives its time", () => {
