@@ -108,10 +108,7 @@ export async function openUser(
   options: OpenOptions = {},
 ): Promise<User> {
   const user = await openUnjoined(browser, baseUrl, name, options);
-  await user.page.fill("#name-input", name);
-  await user.page.click("[data-testid=join]");
-  await user.page.waitForSelector("[data-testid=my-name]");
-  assert.equal(await user.page.textContent("[data-testid=my-name]"), name);
+  await joinHere(user);
   return user;
 }
 
@@ -691,11 +688,11 @@ export async function sendPrivately(user: User, text: string): Promise<void> {
 }
 
 /**
- * Joins as `user.name` on the page `user` has gone to by following a
- * link (not through `openUser`). The init scripts `openUser` installed run
- * again on every document, so the same signal says the new page has
- * hydrated. A room this tab was in before is rejoined by the page itself,
- * under the name used there.
+ * Joins as `user.name` on the page `user` is on: one just opened by
+ * {@link openUnjoined}, or one `user` has gone to by following a link. The
+ * init scripts `openUnjoined` installed run again on every document, so the
+ * same signal says the new page has hydrated. A room this tab was in before
+ * is rejoined by the page itself, under the name used there.
  */
 export async function joinHere(user: User): Promise<void> {
   await user.page.waitForFunction(() =>
