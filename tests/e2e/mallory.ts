@@ -8,13 +8,13 @@
  * else the pages say to each other there). It gets each side's signals from
  * the proxy over a WebSocket of its own and answers the same way.
  */
+import type { NegotiationMessage } from "../../client/protocol.ts";
 import type { TestBrowser, TestPage } from "../helpers/browsers.ts";
 import {
   type FromMallory,
   MALLORY_PAGE,
   MALLORY_SOCKET,
   type MitmProxy,
-  type Negotiation,
   type ToMallory,
 } from "./mitm.ts";
 
@@ -177,7 +177,7 @@ function malloryMain(socketUrl: string): Promise<void> {
 
   async function apply(
     side: Side,
-    m: Negotiation,
+    m: NegotiationMessage,
   ) {
     const pc = side.pc;
     if (m.description) {

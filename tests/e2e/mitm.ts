@@ -17,24 +17,24 @@
  * safety number is there to show.
  */
 
+import type {
+  NegotiationMessage,
+  WireCandidate,
+  WireDescription,
+} from "../../client/protocol.ts";
+
 /** Where mallory's (blank) page and its socket to the proxy live. */
 export const MALLORY_PAGE = "/__mallory";
 export const MALLORY_SOCKET = "/__mallory/ws";
 
-/** A `signal` payload: exactly one of the two. */
-export interface Negotiation {
-  description?: { type: string; sdp: string };
-  candidate?: RTCIceCandidateInit | null;
-}
-
 /** Proxy → mallory. */
 export type ToMallory =
   | { kind: "call"; name: string; peer: string; polite: boolean }
-  | ({ kind: "signal"; from: string } & Negotiation)
+  | ({ kind: "signal"; from: string } & NegotiationMessage)
   | { kind: "ended"; name: string };
 
 /** Mallory → proxy: a signal for the page of `to`. */
-export type FromMallory = { to: string } & Negotiation;
+export type FromMallory = { to: string } & NegotiationMessage;
 
 /** What the proxy did, for a test to check that it did it. */
 export interface MitmCounts {
@@ -68,9 +68,11 @@ class Leg {
   callId: string | null = null;
   #toPage: string[] | null = [];
   readonly #page: WebSocket;
+  readonly #app: WebSocket;
 
-  constructor(page: WebSocket) {
+  constructor(page: WebSocket, app: WebSocket) {
     this.#page = page;
+    this.#app = app;
     page.addEventListener("open", () => {
       const queued = this.#toPage ?? [];
       this.#toPage = null;
@@ -83,6 +85,12 @@ class Leg {
     if (this.#toPage) this.#toPage.push(text);
     else if (this.#page.readyState === WebSocket.OPEN) this.#page.send(text);
   }
+
+  /** Closes both sockets normally. */
+  close(): void {
+    if (this.#app.readyState === WebSocket.OPEN) this.#app.close(1000);
+    if (this.#page.readyState === WebSocket.OPEN) this.#page.close(1000);
+  }
 }
 
 /** See the module doc. */
@@ -92,8 +100,8 @@ export class MitmProxy {
   readonly counts: MitmCounts = { diverted: 0, injected: 0, passed: 0 };
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #app: URL;
+  /** The bridged sockets that are open, one leg a page's socket. */
   readonly #legs = new Set<Leg>();
-  readonly #closers = new Set<() => void>();
   #mallory: WebSocket | null = null;
 
   private constructor(appUrl: string) {
@@ -116,7 +124,8 @@ export class MitmProxy {
 
   /** Closes every bridged socket and stops listening. */
   async close(): Promise<void> {
-    for (const close of this.#closers) close();
+    for (const leg of this.#legs) leg.close();
+    this.#legs.clear();
     this.#mallory?.close();
     await this.#server.shutdown();
   }
@@ -197,7 +206,7 @@ export class MitmProxy {
       req,
       up.protocol ? { protocol: up.protocol } : {},
     );
-    const leg = new Leg(socket);
+    const leg = new Leg(socket, up);
     this.#legs.add(leg);
     const fromApp = (ev: MessageEvent) => {
       if (typeof ev.data !== "string") return;
@@ -211,23 +220,14 @@ export class MitmProxy {
       if (this.#divertFromPage(leg, ev.data)) return;
       if (up.readyState === WebSocket.OPEN) up.send(ev.data);
     };
-    const close = () => {
-      this.#legs.delete(leg);
-      this.#closers.delete(close);
-      if (up.readyState === WebSocket.OPEN) up.close(1000);
-      if (socket.readyState === WebSocket.OPEN) socket.close(1000);
-    };
-    this.#closers.add(close);
     socket.onclose = (ev) => {
       this.#legs.delete(leg);
-      this.#closers.delete(close);
       if (up.readyState !== WebSocket.OPEN) return;
       // A page gone without a goodbye: a dropped link, not a farewell.
       up.close(sendableCode(ev.code) ? ev.code : 4000, ev.reason);
     };
     up.onclose = (ev) => {
       this.#legs.delete(leg);
-      this.#closers.delete(close);
       if (socket.readyState !== WebSocket.OPEN) return;
       socket.close(sendableCode(ev.code) ? ev.code : 1001, ev.reason);
     };
@@ -268,8 +268,8 @@ export class MitmProxy {
       kind: "signal",
       from: leg.name,
       ...("description" in m
-        ? { description: m.description as Negotiation["description"] }
-        : { candidate: m.candidate as Negotiation["candidate"] }),
+        ? { description: m.description as WireDescription }
+        : { candidate: m.candidate as WireCandidate }),
     });
     return true;
   }
