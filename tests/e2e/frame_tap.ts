@@ -23,7 +23,7 @@ import { CutProxy, type UplinkTap } from "./resilience_proxy.ts";
 export interface DecodedMessage {
   /** 1 text, 2 binary, 8 close, 9 ping, 10 pong. */
   opcode: number;
-  /** The unmasked payload, fragments joined (a close: code, then reason). */
+  /** The unmasked payload, fragments joined (a close: its reason alone). */
   payload: Uint8Array;
 }
 
@@ -61,15 +61,6 @@ const PROBLEMS: Record<string, string> = {
   WS_ERR_UNEXPECTED_RSV_1: "a compressed frame (permessage-deflate)",
   WS_ERR_EXPECTED_MASK: "an unmasked frame from a client",
 };
-
-/** The status code (1005: none given) before the reason, as on the wire. */
-function closePayload(code: number, reason: Uint8Array): Uint8Array {
-  if (code === 1005) return new Uint8Array(0);
-  const out = new Uint8Array(2 + reason.length);
-  new DataView(out.buffer).setUint16(0, code);
-  out.set(reason, 2);
-  return out;
-}
 
 const HEAD_END = new Uint8Array([13, 10, 13, 10]);
 /** A request head longer than this is not one a browser sends us. */
@@ -182,9 +173,10 @@ export class UplinkDecoder {
     receiver.on("message", (data, binary) => message(binary ? 2 : 1)(data));
     receiver.on("ping", message(9));
     receiver.on("pong", message(10));
-    receiver.on("conclude", (code, reason) => {
+    // Only the reason can carry a text; nothing reads the status code.
+    receiver.on("conclude", (_code, reason) => {
       this.#done = true;
-      message(8)(closePayload(code, reason));
+      message(8)(reason);
     });
     // Reported through the write's callback instead; without a listener the
     // stream would throw it.

@@ -156,6 +156,24 @@ Deno.test(
 );
 
 Deno.test(
+  "a close frame is kept as its reason alone, and nothing after it is read",
+  { ignore },
+  async () => {
+    const { d, texts, messages } = decoder();
+    const close = join(new Uint8Array([0x03, 0xe8]), text("door code 4711"));
+    d.push(join(
+      text(UPGRADE),
+      frame(close, { opcode: 8 }),
+      frame(text("after")),
+    ));
+    await d.read();
+    assert.deepEqual(messages.map((m) => m.opcode), [8]);
+    assert.deepEqual(texts(), ["door code 4711"]);
+    assert.deepEqual(d.problems, []);
+  },
+);
+
+Deno.test(
   "plain HTTP requests before the upgrade are kept as text and never read as frames",
   { ignore },
   () => {
