@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 // @ts-types="@types/qrcode"
 import QRCode from "qrcode";
 import { startApp } from "../helpers/app_server.ts";
+import { base64urlBytes } from "../helpers/base64url.ts";
 import {
   launch,
   needsBrowsers,
@@ -32,13 +33,6 @@ import {
 
 /** What a room id must carry at least, in bits (issue 17). */
 const MIN_ID_BITS = 96;
-
-/** The bytes behind a base64url room id, or null if it is not one. */
-function idBytes(id: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(id) || id.length % 4 === 1) return null;
-  const b64 = id.replaceAll("-", "+").replaceAll("_", "/");
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-}
 
 function href(page: TestPage): Promise<string> {
   return page.evaluate(() => location.href);
@@ -88,7 +82,7 @@ Deno.test({
           assert.equal(url.origin, origin);
           const match = url.pathname.match(/^\/r\/([^/]+)$/);
           assert.ok(match, `a room page: ${url.pathname}`);
-          const bytes = idBytes(match[1]);
+          const bytes = base64urlBytes(match[1]);
           assert.ok(bytes, `base64url: ${match[1]}`);
           assert.ok(
             bytes.length * 8 >= MIN_ID_BITS,
