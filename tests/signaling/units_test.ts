@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import {
   ConfigError,
-  type EnvGetter,
   readConfig,
   resolveConfig,
-  type SignalingConfig,
 } from "../../signaling/config.ts";
 import { escapeHtml, stampFrame, stampSuffix } from "../../signaling/frames.ts";
 import { RateLimiter, TokenBucket } from "../../signaling/limits.ts";
@@ -134,51 +132,44 @@ Deno.test("origins: same-origin by default, a list when configured, none means n
   assert.ok(originAllowed("https://c.test", "a.test", ["*"]));
 });
 
-/** The relay's settings `get` gives, or a ConfigError listing what is wrong. */
-function configFromEnv(get: EnvGetter): SignalingConfig {
-  const reading = readConfig(get);
-  if ("errors" in reading) throw new ConfigError(reading.errors.join("\n"));
-  return reading.config.signaling;
-}
-
 Deno.test("config from env: defaults, overrides and errors that say what to set", () => {
-  const defaults = configFromEnv(() => undefined);
-  assert.equal(defaults.maxFrameBytes, 65536);
-  assert.deepEqual(defaults.iceServers, []);
-  assert.equal(defaults.allowedOrigins, null);
+  const defaults = readConfig(() => undefined);
+  assert.ok("config" in defaults, JSON.stringify(defaults));
+  assert.equal(defaults.config.signaling.maxFrameBytes, 65536);
+  assert.deepEqual(defaults.config.signaling.iceServers, []);
+  assert.equal(defaults.config.signaling.allowedOrigins, null);
   const env: Record<string, string> = {
     ALLOWED_ORIGINS: "https://a.test, https://b.test",
     STUN_URLS: "stun:s1.test:3478,stun:s2.test:3478",
     SIGNALING_RING_TIMEOUT_MS: "5000",
   };
-  const c = configFromEnv((n) => env[n]);
-  assert.deepEqual(c.allowedOrigins, ["https://a.test", "https://b.test"]);
-  assert.deepEqual(c.iceServers, [{
+  const c = readConfig((n) => env[n]);
+  assert.ok("config" in c, JSON.stringify(c));
+  assert.deepEqual(c.config.signaling.allowedOrigins, [
+    "https://a.test",
+    "https://b.test",
+  ]);
+  assert.deepEqual(c.config.signaling.iceServers, [{
     urls: ["stun:s1.test:3478", "stun:s2.test:3478"],
   }]);
-  assert.equal(c.ringTimeoutMs, 5000);
-  const ice = configFromEnv((n) =>
+  assert.equal(c.config.signaling.ringTimeoutMs, 5000);
+  const ice = readConfig((n) =>
     n === "ICE_SERVERS"
       ? '[{"urls":"turn:t.test","username":"u","credential":"p"}]'
       : undefined
   );
-  assert.equal(ice.iceServers[0].username, "u");
+  assert.ok("config" in ice, JSON.stringify(ice));
+  assert.equal(ice.config.signaling.iceServers[0].username, "u");
+  const bad = readConfig({
+    SIGNALING_MAX_CONNECTIONS: "lots",
+    ICE_SERVERS: "{",
+  });
+  assert.ok("errors" in bad);
+  assert.match(bad.errors.join("\n"), /SIGNALING_MAX_CONNECTIONS/);
+  assert.match(bad.errors.join("\n"), /ICE_SERVERS/);
+  assert.ok("errors" in readConfig({ ICE_SERVERS: '[{"url":"x"}]' }));
   assert.throws(
-    () =>
-      configFromEnv((n) =>
-        ({ SIGNALING_MAX_CONNECTIONS: "lots", ICE_SERVERS: "{" } as Record<
-          string,
-          string
-        >)[n]
-      ),
-    (e: Error) =>
-      e instanceof ConfigError && /SIGNALING_MAX_CONNECTIONS/.test(e.message) &&
-      /ICE_SERVERS/.test(e.message),
+    () => resolveConfig({ rateBurst: 0 }),
+    (e: Error) => e instanceof ConfigError && /rateBurst/.test(e.message),
   );
-  assert.throws(
-    () =>
-      configFromEnv((n) => n === "ICE_SERVERS" ? '[{"url":"x"}]' : undefined),
-    ConfigError,
-  );
-  assert.throws(() => resolveConfig({ rateBurst: 0 }), /rateBurst/);
 });
