@@ -68,11 +68,6 @@ export class Connections {
     return this.#byId.values();
   }
 
-  /** Ids of every open connection. */
-  ids(): ConnectionId[] {
-    return [...this.#byId.keys()];
-  }
-
   /** Cancels every login deadline. */
   dispose(): void {
     this.#logins.dispose();

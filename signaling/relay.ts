@@ -243,11 +243,6 @@ export class Relay {
     });
   }
 
-  /** Ids of all open connections. */
-  connectionIds(): ConnectionId[] {
-    return this.#conns.ids();
-  }
-
   /** Cancels every module's timers (presence tick, login, ring, grace, claim). */
   dispose(): void {
     this.#presence.dispose();
