@@ -35,7 +35,12 @@ import {
   type Target,
   withDefaults,
 } from "./figures.ts";
-import { serverFlags } from "./server_flags.ts";
+import {
+  cpuSeconds,
+  type ServerProcess,
+  sleep,
+  startServer,
+} from "./processes.ts";
 import { closeAll, inBatches } from "./sockets.ts";
 
 /** Where the clients' sockets are: two instances on Redis, or one alone. */
@@ -134,7 +139,6 @@ const DEFAULTS = {
 /** Hard caps, so a typo cannot open 10^6 sockets or wait forever. */
 const MAX_CLIENTS = 10_000;
 const SETUP_TIMEOUT_MS = 60_000;
-const SERVER_START_TIMEOUT_MS = 20_000;
 const DRAIN_MIN_MS = 1000;
 const DRAIN_MAX_MS = 10_000;
 /** Pairs set up at once; sockets opened at once in a storm. */
@@ -304,15 +308,6 @@ interface BenchEnv {
   runs: number;
 }
 
-/** A running `parley_server.ts`. */
-interface ServerProcess {
-  name: string;
-  port: number;
-  pid: number;
-  /** SIGTERM (the server exits at once, writing its CPU profile), then waits. */
-  stop(): Promise<void>;
-}
-
 /** The server processes of one measurement: [A] or [A, B]. */
 interface Servers {
   list: ServerProcess[];
@@ -329,12 +324,14 @@ async function withServers<T>(
   const tag = `run${++env.runs}`;
   const names = setup === "cluster" ? ["A", "B"] : ["single"];
   const started = await Promise.allSettled(names.map((name) =>
-    startServer(
-      name,
-      setup === "cluster" ? env.redisUrl : null,
-      env.o.cpuProfDir && `${tag}-${setup}-${name}`,
-      env.o.cpuProfDir,
-    )
+    startServer({
+      script: "parley_server.ts",
+      label: `server ${name}`,
+      redisUrl: setup === "cluster" ? env.redisUrl : null,
+      profile: env.o.cpuProfDir
+        ? { dir: env.o.cpuProfDir, name: `${tag}-${setup}-${name}` }
+        : null,
+    })
   ));
   const list = started.flatMap((s) =>
     s.status === "fulfilled" ? [s.value] : []
@@ -346,90 +343,6 @@ async function withServers<T>(
   } finally {
     await Promise.all(list.map((server) => server.stop()));
   }
-}
-
-/** Spawns `parley_server.ts`, on Redis when `redisUrl` is given. */
-async function startServer(
-  name: string,
-  redisUrl: string | null,
-  profileName: string | null,
-  profileDir: string | null,
-): Promise<ServerProcess> {
-  // The server reads REDIS_URL only if allowed to: the single one is not.
-  const flags = serverFlags({ env: redisUrl ? ["REDIS_URL"] : [] });
-  if (profileDir && profileName) {
-    flags.push(
-      "--cpu-prof",
-      `--cpu-prof-dir=${profileDir}`,
-      `--cpu-prof-name=${profileName}.cpuprofile`,
-    );
-  }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...flags,
-      new URL("./parley_server.ts", import.meta.url).pathname,
-      "0",
-    ],
-    env: redisUrl ? { REDIS_URL: redisUrl } : {},
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    const exited = await within(child.status.then(() => true), 5000, false);
-    if (!exited) {
-      child.kill("SIGKILL");
-      await child.status;
-    }
-  };
-  try {
-    const port = await readListeningPort(child.stdout, name);
-    return { name, port, pid: child.pid, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
-/** Reads stdout until `listening <port>`, then keeps draining it. */
-async function readListeningPort(
-  stdout: Deno.ChildProcess["stdout"],
-  name: string,
-): Promise<number> {
-  const reader = stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const deadline = Date.now() + SERVER_START_TIMEOUT_MS;
-  for (;;) {
-    const match = /listening (\d+)/.exec(text);
-    if (match) {
-      // Nothing more is expected, but a full pipe would block the server.
-      void (async () => {
-        while (!(await reader.read().catch(() => ({ done: true }))).done) {
-          // discard
-        }
-      })();
-      return Number(match[1]);
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`server ${name} did not start`);
-    const chunk = await within(reader.read(), left, null);
-    if (!chunk) continue; // timed out: the loop throws
-    if (chunk.done) throw new Error(`server ${name} exited before listening`);
-    text += chunk.value;
-  }
-}
-
-/** utime + stime of a process, in seconds (Linux /proc). */
-function processCpuSeconds(pid: number | "self"): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  // Fields after the command name, which may contain spaces, closed by ")".
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticksPerSecond = 100;
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
 /** A client for reading Redis's counters (not part of the measured load). */
@@ -490,12 +403,12 @@ async function cpuSnapshot(
   servers: Servers,
   setup: Setup,
 ): Promise<CpuUse> {
-  const [a, b] = servers.list.map((s) => processCpuSeconds(s.pid));
+  const [a, b] = servers.list.map((s) => cpuSeconds(s.pid));
   return {
     a,
     b: b ?? null,
     redis: setup === "cluster" ? await env.probe.cpuSeconds() : null,
-    generator: processCpuSeconds("self"),
+    generator: cpuSeconds("self"),
   };
 }
 
@@ -940,27 +853,6 @@ function formatStormRun(s: StormRun): string {
   } join storm: ${s.users} users in one room ${outcome}, ${s.framesToClients} frames, ${
     (s.bytesToClients / 1e6).toFixed(1)
   } MB to clients, ${formatCpu(s.cpuSeconds, "s")}${backlog}${closedBy}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** `promise`'s value, or `fallback` after `ms`; no timer is left behind. */
-async function within<T, F>(
-  promise: Promise<T>,
-  ms: number,
-  fallback: F,
-): Promise<T | F> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<F>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 if (import.meta.main) {
