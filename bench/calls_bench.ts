@@ -45,7 +45,13 @@ import {
   loadAverage,
   withDefaults,
 } from "./figures.ts";
-import { serverFlags } from "./server_flags.ts";
+import {
+  cpuSeconds,
+  LineReader,
+  sleep,
+  startServer,
+  stopChild,
+} from "./processes.ts";
 
 /** The servers a ramp runs against. */
 export type CallsServer = "minimal" | "single" | "cluster";
@@ -127,7 +133,8 @@ const DEFAULTS = {
   servers: ["minimal", "single", "cluster"] as CallsServer[],
 };
 
-const SERVER_START_TIMEOUT_MS = 20_000;
+/** A generator has this long to say it is ready. */
+const GENERATOR_START_TIMEOUT_MS = 20_000;
 /** Between steps: the last step's closes finish before the next starts. */
 const PAUSE_MS = 500;
 
@@ -143,13 +150,15 @@ export async function runCallsBench(
   const redis = o.servers.includes("cluster") ? await startRedis() : null;
   const ramps: Ramp[] = [];
   try {
+    // One redis-server serves every ramp: its pid is looked up once.
+    const target = redis && await redisTarget(redis.url);
     for (let round = 1; round <= o.rounds; round++) {
       // Alternate the order, so drift in the machine's load hits all.
       const order = round % 2 ? o.servers : [...o.servers].reverse();
       for (const server of order) {
         const ramp = await withServers(
           server,
-          redis?.url ?? null,
+          target,
           (setup) => runRamp(setup, server, round, rates, o, log),
         );
         log(
@@ -290,7 +299,7 @@ async function runRamp(
     const judged = judgeStep(rate, reports, o.limitMs);
     const serverSeconds = cpu1.servers - cpu0.servers;
     const redisSeconds = cpu1.redis === null ? null : cpu1.redis - cpu0.redis!;
-    await new Promise((r) => setTimeout(r, PAUSE_MS));
+    await sleep(PAUSE_MS);
     return {
       ...judged,
       serverCpu: serverSeconds / seconds,
@@ -343,58 +352,11 @@ function formatStep(server: CallsServer, round: number, s: CallsStep): string {
 
 // --- processes -----------------------------------------------------------------
 
-/** utime + stime of a process, in seconds (Linux /proc). */
-function processCpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 function cpuOf(setup: Setup): { servers: number; redis: number | null } {
   return {
-    servers: setup.pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0),
-    redis: setup.redisPid === null ? null : processCpuSeconds(setup.redisPid),
+    servers: setup.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+    redis: setup.redisPid === null ? null : cpuSeconds(setup.redisPid),
   };
-}
-
-/** Lines of a child's stdout, one at a time, bounded in time. */
-class LineReader {
-  #reader: ReadableStreamDefaultReader<string>;
-  #buffered = "";
-
-  constructor(stdout: Deno.ChildProcess["stdout"]) {
-    this.#reader = stdout.pipeThrough(new TextDecoderStream()).getReader();
-  }
-
-  async next(timeoutMs: number, what: string): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const end = this.#buffered.indexOf("\n");
-      if (end >= 0) {
-        const line = this.#buffered.slice(0, end);
-        this.#buffered = this.#buffered.slice(end + 1);
-        return line;
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), deadline - Date.now());
-      });
-      const chunk = await Promise.race([this.#reader.read(), timeout]);
-      clearTimeout(timer);
-      if (chunk === null) throw new Error(`${what}: timed out`);
-      if (chunk.done) throw new Error(`${what}: the process exited`);
-      this.#buffered += chunk.value;
-    }
-  }
-
-  /** Keeps reading and dropping, so a full pipe never blocks the child. */
-  drain(): void {
-    void (async () => {
-      while (!(await this.#reader.read().catch(() => ({ done: true }))).done) {
-        // discard
-      }
-    })();
-  }
 }
 
 /** A `calls_generator.ts` process, given one step at a time. */
@@ -422,7 +384,10 @@ class Generator {
       child.stdin.getWriter(),
     );
     try {
-      await generator.lines.next(SERVER_START_TIMEOUT_MS, "generator start");
+      await generator.lines.next(
+        GENERATOR_START_TIMEOUT_MS,
+        "generator start",
+      );
     } catch (error) {
       await generator.stop();
       throw error;
@@ -443,91 +408,46 @@ class Generator {
   }
 }
 
-/** SIGTERM, then SIGKILL if it has not exited within 5 s. */
-async function stopChild(child: Deno.ChildProcess): Promise<void> {
-  try {
-    child.kill("SIGTERM");
-  } catch { /* already gone */ }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const exited = await Promise.race([
-    child.status.then(() => true),
-    new Promise<false>((r) => (timer = setTimeout(() => r(false), 5000))),
-  ]);
-  clearTimeout(timer);
-  if (!exited) {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* gone meanwhile */ }
-    await child.status;
-  }
+/** A running redis-server: where the cluster's instances reach it, and its process. */
+export interface RedisTarget {
+  url: string;
+  pid: number;
 }
 
-/** Spawns a server (`parley_server.ts` or `minimal_relay.ts`); resolves on `listening`. */
-async function startServer(
-  script: "parley_server.ts" | "minimal_relay.ts",
-  redisUrl: string | null,
-): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      // The server reads REDIS_URL only if allowed to: a single one is not.
-      ...serverFlags({ env: redisUrl ? ["REDIS_URL"] : [] }),
-      new URL(`./${script}`, import.meta.url).pathname,
-      "0",
-    ],
-    env: redisUrl ? { REDIS_URL: redisUrl } : {},
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const stop = () => stopChild(child);
-  try {
-    const lines = new LineReader(child.stdout);
-    let line = "";
-    while (!/listening (\d+)/.test(line)) {
-      line = await lines.next(SERVER_START_TIMEOUT_MS, `${script} start`);
-    }
-    lines.drain();
-    return {
-      port: Number(/listening (\d+)/.exec(line)![1]),
-      pid: child.pid,
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
-/** redis-server's process id, from its own `INFO server`. */
-async function redisPid(url: string): Promise<number> {
+/** The redis-server at `url`, with its process id from its own `INFO server`. */
+export async function redisTarget(url: string): Promise<RedisTarget> {
   const client = createClient({ url });
   client.on("error", () => {});
   await client.connect();
   try {
     const info = await client.info("server");
-    return Number(/^process_id:(\d+)/m.exec(info)![1]);
+    return { url, pid: Number(/^process_id:(\d+)/m.exec(info)![1]) };
   } finally {
     await client.close().catch(() => {});
   }
 }
 
 /**
- * Starts the server(s) of `server` (on Redis at `redisUrl` for the
- * cluster), runs `fn`, always stops them.
+ * Starts the server(s) of `server` (on `redis` for the cluster), runs
+ * `fn`, always stops them.
  */
 export async function withServers<T>(
   server: CallsServer,
-  redisUrl: string | null,
+  redis: RedisTarget | null,
   fn: (setup: Setup) => Promise<T>,
 ): Promise<T> {
   const script = server === "minimal" ? "minimal_relay.ts" : "parley_server.ts";
   const count = server === "cluster" ? 2 : 1;
-  if (server === "cluster" && !redisUrl) throw new Error("no Redis");
+  if (server === "cluster" && !redis) throw new Error("no Redis");
   const started = await Promise.allSettled(
     Array.from(
       { length: count },
-      () => startServer(script, server === "cluster" ? redisUrl : null),
+      () =>
+        startServer({
+          script,
+          label: script,
+          redisUrl: server === "cluster" ? redis!.url : null,
+        }),
     ),
   );
   const list = started.flatMap((s) =>
@@ -542,7 +462,7 @@ export async function withServers<T>(
       calleeUrl: url(list.at(-1)!.port),
       dialect: server === "minimal" ? "minimal" : "parley",
       pids: list.map((s) => s.pid),
-      redisPid: server === "cluster" ? await redisPid(redisUrl!) : null,
+      redisPid: server === "cluster" ? redis!.pid : null,
     });
   } finally {
     await Promise.all(list.map((s) => s.stop()));

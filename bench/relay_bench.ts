@@ -24,7 +24,12 @@
  */
 
 import { withDefaults } from "./figures.ts";
-import { serverFlags } from "./server_flags.ts";
+import {
+  cpuSeconds,
+  type ServerProcess,
+  sleep,
+  startServer,
+} from "./processes.ts";
 import { closeAll, inBatches } from "./sockets.ts";
 
 /** Which relay a measurement ran against. */
@@ -301,59 +306,25 @@ export async function runRelayBench(
 
 // --- server subprocess ------------------------------------------------------
 
-interface ServerProcess {
-  port: number;
-  pid: number;
-}
-
+/**
+ * Starts the relay's server, runs `fn` against it, always stops it (with a
+ * CPU profile when `profile` says where).
+ */
 async function withServer<T>(
   relay: RelayKind,
   fn: (server: ServerProcess) => Promise<T>,
   profile?: { dir: string; name: string },
 ): Promise<T> {
-  const script = new URL(
-    relay === "parley" ? "./parley_server.ts" : "./minimal_relay.ts",
-    import.meta.url,
-  );
-  const flags = serverFlags();
-  if (profile) {
-    flags.push(
-      "--cpu-prof",
-      `--cpu-prof-dir=${profile.dir}`,
-      `--cpu-prof-name=${profile.name}.cpuprofile`,
-    );
-  }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, script.pathname, "0"],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const server = await startServer({
+    script: relay === "parley" ? "parley_server.ts" : "minimal_relay.ts",
+    label: `${relay} server`,
+    profile,
+  });
   try {
-    let head = "";
-    const deadline = Date.now() + 20_000;
-    while (!/listening (\d+)/.test(head)) {
-      if (Date.now() > deadline) {
-        throw new Error(`${relay} server did not start`);
-      }
-      const { value, done } = await lines.read();
-      if (done) throw new Error(`${relay} server exited before listening`);
-      head += value;
-    }
-    const port = Number(/listening (\d+)/.exec(head)![1]);
-    return await fn({ port, pid: child.pid });
+    return await fn(server);
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
-    await lines.cancel().catch(() => {});
+    await server.stop();
   }
-}
-
-/** utime + stime of a process, in seconds (Linux /proc). */
-function cpuSeconds(pid: number | "self"): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The server's memory after a full GC, via its `/__mem` probe. */
@@ -478,7 +449,7 @@ async function measureThroughput(
 ): Promise<ThroughputResult> {
   const url = `ws://127.0.0.1:${server.port}/ws`;
   const endpoints = await setupPairs(url, relay, pairs);
-  await new Promise((r) => setTimeout(r, 300)); // presence ticks settle
+  await sleep(300); // presence ticks settle
 
   let running = true;
   let measuring = false;
@@ -520,14 +491,14 @@ async function measureThroughput(
       }
     }
   }
-  await new Promise((r) => setTimeout(r, o.warmupMs));
+  await sleep(o.warmupMs);
   const cpu0 = {
     server: cpuSeconds(server.pid),
     self: cpuSeconds("self"),
     at: performance.now(),
   };
   measuring = true;
-  await new Promise((r) => setTimeout(r, o.measureMs));
+  await sleep(o.measureMs);
   measuring = false;
   const elapsed = (performance.now() - cpu0.at) / 1000;
   const serverCpu = (cpuSeconds(server.pid) - cpu0.server) / elapsed;
@@ -540,7 +511,7 @@ async function measureThroughput(
   const drainEnd = Date.now() +
     Math.min(15_000, Math.max(o.drainMs, 2 * worst));
   while (received < sent && Date.now() < drainEnd) {
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   await closeAll(endpoints.flat().map((e) => e.ws));
 
@@ -577,7 +548,7 @@ async function measureMemory(
   connections: number,
 ): Promise<MemoryResult> {
   const url = `ws://127.0.0.1:${server.port}/ws`;
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const before = await probeMemory(server);
   const clients = await inBatches(connections, 250, async (i) => {
     const c = relay === "parley"
@@ -592,7 +563,7 @@ async function measureMemory(
     return c;
   });
   // Let presence ticks run and freshly grown buffers settle.
-  await new Promise((r) => setTimeout(r, 1000));
+  await sleep(1000);
   const after = await probeMemory(server);
   for (const c of clients) c.queue.length = 0;
   await closeAll(clients.map((c) => c.ws));
@@ -666,7 +637,7 @@ async function measureRoomLogins(
   concurrency: number,
 ): Promise<RoomLoginResult> {
   const url = `ws://127.0.0.1:${server.port}/ws`;
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   const before = await probeMemory(server);
   const sockets: WebSocket[] = [];
   let frames = 0;

@@ -4,14 +4,19 @@
  * quietly measuring errors.
  */
 import assert from "node:assert/strict";
-import { type CallsServer, withServers } from "../../bench/calls_bench.ts";
+import {
+  type CallsServer,
+  type RedisTarget,
+  redisTarget,
+  withServers,
+} from "../../bench/calls_bench.ts";
 import { runStep } from "../../bench/calls_generator.ts";
 import { needsRun } from "../helpers/permissions.ts";
 import { startRedis } from "../helpers/redis.ts";
 
 /** 20 calls at 40/s against `server`; every one must finish. */
-async function twentyCalls(server: CallsServer, redisUrl: string | null) {
-  const report = await withServers(server, redisUrl, (setup) =>
+async function twentyCalls(server: CallsServer, redis: RedisTarget | null) {
+  const report = await withServers(server, redis, (setup) =>
     runStep({
       dialect: setup.dialect,
       callerUrl: setup.callerUrl,
@@ -53,7 +58,7 @@ Deno.test(
   async () => {
     const redis = await startRedis();
     try {
-      await twentyCalls("cluster", redis.url);
+      await twentyCalls("cluster", await redisTarget(redis.url));
     } finally {
       await redis.stop();
     }
