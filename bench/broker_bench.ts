@@ -13,6 +13,7 @@ import type { Broker } from "../signaling/cluster/broker.ts";
 import { KvBroker } from "../signaling/cluster/kv_broker.ts";
 import { RedisBroker } from "../signaling/cluster/redis_broker.ts";
 import { startRedis } from "../tests/helpers/redis.ts";
+import { sleep } from "./processes.ts";
 
 const LEASE_MS = 1000;
 const which = Deno.args[0];
@@ -44,7 +45,6 @@ async function kvPair(): Promise<Pair> {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];

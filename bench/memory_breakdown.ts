@@ -13,78 +13,35 @@
  *   [room-size=50]
  * Writes heap snapshots to a temporary directory (removed afterwards).
  */
-import { serverFlags } from "./server_flags.ts";
-
-interface Server {
-  port: number;
-  child: Deno.ChildProcess;
-}
+import { serverMemory } from "./memory_probe.ts";
+import { sleep, startServer } from "./processes.ts";
+import { inBatches } from "./sockets.ts";
 
 type Kind = "parley" | "minimal";
 
-async function start(kind: Kind, dir: string): Promise<Server> {
-  const script = new URL(
-    kind === "parley" ? "./parley_server.ts" : "./minimal_relay.ts",
-    import.meta.url,
-  );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...serverFlags({ write: dir }),
-      script.pathname,
-      "0",
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream())
-    .getReader();
-  let head = "";
-  while (!/listening (\d+)/.test(head)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${kind} exited`);
-    head += value;
-  }
-  reader.releaseLock();
-  return { port: Number(/listening (\d+)/.exec(head)![1]), child };
-}
-
-async function mem(port: number): Promise<Deno.MemoryUsage> {
-  return await (await fetch(`http://127.0.0.1:${port}/__mem`)).json();
-}
-
-async function connect(
+/** `n` logged-in sockets, 250 connecting at a time. */
+function connect(
   kind: Kind,
   port: number,
   n: number,
   roomSize: number,
-) {
+): Promise<WebSocket[]> {
   const url = `ws://127.0.0.1:${port}/ws`;
-  const sockets: WebSocket[] = [];
-  for (let start = 0; start < n; start += 250) {
-    const batch = [];
-    for (let i = start; i < Math.min(n, start + 250); i++) {
-      batch.push(
-        new Promise<void>((resolve, reject) => {
-          const ws = kind === "parley"
-            ? new WebSocket(
-              `${url}?room=idle${Math.floor(i / roomSize)}`,
-              "parley.v1",
-            )
-            : new WebSocket(url);
-          sockets.push(ws);
-          ws.onopen = () =>
-            ws.send(JSON.stringify({ type: "login", name: `u${i}` }));
-          ws.onmessage = (e) => {
-            if (String(e.data).includes('"welcome"')) resolve();
-          };
-          ws.onerror = () => reject(new Error("connect failed"));
-        }),
-      );
-    }
-    await Promise.all(batch);
-  }
-  return sockets;
+  return inBatches(n, 250, (i) =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const ws = kind === "parley"
+        ? new WebSocket(
+          `${url}?room=idle${Math.floor(i / roomSize)}`,
+          "parley.v1",
+        )
+        : new WebSocket(url);
+      ws.onopen = () =>
+        ws.send(JSON.stringify({ type: "login", name: `u${i}` }));
+      ws.onmessage = (e) => {
+        if (String(e.data).includes('"welcome"')) resolve(ws);
+      };
+      ws.onerror = () => reject(new Error("connect failed"));
+    }));
 }
 
 /** Self size and count per object kind in a heap snapshot. */
@@ -156,17 +113,21 @@ if (import.meta.main) {
   >();
   try {
     for (const kind of ["minimal", "parley"] as const) {
-      const server = await start(kind, dir);
+      const server = await startServer({
+        script: kind === "parley" ? "parley_server.ts" : "minimal_relay.ts",
+        label: kind,
+        grants: { write: dir },
+      });
       try {
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
         const empty = `${dir}/${kind}-0.heapsnapshot`;
         await (await fetch(
           `http://127.0.0.1:${server.port}/__heap?path=${empty}`,
         )).json();
-        const before = await mem(server.port);
+        const before = await serverMemory(server.port);
         const sockets = await connect(kind, server.port, n, roomSize);
-        await new Promise((r) => setTimeout(r, 1000));
-        const after = await mem(server.port);
+        await sleep(1000);
+        const after = await serverMemory(server.port);
         const full = `${dir}/${kind}-${n}.heapsnapshot`;
         await (await fetch(
           `http://127.0.0.1:${server.port}/__heap?path=${full}`,
@@ -191,8 +152,7 @@ if (import.meta.main) {
         }
         summaries.set(kind, diff);
       } finally {
-        server.child.kill("SIGTERM");
-        await server.child.status;
+        await server.stop();
       }
     }
   } finally {

@@ -7,7 +7,8 @@
  * needs write permission for it; `memory_breakdown.ts` grants it) and answers
  * `{path}`.
  *
- * Benchmark servers only; never mount this in production.
+ * Benchmark servers only; never mount this in production. The benches ask
+ * it through {@linkcode serverMemory}.
  */
 import v8 from "node:v8";
 import vm from "node:vm";
@@ -38,4 +39,10 @@ export function memoryProbe(req: Request): Response | null {
     return Response.json({ path: v8.writeHeapSnapshot(path) });
   }
   return null;
+}
+
+/** The memory of the benchmark server on 127.0.0.1:`port` after a full GC, from its `/__mem`. */
+export async function serverMemory(port: number): Promise<Deno.MemoryUsage> {
+  const res = await fetch(`http://127.0.0.1:${port}/__mem`);
+  return await res.json();
 }

@@ -24,6 +24,7 @@
  */
 
 import { withDefaults } from "./figures.ts";
+import { serverMemory } from "./memory_probe.ts";
 import {
   cpuSeconds,
   type ServerProcess,
@@ -327,12 +328,6 @@ async function withServer<T>(
   }
 }
 
-/** The server's memory after a full GC, via its `/__mem` probe. */
-async function probeMemory(server: ServerProcess): Promise<Deno.MemoryUsage> {
-  const res = await fetch(`http://127.0.0.1:${server.port}/__mem`);
-  return await res.json();
-}
-
 // --- clients ------------------------------------------------------------------
 
 /** A WebSocket with an awaitable JSON queue for the setup phase. */
@@ -549,7 +544,7 @@ async function measureMemory(
 ): Promise<MemoryResult> {
   const url = `ws://127.0.0.1:${server.port}/ws`;
   await sleep(500);
-  const before = await probeMemory(server);
+  const before = await serverMemory(server.port);
   const clients = await inBatches(connections, 250, async (i) => {
     const c = relay === "parley"
       // Rooms of 50: per-connection cost, not one giant room's presence.
@@ -564,7 +559,7 @@ async function measureMemory(
   });
   // Let presence ticks run and freshly grown buffers settle.
   await sleep(1000);
-  const after = await probeMemory(server);
+  const after = await serverMemory(server.port);
   for (const c of clients) c.queue.length = 0;
   await closeAll(clients.map((c) => c.ws));
   return {
@@ -638,7 +633,7 @@ async function measureRoomLogins(
 ): Promise<RoomLoginResult> {
   const url = `ws://127.0.0.1:${server.port}/ws`;
   await sleep(500);
-  const before = await probeMemory(server);
+  const before = await serverMemory(server.port);
   const sockets: WebSocket[] = [];
   let frames = 0;
   let bytes = 0;
@@ -703,7 +698,7 @@ async function measureRoomLogins(
   if (!failed) await allSettled;
   clearTimeout(timeout);
   const ms = performance.now() - started;
-  const after = await probeMemory(server);
+  const after = await serverMemory(server.port);
   await closeAll(sockets);
   if (failed) throw failed;
   if (settled < users) {
