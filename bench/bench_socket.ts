@@ -18,13 +18,16 @@
  * servers are our own, on loopback.
  */
 
+import {
+  closeCode,
+  encodeFrame,
+  FrameReader,
+  OPCODE,
+  ZERO_MASK,
+} from "./ws_frames.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** Opcodes of RFC 6455 this client handles. */
-const TEXT = 1;
-const CLOSE = 8;
-const PING = 9;
 
 /** A client WebSocket with the `on…` handlers a load generator needs. */
 export class BenchSocket {
@@ -51,7 +54,7 @@ export class BenchSocket {
   /** Queues a text frame; nothing happens once closing. */
   send(text: string): void {
     if (this.#closing || !this.#conn) return;
-    this.#write(frame(TEXT, encoder.encode(text)));
+    this.#write(frame(OPCODE.TEXT, encoder.encode(text)));
   }
 
   /** Sends a close frame with `code`; the TCP connection ends when the server answers. */
@@ -59,7 +62,9 @@ export class BenchSocket {
     if (this.#closing || this.#ended) return;
     this.#closing = true;
     if (!this.#conn) return this.#end(1006);
-    this.#write(frame(CLOSE, new Uint8Array([code >> 8, code & 0xff])));
+    this.#write(
+      frame(OPCODE.CLOSE, new Uint8Array([code >> 8, code & 0xff])),
+    );
   }
 
   async #run(url: URL, protocol?: string): Promise<void> {
@@ -83,71 +88,54 @@ export class BenchSocket {
           "\r\n",
       ),
     );
-    let buffer: Uint8Array = new Uint8Array(0);
+    let head: Uint8Array = new Uint8Array(0);
     const chunk = new Uint8Array(64 * 1024);
+    const frames = new FrameReader();
     let opened = false;
     for (;;) {
       const n = await conn.read(chunk);
       if (n === null) return this.#end(1006);
-      buffer = concat(buffer, chunk.subarray(0, n));
-      if (!opened) {
-        const end = headEnd(buffer);
+      if (opened) {
+        frames.push(chunk.subarray(0, n));
+      } else {
+        head = concat(head, chunk.subarray(0, n));
+        const end = headEnd(head);
         if (end < 0) continue;
-        const head = decoder.decode(buffer.subarray(0, end));
-        if (!head.startsWith("HTTP/1.1 101")) {
+        const status = decoder.decode(head.subarray(0, end));
+        if (!status.startsWith("HTTP/1.1 101")) {
           return this.#end(
             1006,
-            new Error(`upgrade refused: ${head.split("\r\n")[0]}`),
+            new Error(`upgrade refused: ${status.split("\r\n")[0]}`),
           );
         }
         opened = true;
-        buffer = buffer.subarray(end + 4);
+        frames.push(head.subarray(end + 4));
         this.onopen?.();
       }
-      buffer = this.#frames(buffer);
+      this.#frames(frames);
       if (this.#ended) return;
     }
   }
 
-  /** Handles every whole frame in `buffer`; returns the rest. */
-  #frames(buffer: Uint8Array): Uint8Array {
-    for (;;) {
-      if (buffer.length < 2) return buffer;
-      const fin = (buffer[0] & 0x80) !== 0;
-      const opcode = buffer[0] & 0x0f;
-      let length = buffer[1] & 0x7f;
-      let at = 2;
-      if (length === 126) {
-        if (buffer.length < 4) return buffer;
-        length = (buffer[2] << 8) | buffer[3];
-        at = 4;
-      } else if (length === 127) {
-        if (buffer.length < 10) return buffer;
-        length = Number(new DataView(buffer.buffer, buffer.byteOffset + 2, 8)
-          .getBigUint64(0));
-        at = 10;
-      }
-      if (buffer.length < at + length) return buffer;
-      const payload = buffer.subarray(at, at + length);
-      buffer = buffer.subarray(at + length);
-      if (opcode === CLOSE) {
-        const code = payload.length >= 2
-          ? (payload[0] << 8) | payload[1]
-          : 1005;
+  /** Handles every whole frame `frames` holds, up to a close. */
+  #frames(frames: FrameReader): void {
+    for (let f = frames.next(); f; f = frames.next()) {
+      const { fin, opcode, payload } = f;
+      if (opcode === OPCODE.CLOSE) {
         if (!this.#closing) {
           this.#closing = true;
-          this.#write(frame(CLOSE, payload.slice(0, 2)));
+          this.#write(frame(OPCODE.CLOSE, payload.slice(0, 2)));
         }
-        this.#end(code);
-        return buffer;
+        this.#end(closeCode(payload));
+        return;
       }
-      if (opcode === PING) {
-        this.#write(frame(10, payload.slice()));
+      if (opcode === OPCODE.PING) {
+        this.#write(frame(OPCODE.PONG, payload));
         continue;
       }
-      if (opcode === TEXT || opcode === 0) {
+      if (opcode === OPCODE.TEXT || opcode === OPCODE.CONTINUATION) {
         if (!fin) {
-          this.#fragments.push(payload.slice());
+          this.#fragments.push(payload);
           continue;
         }
         const whole = this.#fragments.length
@@ -200,23 +188,7 @@ export class BenchSocket {
 
 /** A client frame: FIN, `opcode`, masked with a zero key. */
 function frame(opcode: number, payload: Uint8Array): Uint8Array {
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const out = new Uint8Array(head + 4 + n);
-  out[0] = 0x80 | opcode;
-  if (n < 126) {
-    out[1] = 0x80 | n;
-  } else if (n < 65536) {
-    out[1] = 0x80 | 126;
-    out[2] = n >> 8;
-    out[3] = n & 0xff;
-  } else {
-    out[1] = 0x80 | 127;
-    new DataView(out.buffer).setBigUint64(2, BigInt(n));
-  }
-  // Bytes head … head + 3 stay 0: the mask key.
-  out.set(payload, head + 4);
-  return out;
+  return encodeFrame(opcode, payload, { mask: ZERO_MASK });
 }
 
 /** Where the HTTP head ends (`\r\n\r\n`), or -1. */

@@ -3,6 +3,12 @@
  * queues parsed frames so tests can await the next one of a kind.
  */
 
+import {
+  closeCode,
+  encodeFrame,
+  FrameReader,
+  OPCODE,
+} from "../../bench/ws_frames.ts";
 import { serveNode } from "../../framework/node_serve.ts";
 import {
   createSignaling,
@@ -252,7 +258,7 @@ export class RawClient {
   /** Close code from the server's Close frame, once received. */
   closeCode: number | null = null;
   readonly done: Promise<void>;
-  #pending: Uint8Array = new Uint8Array(0);
+  readonly #frames = new FrameReader();
 
   private constructor(readonly conn: Deno.TcpConn, read: boolean) {
     this.done = read ? this.#readLoop() : Promise.resolve();
@@ -289,7 +295,9 @@ export class RawClient {
   /** Sends one masked text frame; returns false once the connection is gone. */
   async sendText(text: string): Promise<boolean> {
     try {
-      await this.conn.write(maskFrame(0x1, new TextEncoder().encode(text)));
+      await this.conn.write(
+        maskFrame(OPCODE.TEXT, new TextEncoder().encode(text)),
+      );
       return true;
     } catch {
       return false;
@@ -316,46 +324,24 @@ export class RawClient {
         return;
       }
       if (n === null) return;
-      const joined = new Uint8Array(this.#pending.length + n);
-      joined.set(this.#pending);
-      joined.set(buf.subarray(0, n), this.#pending.length);
-      this.#pending = this.#parse(joined);
+      this.#frames.push(buf.subarray(0, n));
+      for (let f = this.#frames.next(); f; f = this.#frames.next()) {
+        this.#handle(f.opcode, f.payload);
+      }
     }
   }
 
-  /** Consumes whole server frames (unmasked), returns the leftover bytes. */
-  #parse(data: Uint8Array): Uint8Array {
-    let at = 0;
-    while (data.length - at >= 2) {
-      const opcode = data[at] & 0x0f;
-      let len = data[at + 1] & 0x7f;
-      let headLen = 2;
-      if (len === 126) {
-        if (data.length - at < 4) break;
-        len = (data[at + 2] << 8) | data[at + 3];
-        headLen = 4;
-      } else if (len === 127) {
-        if (data.length - at < 10) break;
-        len = Number(
-          new DataView(data.buffer, data.byteOffset + at + 2, 8).getBigUint64(
-            0,
-          ),
-        );
-        headLen = 10;
-      }
-      if (data.length - at < headLen + len) break;
-      const payload = data.subarray(at + headLen, at + headLen + len);
-      if (opcode === 0x1) this.texts.push(new TextDecoder().decode(payload));
-      if (opcode === 0x8) {
-        this.closeCode = payload.length >= 2
-          ? (payload[0] << 8) | payload[1]
-          : 1005;
-        // Answer the Close handshake so the server can finish it.
-        this.conn.write(maskFrame(0x8, payload.slice(0, 2))).catch(() => {});
-      }
-      at += headLen + len;
+  /** Records a whole server frame; answers a Close. */
+  #handle(opcode: number, payload: Uint8Array): void {
+    if (opcode === OPCODE.TEXT) {
+      this.texts.push(new TextDecoder().decode(payload));
     }
-    return data.slice(at);
+    if (opcode === OPCODE.CLOSE) {
+      this.closeCode = closeCode(payload);
+      // Answer the Close handshake so the server can finish it.
+      this.conn.write(maskFrame(OPCODE.CLOSE, payload.slice(0, 2)))
+        .catch(() => {});
+    }
   }
 }
 
@@ -380,26 +366,12 @@ function endsWithBlankLine(bytes: number[]): boolean {
     bytes[n - 2] === 13 && bytes[n - 1] === 10;
 }
 
+/** A key that changes every payload byte, so the server's unmasking is exercised. */
+const TEST_MASK = new Uint8Array([0x12, 0x34, 0x56, 0x78]);
+
 /** A client → server frame; clients must mask, any mask will do. */
 export function maskFrame(opcode: number, payload: Uint8Array): Uint8Array {
-  const mask = [0x12, 0x34, 0x56, 0x78];
-  const headLen = payload.length < 126 ? 2 : payload.length < 65536 ? 4 : 10;
-  const frame = new Uint8Array(headLen + 4 + payload.length);
-  frame[0] = 0x80 | opcode;
-  if (headLen === 2) frame[1] = 0x80 | payload.length;
-  else if (headLen === 4) {
-    frame[1] = 0x80 | 126;
-    frame[2] = payload.length >> 8;
-    frame[3] = payload.length & 0xff;
-  } else {
-    frame[1] = 0x80 | 127;
-    new DataView(frame.buffer).setBigUint64(2, BigInt(payload.length));
-  }
-  frame.set(mask, headLen);
-  for (let i = 0; i < payload.length; i++) {
-    frame[headLen + 4 + i] = payload[i] ^ mask[i % 4];
-  }
-  return frame;
+  return encodeFrame(opcode, payload, { mask: TEST_MASK });
 }
 
 /** Resolves after `ms`. */
