@@ -48,9 +48,10 @@ import {
 import {
   cpuSeconds,
   LineReader,
+  type ServerSpawn,
   sleep,
-  startServer,
   stopChild,
+  withServerProcesses,
 } from "./processes.ts";
 
 /** The servers a ramp runs against. */
@@ -439,34 +440,21 @@ export async function withServers<T>(
   const script = server === "minimal" ? "minimal_relay.ts" : "parley_server.ts";
   const count = server === "cluster" ? 2 : 1;
   if (server === "cluster" && !redis) throw new Error("no Redis");
-  const started = await Promise.allSettled(
-    Array.from(
-      { length: count },
-      () =>
-        startServer({
-          script,
-          label: script,
-          redisUrl: server === "cluster" ? redis!.url : null,
-        }),
-    ),
-  );
-  const list = started.flatMap((s) =>
-    s.status === "fulfilled" ? [s.value] : []
-  );
-  try {
-    const failed = started.find((s) => s.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+  const spawns: ServerSpawn[] = Array.from({ length: count }, () => ({
+    script,
+    label: script,
+    redisUrl: server === "cluster" ? redis!.url : null,
+  }));
+  return await withServerProcesses(spawns, (list) => {
     const url = (port: number) => `ws://127.0.0.1:${port}/ws`;
-    return await fn({
+    return fn({
       callerUrl: url(list[0].port),
       calleeUrl: url(list.at(-1)!.port),
       dialect: server === "minimal" ? "minimal" : "parley",
       pids: list.map((s) => s.pid),
       redisPid: server === "cluster" ? redis!.pid : null,
     });
-  } finally {
-    await Promise.all(list.map((s) => s.stop()));
-  }
+  });
 }
 
 // --- alone -----------------------------------------------------------------------

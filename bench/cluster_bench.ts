@@ -38,8 +38,9 @@ import {
 import {
   cpuSeconds,
   type ServerProcess,
+  type ServerSpawn,
   sleep,
-  startServer,
+  withServerProcesses,
 } from "./processes.ts";
 import { closeAll, inBatches } from "./sockets.ts";
 
@@ -323,26 +324,15 @@ async function withServers<T>(
 ): Promise<T> {
   const tag = `run${++env.runs}`;
   const names = setup === "cluster" ? ["A", "B"] : ["single"];
-  const started = await Promise.allSettled(names.map((name) =>
-    startServer({
-      script: "parley_server.ts",
-      label: `server ${name}`,
-      redisUrl: setup === "cluster" ? env.redisUrl : null,
-      profile: env.o.cpuProfDir
-        ? { dir: env.o.cpuProfDir, name: `${tag}-${setup}-${name}` }
-        : null,
-    })
-  ));
-  const list = started.flatMap((s) =>
-    s.status === "fulfilled" ? [s.value] : []
-  );
-  try {
-    const failed = started.find((s) => s.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    return await fn({ list, tag });
-  } finally {
-    await Promise.all(list.map((server) => server.stop()));
-  }
+  const spawns: ServerSpawn[] = names.map((name) => ({
+    script: "parley_server.ts",
+    label: `server ${name}`,
+    redisUrl: setup === "cluster" ? env.redisUrl : null,
+    profile: env.o.cpuProfDir
+      ? { dir: env.o.cpuProfDir, name: `${tag}-${setup}-${name}` }
+      : null,
+  }));
+  return await withServerProcesses(spawns, (list) => fn({ list, tag }));
 }
 
 /** A client for reading Redis's counters (not part of the measured load). */

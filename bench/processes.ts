@@ -179,3 +179,25 @@ export async function startServer(spawn: ServerSpawn): Promise<ServerProcess> {
     throw error;
   }
 }
+
+/**
+ * Starts every server of `spawns` at once, runs `fn` with them in that
+ * order, and always stops those that started; if any failed to start, `fn`
+ * does not run and the first failure is thrown.
+ */
+export async function withServerProcesses<T>(
+  spawns: ServerSpawn[],
+  fn: (servers: ServerProcess[]) => Promise<T>,
+): Promise<T> {
+  const started = await Promise.allSettled(spawns.map(startServer));
+  const list = started.flatMap((s) =>
+    s.status === "fulfilled" ? [s.value] : []
+  );
+  try {
+    const failed = started.find((s) => s.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return await fn(list);
+  } finally {
+    await Promise.all(list.map((server) => server.stop()));
+  }
+}

@@ -28,8 +28,9 @@ import { serverMemory } from "./memory_probe.ts";
 import {
   cpuSeconds,
   type ServerProcess,
+  type ServerSpawn,
   sleep,
-  startServer,
+  withServerProcesses,
 } from "./processes.ts";
 import { closeAll, inBatches } from "./sockets.ts";
 
@@ -316,16 +317,12 @@ async function withServer<T>(
   fn: (server: ServerProcess) => Promise<T>,
   profile?: { dir: string; name: string },
 ): Promise<T> {
-  const server = await startServer({
+  const spawn: ServerSpawn = {
     script: relay === "parley" ? "parley_server.ts" : "minimal_relay.ts",
     label: `${relay} server`,
     profile,
-  });
-  try {
-    return await fn(server);
-  } finally {
-    await server.stop();
-  }
+  };
+  return await withServerProcesses([spawn], ([server]) => fn(server));
 }
 
 // --- clients ------------------------------------------------------------------
