@@ -23,6 +23,7 @@
  */
 import process from "node:process";
 import { BenchSocket } from "./bench_socket.ts";
+import { CANDIDATE } from "./candidate.ts";
 import type { GeneratorReport } from "./calls_steps.ts";
 
 /** Which server's dialect the script speaks. */
@@ -50,15 +51,6 @@ export interface StepOrder {
 export const CANDIDATES_EACH_WAY = 10;
 /** Errors a report carries at most. */
 const MAX_ERRORS = 5;
-
-/** A server-reflexive candidate as a browser trickles it (~290 B a signal). */
-const CANDIDATE = JSON.stringify({
-  candidate:
-    "candidate:1467250027 1 udp 1686052607 198.51.100.23 61094 typ srflx raddr 192.168.0.12 rport 61094 generation 0 ufrag Qx7p network-id 1 network-cost 10",
-  sdpMid: "0",
-  sdpMLineIndex: 0,
-  usernameFragment: "Qx7p",
-});
 
 /** An SDP about the size of a browser's audio + video offer (~3 KB). */
 function sdp(kind: "offer" | "answer"): string {

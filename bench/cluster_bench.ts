@@ -27,6 +27,7 @@
  */
 import { createClient } from "@redis/client";
 import { startRedis } from "../tests/helpers/redis.ts";
+import { CANDIDATE } from "./candidate.ts";
 import {
   type Figure,
   figure,
@@ -145,15 +146,6 @@ const DRAIN_MAX_MS = 10_000;
 /** Pairs set up at once; sockets opened at once in a storm. */
 const SETUP_BATCH = 50;
 const STORM_CONNECT_BATCH = 250;
-
-/** A server-reflexive candidate as a browser trickles it: ~290 B a signal. */
-const CANDIDATE = JSON.stringify({
-  candidate:
-    "candidate:1467250027 1 udp 1686052607 198.51.100.23 61094 typ srflx raddr 192.168.0.12 rport 61094 generation 0 ufrag Qx7p network-id 1 network-cost 10",
-  sdpMid: "0",
-  sdpMLineIndex: 0,
-  usernameFragment: "Qx7p",
-});
 
 /** Runs the relay and join-storm measurements on both setups. */
 export async function runClusterBench(
