@@ -43,7 +43,7 @@ import {
   sleep,
   withServerProcesses,
 } from "./processes.ts";
-import { closeAll, inBatches } from "./sockets.ts";
+import { closeAll, inBatches, QueuedSocket } from "./sockets.ts";
 
 /** Where the clients' sockets are: two instances on Redis, or one alone. */
 export type Setup = "cluster" | "single";
@@ -408,62 +408,24 @@ function cpuRate(earlier: CpuUse, later: CpuUse, seconds: number): CpuUse {
 
 // --- clients --------------------------------------------------------------------
 
-/** A `parley.v1` socket that can wait for a message of a given type. */
-class Client {
-  readonly #inbox: Record<string, unknown>[] = [];
-  #wake: (() => void) | null = null;
-  /** The code the socket closed with; null while open. */
-  closeCode: number | null = null;
+/** Opens a `parley.v1` socket into `room` on the server at `port`. */
+function openClient(port: number, room: string): Promise<QueuedSocket> {
+  return QueuedSocket.open(
+    `ws://127.0.0.1:${port}/ws?room=${room}`,
+    "parley.v1",
+  );
+}
 
-  private constructor(readonly ws: WebSocket) {
-    ws.onmessage = (event) => {
-      this.#inbox.push(JSON.parse(event.data as string));
-      this.#wake?.();
-    };
-    // A listener, not `onclose`, so that later `on…` handlers keep it.
-    ws.addEventListener("close", (event) => (this.closeCode = event.code));
-  }
-
-  /** Opens a socket into `room` on the server at `port`. */
-  static open(port: number, room: string): Promise<Client> {
-    const ws = new WebSocket(
-      `ws://127.0.0.1:${port}/ws?room=${room}`,
-      "parley.v1",
-    );
-    return new Promise((resolve, reject) => {
-      ws.onopen = () => resolve(new Client(ws));
-      ws.onerror = () => reject(new Error(`connect to ${port} failed`));
-    });
-  }
-
-  send(message: unknown): void {
-    this.ws.send(JSON.stringify(message));
-  }
-
-  /** The first message of `type` (others stay queued); bounded in time. */
-  async next(type: string): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + SETUP_TIMEOUT_MS;
-    for (;;) {
-      const at = this.#inbox.findIndex((m) => m.type === type);
-      if (at >= 0) return this.#inbox.splice(at, 1)[0];
-      if (Date.now() > deadline) throw new Error(`no ${type} in time`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 500);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  /** Opens a socket, logs in as `name`, waits for `welcome`. */
-  static async login(port: number, room: string, name: string) {
-    const client = await Client.open(port, room);
-    client.send({ type: "login", name });
-    await client.next("welcome");
-    return client;
-  }
+/** Opens a socket, logs in as `name`, waits for `welcome`. */
+async function login(
+  port: number,
+  room: string,
+  name: string,
+): Promise<QueuedSocket> {
+  const client = await openClient(port, room);
+  client.send({ type: "login", name });
+  await client.next("welcome");
+  return client;
 }
 
 /** Both ends of one call and the frame prefix they send each other. */
@@ -487,12 +449,12 @@ function setupPairs(servers: Servers, pairs: number): Promise<Pair[]> {
   return inBatches(pairs, SETUP_BATCH, async (i) => {
     const room = `${servers.tag}-pair${i}`;
     const join = (side: "caller" | "callee") =>
-      Client.login(
+      login(
         side === "caller" ? callerPort : calleePort,
         room,
         `${side}${i}`,
       );
-    let caller: Client, callee: Client;
+    let caller: QueuedSocket, callee: QueuedSocket;
     if (i % 2 === 0) {
       caller = await join("caller");
       callee = await join("callee");
@@ -698,11 +660,11 @@ async function measureStorm(
   users: number,
 ): Promise<StormRun> {
   const room = `${servers.tag}-storm`;
-  const first = await Client.login(servers.list[0].port, room, "user0");
+  const first = await login(servers.list[0].port, room, "user0");
   const rest = await inBatches(
     users - 1,
     STORM_CONNECT_BATCH,
-    (k) => Client.open(servers.list[(k + 1) % servers.list.length].port, room),
+    (k) => openClient(servers.list[(k + 1) % servers.list.length].port, room),
   );
   const clients = [first, ...rest];
   const seen = watchPresence(clients.map((c) => c.ws), users - 1);

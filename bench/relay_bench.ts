@@ -32,7 +32,7 @@ import {
   sleep,
   withServerProcesses,
 } from "./processes.ts";
-import { closeAll, inBatches } from "./sockets.ts";
+import { closeAll, inBatches, QueuedSocket } from "./sockets.ts";
 
 /** Which relay a measurement ran against. */
 export type RelayKind = "parley" | "minimal";
@@ -327,50 +327,6 @@ async function withServer<T>(
 
 // --- clients ------------------------------------------------------------------
 
-/** A WebSocket with an awaitable JSON queue for the setup phase. */
-class SetupClient {
-  readonly queue: Record<string, unknown>[] = [];
-  #wake: (() => void) | null = null;
-
-  constructor(readonly ws: WebSocket) {
-    ws.onmessage = (e) => {
-      this.queue.push(JSON.parse(e.data));
-      this.#wake?.();
-    };
-  }
-
-  static open(url: string, protocol?: string): Promise<SetupClient> {
-    const ws = protocol ? new WebSocket(url, protocol) : new WebSocket(url);
-    return new Promise((resolve, reject) => {
-      ws.onopen = () => resolve(new SetupClient(ws));
-      ws.onerror = (e) =>
-        reject(new Error(`connect failed: ${(e as ErrorEvent).message}`));
-    });
-  }
-
-  send(msg: unknown): void {
-    this.ws.send(JSON.stringify(msg));
-  }
-
-  async next(type: string): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + SETUP_TIMEOUT_MS;
-    for (;;) {
-      const i = this.queue.findIndex((m) => m.type === type);
-      if (i >= 0) return this.queue.splice(i, 1)[0];
-      if (Date.now() > deadline) {
-        throw new Error(`no ${type} within ${SETUP_TIMEOUT_MS} ms`);
-      }
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 1000);
-        this.#wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-    }
-  }
-}
-
 /** One side of a pair: its socket and the frame prefix it sends. */
 interface Endpoint {
   ws: WebSocket;
@@ -389,8 +345,8 @@ async function setupPairs(
     const b = `b${i}`;
     if (relay === "minimal") {
       const [ca, cb] = await Promise.all([
-        SetupClient.open(url),
-        SetupClient.open(url),
+        QueuedSocket.open(url),
+        QueuedSocket.open(url),
       ]);
       ca.send({ type: "login", name: a });
       cb.send({ type: "login", name: b });
@@ -413,8 +369,8 @@ async function setupPairs(
     // Rooms of 10 pairs keep presence traffic out of the measurement.
     const roomUrl = `${url}?room=bench${Math.floor(i / 10)}`;
     const [ca, cb] = await Promise.all([
-      SetupClient.open(roomUrl, "parley.v1"),
-      SetupClient.open(roomUrl, "parley.v1"),
+      QueuedSocket.open(roomUrl, "parley.v1"),
+      QueuedSocket.open(roomUrl, "parley.v1"),
     ]);
     ca.send({ type: "login", name: a });
     cb.send({ type: "login", name: b });
@@ -545,11 +501,11 @@ async function measureMemory(
   const clients = await inBatches(connections, 250, async (i) => {
     const c = relay === "parley"
       // Rooms of 50: per-connection cost, not one giant room's presence.
-      ? await SetupClient.open(
+      ? await QueuedSocket.open(
         `${url}?room=idle${Math.floor(i / 50)}`,
         "parley.v1",
       )
-      : await SetupClient.open(url);
+      : await QueuedSocket.open(url);
     c.send({ type: "login", name: `u${i}` });
     await c.next("welcome");
     return c;

@@ -1,7 +1,66 @@
 /**
- * Socket chores the benchmarks' load generators share: opening many
- * clients with bounded concurrency and closing them all.
+ * Socket chores the benchmarks' load generators share: a socket whose
+ * messages wait to be asked for while calls are set up, opening many
+ * clients with bounded concurrency, and closing them all.
  */
+
+/** How long a setup step waits for the message it expects. */
+const SETUP_TIMEOUT_MS = 60_000;
+
+/**
+ * A WebSocket whose JSON messages queue up until a setup step (a login, a
+ * call) asks for one of a given type; the load that follows replaces its
+ * `onmessage`.
+ */
+export class QueuedSocket {
+  /** Messages received and not yet taken. */
+  readonly queue: Record<string, unknown>[] = [];
+  /** The code the socket closed with; null while open. */
+  closeCode: number | null = null;
+  #wake: (() => void) | null = null;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.onmessage = (event) => {
+      this.queue.push(JSON.parse(event.data as string));
+      this.#wake?.();
+    };
+    // A listener, not `onclose`, so that later `on…` handlers keep it.
+    ws.addEventListener("close", (event) => (this.closeCode = event.code));
+  }
+
+  /** Opens a socket to `url`, offering `protocol` if given; resolves once open. */
+  static open(url: string, protocol?: string): Promise<QueuedSocket> {
+    const ws = protocol ? new WebSocket(url, protocol) : new WebSocket(url);
+    return new Promise((resolve, reject) => {
+      ws.onopen = () => resolve(new QueuedSocket(ws));
+      ws.onerror = () => reject(new Error(`connect to ${url} failed`));
+    });
+  }
+
+  /** Sends `message` as JSON. */
+  send(message: unknown): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  /** Takes the first queued message of `type` (others stay), waiting up to 60 s for it. */
+  async next(type: string): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + SETUP_TIMEOUT_MS;
+    for (;;) {
+      const at = this.queue.findIndex((m) => m.type === type);
+      if (at >= 0) return this.queue.splice(at, 1)[0];
+      if (Date.now() > deadline) {
+        throw new Error(`no ${type} within ${SETUP_TIMEOUT_MS} ms`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 500);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+}
 
 /** Runs `make(i)` for i < n, at most `limit` at a time, in order of i. */
 export async function inBatches<T>(
