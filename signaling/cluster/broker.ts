@@ -10,6 +10,8 @@
  * Parley adds no cluster protocol of its own beyond these messages.
  */
 
+import { backoffDelay } from "../timing.ts";
+
 /** Id of one server process; fresh at every start. */
 export type InstanceId = string;
 
@@ -106,3 +108,8 @@ export interface Broker {
  * failed commit, watch or drain): 50 ms doubling to 2 s, no jitter.
  */
 export const STORE_BACKOFF = { baseMs: 50, capMs: 2000, jitter: 0 };
+
+/** The wait before attempt `failures` (0 for the first retry) to reach a store. */
+export function storeBackoff(failures: number): number {
+  return backoffDelay(failures, Math.random, STORE_BACKOFF);
+}
