@@ -1,7 +1,7 @@
 /**
  * One entry of a Redis inbox stream: the messages one sender queued for one
  * receiver in one go, with the number of the first in that sender →
- * receiver order (see `redis_broker.ts`).
+ * receiver order (see `redis_outbox.ts`).
  *
  * `<sender>\n<first number>\n` and then each message as `<length>:<text>`,
  * the length in UTF-16 code units. The messages are mostly JSON frames: put
@@ -9,6 +9,8 @@
  * the way in, which costs more than the rest of the entry's handling; here
  * they are concatenated and sliced out as they are.
  */
+
+import type { HeldEntry } from "./unacked.ts";
 
 /** A decoded entry. */
 export interface InboxEntry {
@@ -35,6 +37,29 @@ export function encodeEntry(
     text += `${messages[i].length}:${messages[i]}`;
   }
   return text;
+}
+
+/**
+ * `messages` from `sender`, numbered from `first`, as entries of at most
+ * `maxChars` characters of messages each, or of one longer message.
+ */
+export function encodeEntries(
+  sender: string,
+  first: number,
+  messages: readonly string[],
+  maxChars: number,
+): HeldEntry[] {
+  const entries: HeldEntry[] = [];
+  for (let start = 0, end = 0; start < messages.length; start = end) {
+    let chars = 0;
+    do chars += messages[end++].length; while (
+      end < messages.length && chars + messages[end].length <= maxChars
+    );
+    const seq = first + start;
+    const payload = encodeEntry(sender, seq, messages, start, end);
+    entries.push({ first: seq, count: end - start, payload });
+  }
+  return entries;
 }
 
 /**
