@@ -359,7 +359,7 @@ class RedisProbe {
 
   /** The instance holding each room's lease (null: none). */
   owners(rooms: string[]): Promise<(string | null)[]> {
-    // The key layout of signaling/cluster/redis_broker.ts.
+    // The key layout of signaling/cluster/redis_keys.ts.
     return this.client.mGet(rooms.map((room) => `parley:room:${room}`));
   }
 
