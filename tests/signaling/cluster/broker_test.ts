@@ -562,7 +562,7 @@ Deno.test({
     const kv = await Deno.openKv(`${dir}/kv.sqlite3`);
     const broker = KvBroker.open({ kv, self: "receiver", leaseMs: LEASE_MS });
     try {
-      // 2,500 entries as a sender would lay them out (see kv_broker.ts),
+      // 2,500 entries as a sender would lay them out (see kv_keys.ts),
       // written before the receiver starts: more than one listing's worth.
       for (let start = 0; start < 2500; start += 500) {
         const atomic = kv.atomic();
