@@ -145,12 +145,6 @@ export class UnackedMessages {
     if (held) held.resend = true;
   }
 
-  /** Whether some receiver's entries wait to be sent again. */
-  get resendDue(): boolean {
-    for (const held of this.#held.values()) if (held.resend) return true;
-    return false;
-  }
-
   /**
    * The receivers whose entries are to be sent again, each with what it
    * holds for them, oldest first; they stay held until acknowledged.
