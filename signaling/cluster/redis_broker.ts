@@ -66,7 +66,6 @@ export class RedisBroker implements Broker {
   readonly leaseMs: number;
   readonly #log: Logger;
   readonly #outage: OutageLog;
-  readonly #clock: Clock;
   readonly #connections: RedisConnections;
   readonly #outbox: RedisOutbox;
   readonly #inbox: RedisInbox;
@@ -78,16 +77,16 @@ export class RedisBroker implements Broker {
     this.self = options.self ?? crypto.randomUUID();
     this.leaseMs = options.leaseMs ?? DEFAULT_TIMINGS.leaseMs;
     this.#log = options.logger ?? (() => {});
-    this.#clock = options.clock ?? systemClock;
+    const clock: Clock = options.clock ?? systemClock;
     const record = (fields: LogRecord) => this.#record(fields);
     this.#outage = new OutageLog(
       options.sendBufferLimit ?? 10_000,
       record,
-      this.#clock,
+      clock,
     );
     this.#connections = new RedisConnections(
       options.url,
-      this.#clock,
+      clock,
       options.commandTimeoutMs ?? 1500,
       {
         down: (error) => this.#onDown(error),
@@ -97,7 +96,7 @@ export class RedisBroker implements Broker {
     this.#outbox = new RedisOutbox({
       self: this.self,
       connections: this.#connections,
-      clock: this.#clock,
+      clock,
       outage: this.#outage,
       healthy: () => this.healthy,
       record,
@@ -111,14 +110,14 @@ export class RedisBroker implements Broker {
     this.#inbox = new RedisInbox(
       this.self,
       this.#connections,
-      this.#clock,
+      clock,
       record,
     );
     this.#leases = new RedisLeases(
       this.self,
       this.leaseMs,
       this.#connections,
-      this.#clock,
+      clock,
     );
   }
 
@@ -130,10 +129,7 @@ export class RedisBroker implements Broker {
   static async connect(options: RedisBrokerOptions): Promise<RedisBroker> {
     const broker = new RedisBroker(options);
     try {
-      await broker.#connections.connect(
-        options.url,
-        options.connectTimeoutMs ?? 10_000,
-      );
+      await broker.#connections.connect(options.connectTimeoutMs ?? 10_000);
     } catch (error) {
       broker.#closed = true;
       await broker.#connections.disconnect();

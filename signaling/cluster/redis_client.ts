@@ -34,6 +34,7 @@ export class RedisConnections {
   readonly reader: Client;
   /** Leases and liveness. */
   readonly ctl: Client;
+  readonly #url: string;
   readonly #clock: Clock;
   readonly #timeoutMs: number;
 
@@ -50,6 +51,7 @@ export class RedisConnections {
     this.cmd = makeClient(url);
     this.reader = makeClient(url);
     this.ctl = makeClient(url);
+    this.#url = url;
     this.#clock = clock;
     this.#timeoutMs = timeoutMs;
     for (const client of this.#all()) {
@@ -66,14 +68,14 @@ export class RedisConnections {
 
   /**
    * Connects all three; rejects when Redis does not answer within
-   * `limitMs`, naming `url` without its password.
+   * `limitMs`, naming the URL without its password.
    */
-  connect(url: string, limitMs: number): Promise<unknown> {
+  connect(limitMs: number): Promise<unknown> {
     return withTimeout(
       this.#clock,
       Promise.all(this.#all().map((client) => client.connect())),
       limitMs,
-      `Redis at ${redactUrl(url)} did not answer within ${
+      `Redis at ${redactUrl(this.#url)} did not answer within ${
         limitMs / 1000
       } s: check the URL and that redis-server is running and reachable.`,
     );
@@ -146,6 +148,6 @@ function reconnectLoopEnded(client: Client, clock: Clock): Promise<void> {
 }
 
 /** `url` without its password. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, "//***@");
 }
