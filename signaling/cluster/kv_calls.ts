@@ -6,6 +6,7 @@
  */
 import type { Clock } from "../clock.ts";
 import { delay, withTimeout } from "../timing.ts";
+import { chunks } from "./chunks.ts";
 import { MANY } from "./kv_inbox_values.ts";
 import type { OutageLog } from "./outage_log.ts";
 
@@ -59,10 +60,9 @@ export class KvCalls {
 
   /** `getMany` for any number of keys (it takes 10 at a time). */
   async getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
-    const slices: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
-    for (let i = 0; i < keys.length; i += MANY) {
-      slices.push(this.kv.getMany<T[]>(keys.slice(i, i + MANY)));
-    }
+    const slices = chunks(keys, MANY).map((slice) =>
+      this.kv.getMany<T[]>(slice)
+    );
     return (await Promise.all(slices)).flat();
   }
 

@@ -13,6 +13,7 @@ import {
   type MessageHandler,
   storeBackoff,
 } from "./broker.ts";
+import { chunks } from "./chunks.ts";
 import { handOver } from "./hand_over.ts";
 import type { KvCalls } from "./kv_calls.ts";
 import {
@@ -152,9 +153,9 @@ export class KvInbox {
         handOver(this.#onMessage, from, message, this.#options.record);
       }
     }
-    for (let i = 0; i < done.length; i += MAX_MUTATIONS) {
+    for (const keys of chunks(done, MAX_MUTATIONS)) {
       const atomic = kv.atomic();
-      for (const key of done.slice(i, i + MAX_MUTATIONS)) atomic.delete(key);
+      for (const key of keys) atomic.delete(key);
       await atomic.commit();
     }
     return listed === LIST_LIMIT;

@@ -5,6 +5,7 @@
  */
 import type { Clock } from "../clock.ts";
 import type { InstanceId } from "./broker.ts";
+import { chunks } from "./chunks.ts";
 import { HeldRooms } from "./held_rooms.ts";
 import type { KvCalls } from "./kv_calls.ts";
 import { MAX_CHECKS } from "./kv_inbox_values.ts";
@@ -72,12 +73,8 @@ export class KvLeases {
   async renew(rooms: Iterable<string>): Promise<string[]> {
     await this.markAlive();
     const all = [...rooms];
-    const chunks: string[][] = [];
-    for (let i = 0; i < all.length; i += MAX_CHECKS) {
-      chunks.push(all.slice(i, i + MAX_CHECKS));
-    }
-    const lost = (await Promise.all(chunks.map((c) => this.#renewChunk(c))))
-      .flat();
+    const runs = chunks(all, MAX_CHECKS).map((run) => this.#renewChunk(run));
+    const lost = (await Promise.all(runs)).flat();
     this.#held.renewed(all, lost);
     return lost;
   }

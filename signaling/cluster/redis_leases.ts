@@ -14,6 +14,7 @@
  */
 import type { Clock } from "../clock.ts";
 import type { InstanceId } from "./broker.ts";
+import { chunks } from "./chunks.ts";
 import { HeldRooms } from "./held_rooms.ts";
 import { LeaseSettling } from "./lease_settling.ts";
 import type { RedisConnections } from "./redis_client.ts";
@@ -108,13 +109,9 @@ export class RedisLeases {
   async renew(rooms: Iterable<string>): Promise<string[]> {
     const all = [...rooms];
     const lost: string[] = [];
+    const runs = chunks(all, RENEW_CHUNK);
     // One script call even with no rooms: it also marks us alive.
-    for (
-      let start = 0;
-      start === 0 || start < all.length;
-      start += RENEW_CHUNK
-    ) {
-      const chunk = all.slice(start, start + RENEW_CHUNK);
+    for (const chunk of runs.length > 0 ? runs : [[]]) {
       const positions = await this.#eval(
         RENEW_LUA,
         [ALIVE + this.#self, ...chunk.map((room) => ROOM + room)],
