@@ -39,9 +39,9 @@ const READ_RETRY_MS = 100;
 /** How long one blocking read waits before asking again. */
 const READ_BLOCK_MS = 1000;
 /**
- * Entries one read takes at most. Each holds up to 64 Ki characters of
- * messages; a small count makes a busy receiver pay a round trip to Redis
- * for every few hundred messages.
+ * Entries one read takes at most. Each holds up to `ENTRY_CHARS`
+ * (`redis_outbox.ts`) of messages; a small count makes a busy receiver pay
+ * a round trip to Redis for every few hundred messages.
  */
 const READ_COUNT = 1000;
 
