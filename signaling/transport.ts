@@ -27,6 +27,7 @@ import type { Logger } from "./log.ts";
 import { originAllowed } from "./origin.ts";
 import { negotiateDialect } from "./protocol.ts";
 import { CloseCode, type Relay } from "./relay.ts";
+import { type Endable, skipRedundantEnds } from "./redundant_ends.ts";
 import { isValidRoomName } from "./rooms.ts";
 import { coalesceWrites } from "./write_coalescing.ts";
 
@@ -309,6 +310,10 @@ export class Transport {
     };
     this.#sockets.set(id, peer);
     this.#startHeartbeat();
+    skipRedundantEnds(socket);
+    // ws's frame parser, a Writable it ends as often as the socket.
+    const parser = (ws as unknown as { _receiver?: Endable })._receiver;
+    if (parser) skipRedundantEnds(parser);
     ws.on("message", (data, isBinary) => {
       // Frames after our Close frame: a client that ignores it is cut now.
       if (peer.closeTimer !== null) return ws.terminate();
