@@ -12,6 +12,7 @@ import type { GapHandler } from "../../../signaling/cluster/broker.ts";
 import { RedisBroker } from "../../../signaling/cluster/redis_broker.ts";
 import { needsRun } from "../../helpers/permissions.ts";
 import { startRedis } from "../../helpers/redis.ts";
+import { collect, withRedisPair } from "./redis_pair.ts";
 import { wrapBroker } from "./wrap_broker.ts";
 import {
   acceptedCall,
@@ -260,44 +261,30 @@ Deno.test({
   name:
     "RedisBroker reports a gap when entries were trimmed from its inbox unread, and delivers what is left in order",
   ignore: needsRun,
-  async fn() {
-    const redis = await startRedis();
-    const sender = await RedisBroker.connect({
-      url: redis.url,
-      leaseMs: LEASE_MS,
-      inboxMaxLength: 2,
-    });
-    const receiver = await RedisBroker.connect({
-      url: redis.url,
-      leaseMs: LEASE_MS,
-    });
-    const admin = createClient({ url: redis.url });
-    await admin.connect();
-    try {
-      // Ten entries (one per 60 KB message) before the receiver reads any.
-      const big = "x".repeat(60 * 1024);
-      for (let i = 0; i < 10; i++) sender.send(receiver.self, `${i}:${big}`);
-      const inbox = `parley:inbox:${receiver.self}`;
-      // Sends go out on the next turn; let all ten XADDs land.
-      await new Promise((r) => setTimeout(r, 200));
-      assert.equal(await admin.xLen(inbox), 2);
-      const got: string[] = [];
-      const gaps: string[] = [];
-      await receiver.start(
-        (_, message) => got.push(message.slice(0, message.indexOf(":"))),
-        (from) => gaps.push(from),
-      );
-      await until(() => got.length === 2, 5000);
-      assert.deepEqual(got, ["8", "9"]);
-      assert.deepEqual(gaps, [sender.self]);
-      sender.send(receiver.self, "10:after");
-      await until(() => got.length === 3, 5000);
-      assert.deepEqual(gaps.length, 1, "no gap once back in step");
-    } finally {
-      await admin.close();
-      await sender.close();
-      await receiver.close();
-      await redis.stop();
-    }
-  },
+  fn: () =>
+    withRedisPair(async ({ redis, sender, receiver }) => {
+      const admin = createClient({ url: redis.url });
+      await admin.connect();
+      try {
+        // Ten entries (one per 60 KB message) before the receiver reads any.
+        const big = "x".repeat(60 * 1024);
+        for (let i = 0; i < 10; i++) sender.send(receiver.self, `${i}:${big}`);
+        const inbox = `parley:inbox:${receiver.self}`;
+        // Sends go out on the next turn; let all ten XADDs land.
+        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(await admin.xLen(inbox), 2);
+        const { got, gaps } = await collect(
+          receiver,
+          (message) => message.slice(0, message.indexOf(":")),
+        );
+        await until(() => got.length === 2, 5000);
+        assert.deepEqual(got, ["8", "9"]);
+        assert.deepEqual(gaps, [sender.self]);
+        sender.send(receiver.self, "10:after");
+        await until(() => got.length === 3, 5000);
+        assert.deepEqual(gaps.length, 1, "no gap once back in step");
+      } finally {
+        await admin.close();
+      }
+    }, { sender: { inboxMaxLength: 2 } }),
 });

@@ -12,6 +12,7 @@ import { createClient } from "@redis/client";
 import { RedisBroker } from "../../../signaling/cluster/redis_broker.ts";
 import { needsRun } from "../../helpers/permissions.ts";
 import { startRedis } from "../../helpers/redis.ts";
+import { collect, withRedisPair } from "./redis_pair.ts";
 import {
   acceptedCall,
   type Frame,
@@ -307,13 +308,8 @@ Deno.test({
   name:
     "RedisBroker sends again what an emptied Redis had taken but nobody read, once and in order, and lets go of what was read",
   ignore: needsRun,
-  async fn() {
-    const redis = await startRedis();
-    const connect = () =>
-      RedisBroker.connect({ url: redis.url, leaseMs: LEASE_MS });
-    const sender = await connect();
-    const receiver = await connect();
-    try {
+  fn: () =>
+    withRedisPair(async ({ redis, sender, receiver }) => {
       // Taken by Redis (the XADDs answered), never read: the receiver has
       // not started.
       for (let i = 0; i < 100; i++) sender.send(receiver.self, String(i));
@@ -331,12 +327,7 @@ Deno.test({
       await redis.restart();
       assert.ok(await until(() => sender.healthy, 10_000));
       for (let i = 100; i < 110; i++) sender.send(receiver.self, String(i));
-      const got: number[] = [];
-      const gaps: string[] = [];
-      await receiver.start(
-        (_, message) => got.push(Number(message)),
-        (from) => gaps.push(from),
-      );
+      const { got, gaps } = await collect(receiver, Number);
       await until(() => got.length >= 110, 5000);
       await sleep(100);
       assert.equal(firstGap(got, 110), null);
@@ -370,25 +361,15 @@ Deno.test({
       await after.connect();
       assert.equal(await after.exists(inbox), 0, "nothing sent again");
       await after.close();
-    } finally {
-      await sender.close();
-      await receiver.close();
-      await redis.stop();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name:
     "after Redis comes back empty, another instance's claim of a room finds the room's live holder, not a free lease; a new room is still taken",
   ignore: needsRun,
-  async fn() {
-    const redis = await startRedis();
-    const connect = () =>
-      RedisBroker.connect({ url: redis.url, leaseMs: LEASE_MS });
-    const holder = await connect();
-    const other = await connect();
-    try {
+  fn: () =>
+    withRedisPair(async ({ redis, sender: holder, receiver: other }) => {
       await holder.start(() => {});
       await other.start(() => {});
       assert.equal(await holder.claim("r"), holder.self);
@@ -400,34 +381,16 @@ Deno.test({
       assert.equal(await other.claim("r"), holder.self);
       // A room nobody ran is still taken, once holders had their chance.
       assert.equal(await other.claim("new"), other.self);
-    } finally {
-      await holder.close();
-      await other.close();
-      await redis.stop();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name:
     "RedisBroker: sends refused while Redis is down (too many, or too many characters) show to the receiver as a gap",
   ignore: needsRun,
-  async fn() {
-    const redis = await startRedis();
-    const sender = await RedisBroker.connect({
-      url: redis.url,
-      leaseMs: LEASE_MS,
-      sendBufferLimit: 5,
-      sendBufferChars: 300,
-    });
-    const receiver = await RedisBroker.connect({
-      url: redis.url,
-      leaseMs: LEASE_MS,
-    });
-    try {
-      const got: string[] = [];
-      const gaps: string[] = [];
-      await receiver.start((_, m) => got.push(m), (from) => gaps.push(from));
+  fn: () =>
+    withRedisPair(async ({ redis, sender, receiver }) => {
+      const { got, gaps } = await collect(receiver);
       const restart = redis.restart({ downMs: 300 });
       assert.ok(await until(() => !sender.healthy, 5000));
       // One too long for the characters left, then one past the count.
@@ -442,12 +405,7 @@ Deno.test({
       await until(() => got.length === 6, 5000);
       assert.deepEqual(got, ["a".repeat(200), "0", "1", "2", "3", "after"]);
       assert.deepEqual(gaps, [sender.self]);
-    } finally {
-      await sender.close();
-      await receiver.close();
-      await redis.stop();
-    }
-  },
+    }, { sender: { sendBufferLimit: 5, sendBufferChars: 300 } }),
 });
 
 Deno.test({
@@ -455,19 +413,8 @@ Deno.test({
     "RedisBroker holds at most unackedLimit messages unread and says once when it let some go",
   ignore: needsRun,
   async fn() {
-    const redis = await startRedis();
     const records: Record<string, unknown>[] = [];
-    const sender = await RedisBroker.connect({
-      url: redis.url,
-      leaseMs: LEASE_MS,
-      unackedLimit: 3,
-      logger: (r) => records.push(r),
-    });
-    const receiver = await RedisBroker.connect({
-      url: redis.url,
-      leaseMs: LEASE_MS,
-    });
-    try {
+    await withRedisPair(async ({ redis, sender, receiver }) => {
       // The receiver has not started: nothing is read, nothing acknowledged.
       // Three entries (one per burst); what goes, goes an entry at a time.
       for (const burst of [[0, 1, 2], [3, 4], [5, 6, 7]]) {
@@ -482,17 +429,11 @@ Deno.test({
       // An emptied Redis then loses 0–4 for good: 5–7 come back, after a gap.
       await redis.restart();
       assert.ok(await until(() => sender.healthy, 10_000));
-      const got: string[] = [];
-      const gaps: string[] = [];
-      await receiver.start((_, m) => got.push(m), (from) => gaps.push(from));
+      const { got, gaps } = await collect(receiver);
       await until(() => got.length === 3, 5000);
       await sleep(100);
       assert.deepEqual(got, ["5", "6", "7"]);
       assert.deepEqual(gaps, [sender.self]);
-    } finally {
-      await sender.close();
-      await receiver.close();
-      await redis.stop();
-    }
+    }, { sender: { unackedLimit: 3, logger: (r) => records.push(r) } });
   },
 });
