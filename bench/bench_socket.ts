@@ -18,6 +18,7 @@
  * servers are our own, on loopback.
  */
 
+import { Buffer } from "node:buffer";
 import {
   closeCode,
   encodeFrame,
@@ -202,15 +203,9 @@ function headEnd(bytes: Uint8Array): number {
   return -1;
 }
 
+/** The parts as one array: the part itself when there is one. */
 function concat(...parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
 async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 /**
  * The WebSocket frames the calls generator's client and the tests' raw
  * client speak through (`bench/ws_frames.ts`).
@@ -33,16 +34,6 @@ function readOne(frame: Uint8Array): Frame {
   const frames = drain(reader);
   assert.equal(frames.length, 1);
   return frames[0];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 Deno.test("a frame read back has the opcode, fin and payload it was encoded with, masked or not", () => {
@@ -135,9 +126,11 @@ Deno.test("a stream split at any byte gives the same frames, each once its last 
   const frames = sent.map(([opcode, payload, fin, mask]) =>
     encodeFrame(opcode, payload, { fin, mask })
   );
-  const stream = concat(frames);
+  const stream = Buffer.concat(frames);
   /** Where each frame ends in the stream. */
-  const ends = frames.map((_, i) => concat(frames.slice(0, i + 1)).length);
+  const ends = frames.map((_, i) =>
+    Buffer.concat(frames.slice(0, i + 1)).length
+  );
   const expected = sent.map(([opcode, payload, fin]) => ({
     fin,
     opcode,

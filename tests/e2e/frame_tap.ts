@@ -16,6 +16,7 @@
  * is any other breach of the protocol, after which that connection is no
  * longer read (a server would close it there too).
  */
+import { Buffer } from "node:buffer";
 import { granted } from "../helpers/permissions.ts";
 import { CutProxy, type UplinkTap } from "./resilience_proxy.ts";
 
@@ -76,14 +77,6 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
   return -1;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b.slice();
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 /**
  * Decodes one connection's client → server bytes: HTTP requests until one
  * upgrades to a WebSocket, then frames, read by `ws`'s `Receiver`. Feed it
@@ -122,7 +115,7 @@ export class UplinkDecoder {
   /** Takes the next chunk of the stream. */
   push(chunk: Uint8Array): void {
     if (this.#receiver) return this.#frames(chunk);
-    this.#pending = concat(this.#pending, chunk);
+    this.#pending = Buffer.concat([this.#pending, chunk]);
     while (this.#pending.length > 0 && !this.#receiver) {
       const used = this.#http();
       if (used === 0) return;
