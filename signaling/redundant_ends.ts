@@ -25,10 +25,8 @@ export interface Endable {
  */
 export function skipRedundantEnds(stream: Endable): void {
   const end = stream.end;
-  stream.end = function (this: Endable, ...args: unknown[]) {
-    if (args.length === 0 && (stream.writableFinished || stream.destroyed)) {
-      return stream;
-    }
-    return end.apply(stream, args);
-  };
+  stream.end = (...args: unknown[]) =>
+    args.length === 0 && (stream.writableFinished || stream.destroyed)
+      ? stream
+      : end.apply(stream, args);
 }
