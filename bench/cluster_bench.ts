@@ -45,8 +45,18 @@ import {
 } from "./processes.ts";
 import { closeAll, inBatches, QueuedSocket } from "./sockets.ts";
 
-/** Where the clients' sockets are: two instances on Redis, or one alone. */
-export type Setup = "cluster" | "single";
+/**
+ * Where the clients' sockets are: two instances on Redis with each pair's
+ * users on different instances (`cluster`) or both on the same one
+ * (`local`, pair i on A or B alternately, so no message crosses Redis), or
+ * one instance alone (`single`).
+ */
+export type Setup = "cluster" | "local" | "single";
+
+/** Whether `setup` runs two instances on Redis. */
+function onRedis(setup: Setup): boolean {
+  return setup !== "single";
+}
 
 /** Knobs; every default is what `deno task bench` uses. */
 export interface ClusterBenchOptions {
@@ -167,8 +177,8 @@ export async function runClusterBench(
       for (let round = 1; round <= o.rounds; round++) {
         // Alternate which setup goes first, so drift in load hits both.
         const order: Setup[] = round % 2
-          ? ["single", "cluster"]
-          : ["cluster", "single"];
+          ? ["single", "cluster", "local"]
+          : ["local", "cluster", "single"];
         for (const setup of order) {
           const run = await withServers(
             env,
@@ -248,6 +258,25 @@ export function clusterFigures(result: ClusterBenchResult): Figure[] {
       ],
       ["Redis XADD per msg", cluster.xaddsPerMsg ?? 0, null, "calls"],
     ];
+    // What two instances cost with no message crossing Redis: the part of
+    // the ratio above that is not the hop.
+    const local = bestRun(result.relay, "local", pairs);
+    if (local) {
+      rows.push(
+        [
+          "each pair on one instance: delivered",
+          local.msgsPerSec,
+          single.msgsPerSec,
+          "msg/s",
+        ],
+        [
+          "each pair on one instance: server CPU per msg",
+          local.serverUsPerMsg,
+          single.serverUsPerMsg,
+          "µs",
+        ],
+      );
+    }
     for (const [name, value, baseline, unit, target] of rows) {
       figures.push(
         figure(`${head}: ${name}`, value, unit, { baseline, target }),
@@ -315,11 +344,11 @@ async function withServers<T>(
   fn: (servers: Servers) => Promise<T>,
 ): Promise<T> {
   const tag = `run${++env.runs}`;
-  const names = setup === "cluster" ? ["A", "B"] : ["single"];
+  const names = onRedis(setup) ? ["A", "B"] : ["single"];
   const spawns: ServerSpawn[] = names.map((name) => ({
     script: "parley_server.ts",
     label: `server ${name}`,
-    redisUrl: setup === "cluster" ? env.redisUrl : null,
+    redisUrl: onRedis(setup) ? env.redisUrl : null,
     profile: env.o.cpuProfDir
       ? { dir: env.o.cpuProfDir, name: `${tag}-${setup}-${name}` }
       : null,
@@ -389,7 +418,7 @@ async function cpuSnapshot(
   return {
     a,
     b: b ?? null,
-    redis: setup === "cluster" ? await env.probe.cpuSeconds() : null,
+    redis: onRedis(setup) ? await env.probe.cpuSeconds() : null,
     generator: cpuSeconds("self"),
   };
 }
@@ -439,15 +468,21 @@ interface Pair {
 
 /**
  * Logs `pairs` pairs in, one room each, and puts each pair in an accepted
- * call. The caller is on the first server, the callee on the last (the same
- * one in the single setup). The first of the two to connect claims the
- * room's lease, so alternating it spreads the rooms over both instances.
+ * call. In the cluster setup the caller is on A and the callee on B, and
+ * the first of the two to connect claims the room's lease, so alternating
+ * it spreads the rooms over both instances; in the local setup pair i is
+ * all on A or all on B, alternately.
  */
-function setupPairs(servers: Servers, pairs: number): Promise<Pair[]> {
-  const callerPort = servers.list[0].port;
-  const calleePort = servers.list.at(-1)!.port;
+function setupPairs(
+  servers: Servers,
+  setup: Setup,
+  pairs: number,
+): Promise<Pair[]> {
+  const { list } = servers;
   return inBatches(pairs, SETUP_BATCH, async (i) => {
     const room = `${servers.tag}-pair${i}`;
+    const callerPort = setup === "local" ? list[i % 2].port : list[0].port;
+    const calleePort = setup === "local" ? callerPort : list.at(-1)!.port;
     const join = (side: "caller" | "callee") =>
       login(
         side === "caller" ? callerPort : calleePort,
@@ -544,22 +579,22 @@ async function measureRelay(
   round: number,
 ): Promise<RelayRun> {
   const { o } = env;
-  const list = await setupPairs(servers, pairs);
-  const roomsPerOwner = setup === "cluster"
+  const list = await setupPairs(servers, setup, pairs);
+  const roomsPerOwner = onRedis(setup)
     ? countOwners(await env.probe.owners(list.map((p) => p.room)))
     : null;
   await sleep(300); // the presence ticks of the logins settle
   const load = startLoad(list, o.inFlight);
   await sleep(o.warmupMs);
   const cpu0 = await cpuSnapshot(env, servers, setup);
-  const xadd0 = setup === "cluster" ? await env.probe.xadds() : 0;
+  const xadd0 = onRedis(setup) ? await env.probe.xadds() : 0;
   const t0 = performance.now();
   load.measuring = true;
   await sleep(o.measureMs);
   load.measuring = false;
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuRate(cpu0, await cpuSnapshot(env, servers, setup), seconds);
-  const xadds = setup === "cluster" ? await env.probe.xadds() - xadd0 : null;
+  const xadds = onRedis(setup) ? await env.probe.xadds() - xadd0 : null;
   load.sending = false;
   await drain(load);
   await closeAll(list.flatMap((p) => [p.caller, p.callee]));

@@ -125,6 +125,34 @@ Deno.test("cluster relay figures at 500 pairs carry issue 19's targets", () => {
   assert.deepEqual([cpu?.ratio, cpu?.met], [1.2, true]);
 });
 
+Deno.test("with each pair on one instance, the figures give what two instances cost before any hop", () => {
+  const local: Partial<RelayRun> = {
+    ...cluster,
+    setup: "local",
+    msgsPerSec: 36_000,
+    serverUsPerMsg: 30,
+  };
+  const figures = clusterFigures({
+    ...result([]),
+    relay: [...result([]).relay, relayRun(local)],
+  });
+  const head = "cluster relay 50 pairs: each pair on one instance";
+  const cpu = byName(figures, `${head}: server CPU per msg`);
+  assert.deepEqual([cpu?.value, cpu?.ratio, cpu?.target], [30, 1.2, null]);
+  assert.equal(byName(figures, `${head}: delivered`)?.ratio, 0.9);
+  // The cross-instance run's figures are still the cross-instance run's.
+  assert.equal(
+    byName(figures, "cluster relay 50 pairs: server CPU per msg (A+B+Redis)")
+      ?.value,
+    40,
+  );
+});
+
+Deno.test("without a local run there are no local figures", () => {
+  const names = clusterFigures(result([])).map((f) => f.name);
+  assert.ok(!names.some((name) => name.includes("each pair on one instance")));
+});
+
 Deno.test("a storm that settled with Redis's defaults gives its time", () => {
   const figures = clusterFigures(result([
     stormRun({ ms: 2000 }),
