@@ -102,7 +102,11 @@ if (parleyMemory && minimalMemory) {
       "B",
       {
         baseline: minimalMemory.bytesPerConnection,
-        target: { maxRatio: 1.25 },
+        // The target is for 10,000 connections: at --quick's 1,000 the
+        // process's fixed overhead is spread over too few to compare.
+        target: parleyMemory.connections >= 10_000
+          ? { maxRatio: 1.25 }
+          : undefined,
       },
     ),
   );
