@@ -359,6 +359,8 @@ Deno.test({
             alice = await openUser(b, app.url, "alice");
             bob = await openUser(b, app.url, "bob");
             await ring(alice, bob);
+            // The preview is drawn once the camera opens, which may be after the dialog.
+            await bob.page.waitForSelector("[data-testid=incoming-preview]");
             await eventually(
               "bob's preview shows his camera",
               () =>
