@@ -26,8 +26,12 @@ export default function IncomingCall() {
     return () => {
       // Accepted: the call is what matters now. Handing focus back to, say,
       // the chat box would scroll a phone away from the video.
-      const accepted = call.peek().phase === "connecting" ||
-        call.peek().phase === "connected";
+      const next = call.peek().phase;
+      // Declined or cancelled: the summary offers Call again, and
+      // `useCallFocus` puts focus there. Handing it back instead would race
+      // with presence, which decides whether the caller's button is enabled.
+      if (next === "ended") return;
+      const accepted = next === "connecting" || next === "connected";
       if (!accepted) return before?.focus?.();
       setTimeout(() => {
         const view = document.querySelector<HTMLElement>(
