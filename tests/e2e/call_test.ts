@@ -30,6 +30,7 @@ import {
   remoteVideoWidth,
   ring,
   type User,
+  waitForAudioPower,
   waitForCallState,
   waitForMediaFlow,
   waitForPerson,
@@ -262,24 +263,27 @@ Deno.test({
               await bob.page.textContent("[data-testid=peer-muted]"),
               "alice is muted",
             );
-            // Let audio already in flight and in the jitter buffer drain.
-            await new Promise((r) => setTimeout(r, 500));
-            const muted = await receivedAudioPower(bob);
+            assert.ok(loud > 1e-4, `the fake beep is too quiet: ${loud}`);
+            const muted = await waitForAudioPower(
+              bob,
+              "muted audio is no longer heard",
+              (power) => power < loud / 100,
+            );
             console.log(
               `received audio power: ${loud.toExponential(2)} before mute, ${
                 muted.toExponential(2)
               } muted`,
             );
-            assert.ok(loud > 1e-4, `the fake beep is too quiet: ${loud}`);
-            assert.ok(muted < loud / 100, `muted audio still heard: ${muted}`);
             await alice.page.click("[data-testid=mute]");
             assert.equal(await localTrackEnabled(alice, "audio"), true);
             await bob.page.waitForSelector("[data-testid=peer-muted]", {
               state: "detached",
             });
-            await new Promise((r) => setTimeout(r, 500));
-            const back = await receivedAudioPower(bob);
-            assert.ok(back > loud / 10, `unmuted audio not heard: ${back}`);
+            await waitForAudioPower(
+              bob,
+              "unmuted audio is heard",
+              (power) => power > loud / 10,
+            );
 
             // Camera off: the track ends (the camera is released), nothing
             // is sent, bob sees alice's tile and alice her own.

@@ -35,6 +35,7 @@ import {
   ring,
   sendPrivately,
   type User,
+  waitForAudioPower,
   waitForCallState,
   waitForMediaFlow,
   waitForNotice,
@@ -53,21 +54,19 @@ async function muteReaches(who: User, hearer: User) {
   const loud = await receivedAudioPower(hearer);
   await who.page.click("[data-testid=mute]");
   await hearer.page.waitForSelector("[data-testid=peer-muted]");
-  // Let audio already in flight and in the jitter buffer drain.
-  await new Promise((r) => setTimeout(r, 500));
-  const muted = await receivedAudioPower(hearer);
-  await who.page.click("[data-testid=mute]");
-  await hearer.page.waitForSelector("[data-testid=peer-muted]", {
-    state: "detached",
-  });
   assert.ok(
     loud > 1e-4,
     `${hearer.name} hears ${who.name} too quietly: ${loud}`,
   );
-  assert.ok(
-    muted < loud / 100,
-    `${hearer.name} still hears ${who.name} muted: ${muted} (was ${loud})`,
+  await waitForAudioPower(
+    hearer,
+    `${hearer.name} stops hearing ${who.name} muted (was ${loud})`,
+    (power) => power < loud / 100,
   );
+  await who.page.click("[data-testid=mute]");
+  await hearer.page.waitForSelector("[data-testid=peer-muted]", {
+    state: "detached",
+  });
 }
 
 /**

@@ -370,6 +370,19 @@ export async function receivedAudioPower(user: User, ms = 2_200) {
   return (b.audio.totalAudioEnergy - a.audio.totalAudioEnergy) / duration;
 }
 
+/**
+ * Measures {@link receivedAudioPower} until `ok` holds for a window. Audio
+ * already in flight and in the jitter buffer must drain or fill first, which
+ * takes longer on a busy machine than any fixed wait allows.
+ */
+export function waitForAudioPower(
+  user: User,
+  what: string,
+  ok: (power: number) => boolean,
+): Promise<number> {
+  return eventually(what, () => receivedAudioPower(user), ok);
+}
+
 /** Mean brightness (0–255) of the current frame of `#remote-video`. */
 export function remoteBrightness(user: User): Promise<number> {
   return user.page.evaluate(() => {
