@@ -96,6 +96,8 @@ export class LinkSafety {
   #failed = false;
   #view: SafetyView = toView(VERDICT_START, false);
   #closed = false;
+  /** Exchange effects still running (hashing, reading the certificates). */
+  #running = new Set<Promise<void>>();
 
   constructor(
     pc: PeerConnectionLike,
@@ -138,11 +140,24 @@ export class LinkSafety {
     this.#closed = true;
   }
 
+  /**
+   * Resolves once the work that what came in so far started is done, and
+   * the view shows its outcome: the hashing and the certificates take an
+   * unknown number of tasks.
+   */
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all(this.#running);
+  }
+
   #onExchange(event: ExchangeEvent): void {
     if (this.#closed) return;
     const { state, effects } = stepExchange(this.#exchange, event);
     this.#exchange = state;
-    for (const effect of effects) void this.#runExchange(effect);
+    for (const effect of effects) {
+      const running = this.#runExchange(effect);
+      this.#running.add(running);
+      void running.finally(() => this.#running.delete(running));
+    }
   }
 
   async #runExchange(effect: ExchangeEffect): Promise<void> {

@@ -23,8 +23,6 @@ const pc = (local: string, remote: string) =>
     remoteDescription: { type: "answer", sdp: sdp(remote) },
   }) as unknown as PeerConnectionLike;
 
-const tick = () => new Promise((r) => setTimeout(r, 0));
-
 /** One side: its safety, what it sent, and what it remembers. */
 function side(conn: PeerConnectionLike, known: string | null = null) {
   const out: SafetyMessage[] = [];
@@ -41,7 +39,7 @@ function side(conn: PeerConnectionLike, known: string | null = null) {
 /** Delivers what each side sent so far to the other, until both are quiet. */
 async function pump(a: ReturnType<typeof side>, b: ReturnType<typeof side>) {
   for (let i = 0; i < 20; i++) {
-    await tick();
+    await Promise.all([a.safety.settled(), b.safety.settled()]);
     const fromA = a.out.splice(0), fromB = b.out.splice(0);
     if (fromA.length + fromB.length === 0) return;
     for (const m of fromA) b.safety.receive(m);
@@ -104,8 +102,7 @@ Deno.test("a peer that reveals a value other than its commitment gets no code", 
   await a.safety.opened();
   a.safety.receive({ type: "safety-commit", commit: "A".repeat(43) });
   a.safety.receive({ type: "safety-reveal", nonce: "B".repeat(43) });
-  await tick();
-  await tick();
+  await a.safety.settled();
   assert.equal(a.safety.view.status, "failed");
   assert.equal(a.safety.view.code, null);
 });
