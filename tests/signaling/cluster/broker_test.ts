@@ -13,8 +13,12 @@ import type { LogRecord } from "../../../signaling/log.ts";
 import { needsRun, needsWrite } from "../../helpers/permissions.ts";
 import { type Redis, startRedis } from "../../helpers/redis.ts";
 
-/** Lease length in these tests: short, so that expiry tests are quick. */
-const LEASE_MS = 300;
+/**
+ * Lease length in these tests: short, so that expiry tests are quick, yet
+ * long enough that a lease does not run out between two steps of a test
+ * about something else while the browser tests load the machine.
+ */
+const LEASE_MS = 1000;
 
 interface InstanceOptions {
   leaseMs?: number;
