@@ -54,8 +54,9 @@ async function runInLanes(): Promise<number> {
   const browsers = await run(["test", "-A", ...browserTests]);
   const rest = await beside;
   console.log("\nThe tests that ran beside the browser tests:\n");
-  await show(rest.stdout, Deno.stdout);
+  // Its type check speaks on stderr first, then its tests on stdout.
   await show(rest.stderr, Deno.stderr);
+  await show(rest.stdout, Deno.stdout);
   return browsers !== 0 ? browsers : rest.code;
 }
 
