@@ -13,6 +13,7 @@ import type { Broker } from "../signaling/cluster/broker.ts";
 import { KvBroker } from "../signaling/cluster/kv_broker.ts";
 import { RedisBroker } from "../signaling/cluster/redis_broker.ts";
 import { startRedis } from "../tests/helpers/redis.ts";
+import { quantile } from "./figures.ts";
 import { sleep } from "./processes.ts";
 
 const LEASE_MS = 1000;
@@ -46,14 +47,10 @@ async function kvPair(): Promise<Pair> {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
-
 function summary(latencies: number[]): string {
   const sorted = latencies.toSorted((x, y) => x - y);
-  return `p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p99 ${
-    percentile(sorted, 0.99).toFixed(2)
+  return `p50 ${quantile(sorted, 0.5).toFixed(2)} ms, p99 ${
+    quantile(sorted, 0.99).toFixed(2)
   } ms`;
 }
 

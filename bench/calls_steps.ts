@@ -4,7 +4,7 @@
  * ramp tries, what one step's reports from the load generators add up to,
  * whether a step held, and the highest rate that held.
  */
-import { median } from "./figures.ts";
+import { median, quantile } from "./figures.ts";
 
 /** What one load generator reports for one rate step. */
 export interface GeneratorReport {
@@ -61,13 +61,6 @@ export function rampRates(
     rate = Math.max(rate + 1, Math.round(rate * factor));
   }
   return rates;
-}
-
-/** The value at quantile `q` (0–1) of an ascending list, nearest rank; NaN when empty. */
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil(q * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
 }
 
 /**

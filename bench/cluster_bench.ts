@@ -33,6 +33,7 @@ import {
   figure,
   formatTable,
   loadAverage,
+  quantile,
   type Target,
   withDefaults,
 } from "./figures.ts";
@@ -600,10 +601,6 @@ async function measureRelay(
   await closeAll(list.flatMap((p) => [p.caller, p.callee]));
 
   const sorted = Float64Array.from(load.latencies).sort();
-  const pct = (p: number) =>
-    sorted.length
-      ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]
-      : NaN;
   const delivered = load.windowDelivered;
   const serverCores = cpu.a + (cpu.b ?? 0) + (cpu.redis ?? 0);
   return {
@@ -611,8 +608,8 @@ async function measureRelay(
     pairs,
     round,
     msgsPerSec: delivered / seconds,
-    p50Ms: pct(0.5),
-    p99Ms: pct(0.99),
+    p50Ms: quantile(sorted, 0.5),
+    p99Ms: quantile(sorted, 0.99),
     maxMs: sorted.at(-1) ?? NaN,
     lost: load.sent - load.received,
     cpu,

@@ -81,6 +81,17 @@ export function formatTable(figures: Figure[]): string {
     .join("\n");
 }
 
+/**
+ * The value at quantile `q` (0–1) of an ascending list, by nearest rank, so
+ * the p99 of 100 values is the 99th: every bench's percentiles use it. NaN
+ * when empty.
+ */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil(q * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
+}
+
 /** Median of a non-empty list. */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -23,7 +23,7 @@
  * Or import {@linkcode runRelayBench}.
  */
 
-import { withDefaults } from "./figures.ts";
+import { quantile, withDefaults } from "./figures.ts";
 import { serverMemory } from "./memory_probe.ts";
 import {
   cpuSeconds,
@@ -464,12 +464,6 @@ async function measureThroughput(
   await closeAll(endpoints.flat().map((e) => e.ws));
 
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies.length
-      ? latencies[
-        Math.min(latencies.length - 1, Math.floor(p * latencies.length))
-      ]
-      : NaN;
   const pairRates = Array.from(perPair, (n) => n / elapsed).sort((a, b) =>
     a - b
   );
@@ -478,8 +472,8 @@ async function measureThroughput(
     pairs,
     round,
     msgsPerSec: windowDelivered / elapsed,
-    p50Ms: pct(0.5),
-    p99Ms: pct(0.99),
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
     maxMs: latencies.at(-1) ?? NaN,
     lost: sent - received,
     pairMinPerSec: pairRates[0],

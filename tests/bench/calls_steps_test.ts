@@ -4,7 +4,6 @@ import {
   type GeneratorReport,
   highestHeld,
   judgeStep,
-  quantile,
   type RampMove,
   rampRates,
   type RampState,
@@ -50,14 +49,6 @@ Deno.test("a ramp rises by its factor in whole calls per second up to its maximu
   assert.deepEqual(rampRates(1, 1.1, 4), [1, 2, 3, 4]);
   assert.throws(() => rampRates(10, 1, 100));
   assert.throws(() => rampRates(0, 2, 100));
-});
-
-Deno.test("quantiles take the nearest rank, so the p99 of 100 calls is the 99th slowest", () => {
-  const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
-  assert.equal(quantile(sorted, 0.99), 99);
-  assert.equal(quantile(sorted, 0.5), 50);
-  assert.equal(quantile([7], 0.99), 7);
-  assert.ok(Number.isNaN(quantile([], 0.5)));
 });
 
 Deno.test("a step holds when every call completed and the p99 of all generators together is within the limit", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { figure, formatTable, median } from "../../bench/figures.ts";
+import { figure, formatTable, median, quantile } from "../../bench/figures.ts";
 
 Deno.test("a figure with a baseline carries its ratio and judges a ratio target", () => {
   const f = figure("relay msgs/s", 90, "msg/s", {
@@ -52,4 +52,12 @@ Deno.test("the table marks missed targets", () => {
 Deno.test("median handles odd and even counts", () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
+});
+
+Deno.test("quantiles take the nearest rank, so the p99 of 100 values is the 99th", () => {
+  const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(quantile(sorted, 0.99), 99);
+  assert.equal(quantile(sorted, 0.5), 50);
+  assert.equal(quantile([7], 0.99), 7);
+  assert.ok(Number.isNaN(quantile([], 0.5)));
 });
