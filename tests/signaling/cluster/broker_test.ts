@@ -326,8 +326,9 @@ contract(
   async (store) => {
     const a = await started(store);
     const b = await started(store);
-    assert.equal(await a.broker.claim("orphan"), a.broker.self);
+    // The lease is written during the claim: no sooner than this.
     const stopped = Date.now();
+    assert.equal(await a.broker.claim("orphan"), a.broker.self);
     assert.equal(await b.broker.claim("orphan"), a.broker.self);
     await until(
       "b to take the room over",
@@ -387,6 +388,8 @@ contract(
   "alive() reports started instances and forgets silent ones after leaseMs",
   async (store) => {
     const a = await started(store);
+    // b marks itself alive as it starts, and never again: no sooner than this.
+    const silentSince = Date.now();
     const b = await started(store);
     const ids = [a.broker.self, b.broker.self, "never-started"];
     assert.deepEqual(
@@ -394,8 +397,7 @@ contract(
       new Set([a.broker.self, b.broker.self]),
     );
     assert.deepEqual(await a.broker.alive([]), new Set());
-    // b goes silent (no renew); a keeps renewing.
-    const silentSince = Date.now();
+    // b stays silent (no renew); a keeps renewing.
     await until("b to be reported dead", async () => {
       await a.broker.renew([]);
       return !(await a.broker.alive(ids)).has(b.broker.self);
