@@ -114,8 +114,8 @@ export function useCallFocus(): void {
     const before = last.current;
     last.current = { phase, peer: snap.peer ?? before.peer };
     if (before.phase === phase) return;
-    // After this render's other effects: the incoming prompt hands focus
-    // back as it closes, and that choice wins over these.
+    // After this render's other effects: an incoming prompt that closes
+    // without an ended call hands focus back itself, and that choice wins.
     const timer = setTimeout(() => {
       if (!focusLost()) return;
       for (const selector of placesFor(phase, last.current.peer)) {
