@@ -131,6 +131,38 @@ export async function openPair(
 }
 
 /**
+ * Opens the people `opens` makes, one after the other, runs `body` with
+ * them (in the same order), then checks that nothing broke on their pages.
+ * They are closed in any case, those already open included when a later
+ * one fails to open (see {@link openPair}).
+ */
+export async function withUsers(
+  opens: (() => Promise<User>)[],
+  body: (users: User[]) => Promise<void>,
+): Promise<void> {
+  const users: User[] = [];
+  try {
+    for (const open of opens) users.push(await open());
+    await body(users);
+    assertNothingBroke(...users);
+  } finally {
+    await closeUsers(...users);
+  }
+}
+
+/** {@link withUsers} for alice and bob, opened in `browser` and joined. */
+export function withPair(
+  browser: TestBrowser,
+  baseUrl: string,
+  body: (alice: User, bob: User) => Promise<void>,
+): Promise<void> {
+  return withUsers([
+    () => openUser(browser, baseUrl, "alice"),
+    () => openUser(browser, baseUrl, "bob"),
+  ], ([alice, bob]) => body(alice, bob));
+}
+
+/**
  * Closes the people's contexts (pages, media, sockets), each after its page
  * has left the room the way a closed tab does.
  *
