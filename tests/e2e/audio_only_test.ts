@@ -13,8 +13,6 @@ import {
   type TestBrowser,
 } from "../helpers/browsers.ts";
 import {
-  assertNothingBroke,
-  closeUsers,
   connect,
   hangUp,
   inboundStats,
@@ -24,6 +22,7 @@ import {
   waitForCallState,
   waitForMediaFlow,
   waitForNotice,
+  withUsers,
 } from "./helpers.ts";
 
 const NO_CAMERA_NOTICE =
@@ -62,10 +61,10 @@ Deno.test({
       await t.step(
         "calling without a camera says so, connects, and still shows the other camera",
         async () => {
-          let carl: User | undefined, nina: User | undefined;
-          try {
-            carl = await openUser(cam, app.url, "carl");
-            nina = await openUser(nocam, app.url, "nina");
+          await withUsers([
+            () => openUser(cam, app.url, "carl"),
+            () => openUser(nocam, app.url, "nina"),
+          ], async ([carl, nina]) => {
             await connect(nina, carl);
             await waitForNotice(nina, NO_CAMERA_NOTICE);
             // Nothing to turn off: the camera control is disabled.
@@ -79,20 +78,17 @@ Deno.test({
             await waitForMediaFlow(nina, { audio: true, video: true });
             assert.equal((await inboundStats(carl)).video.framesDecoded, 0);
             await hangUp(nina, carl);
-            assertNothingBroke(carl, nina);
-          } finally {
-            await closeUsers(carl, nina);
-          }
+          });
         },
       );
 
       await t.step(
         "being called without a camera says so while ringing and connects on audio",
         async () => {
-          let carl: User | undefined, nina: User | undefined;
-          try {
-            carl = await openUser(cam, app.url, "carl");
-            nina = await openUser(nocam, app.url, "nina");
+          await withUsers([
+            () => openUser(cam, app.url, "carl"),
+            () => openUser(nocam, app.url, "nina"),
+          ], async ([carl, nina]) => {
             await ring(carl, nina);
             // The callee opens its media while the prompt shows.
             await waitForNotice(nina, NO_CAMERA_NOTICE);
@@ -104,20 +100,17 @@ Deno.test({
             await waitForMediaFlow(carl, { audio: true, video: false });
             await waitForMediaFlow(nina, { audio: true, video: true });
             await hangUp(carl, nina);
-            assertNothingBroke(carl, nina);
-          } finally {
-            await closeUsers(carl, nina);
-          }
+          });
         },
       );
 
       await t.step(
         "an audio call negotiates no video and carries audio both ways",
         async () => {
-          let carl: User | undefined, nina: User | undefined;
-          try {
-            carl = await openUser(cam, app.url, "carl");
-            nina = await openUser(nocam, app.url, "nina");
+          await withUsers([
+            () => openUser(cam, app.url, "carl"),
+            () => openUser(nocam, app.url, "nina"),
+          ], async ([carl, nina]) => {
             await ring(carl, nina, { audioOnly: true });
             assert.equal(
               await nina.page.textContent("#incoming-desc"),
@@ -144,10 +137,7 @@ Deno.test({
             );
             assert.ok(!texts.includes(NO_CAMERA_NOTICE), texts.join(" | "));
             await hangUp(nina, carl);
-            assertNothingBroke(carl, nina);
-          } finally {
-            await closeUsers(carl, nina);
-          }
+          });
         },
       );
     } finally {

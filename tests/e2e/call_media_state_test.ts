@@ -13,9 +13,7 @@ import {
   type TestBrowser,
 } from "../helpers/browsers.ts";
 import {
-  assertNothingBroke,
   cameraBackOn,
-  closeUsers,
   connect,
   hangUp,
   inboundStats,
@@ -23,6 +21,7 @@ import {
   type User,
   waitForCallState,
   waitForMediaFlow,
+  withUsers,
 } from "./helpers.ts";
 
 /** Reloads `user`'s page and waits until it is back in the call. */
@@ -45,48 +44,49 @@ Deno.test({
   async fn() {
     const app = await startApp();
     let browser: TestBrowser | undefined;
-    let hana: User | undefined, ivo: User | undefined;
     try {
       browser = await launch("chromium");
-      hana = await openUser(browser, app.url, "hana");
-      ivo = await openUser(browser, app.url, "ivo");
-      await connect(hana, ivo);
-      await waitForMediaFlow(hana, { audio: true, video: true });
-      await ivo.page.click("[data-testid=mute]");
-      await ivo.page.click("[data-testid=camera]");
-      await seesMutedAndCameraOff(hana);
+      const b = browser;
+      await withUsers([
+        () => openUser(b, app.url, "hana"),
+        () => openUser(b, app.url, "ivo"),
+      ], async ([hana, ivo]) => {
+        await connect(hana, ivo);
+        await waitForMediaFlow(hana, { audio: true, video: true });
+        await ivo.page.click("[data-testid=mute]");
+        await ivo.page.click("[data-testid=camera]");
+        await seesMutedAndCameraOff(hana);
 
-      // The viewer reloads: the new connection's channel is told again.
-      await reloadInCall(hana);
-      await seesMutedAndCameraOff(hana);
+        // The viewer reloads: the new connection's channel is told again.
+        await reloadInCall(hana);
+        await seesMutedAndCameraOff(hana);
 
-      // The one who turned it off reloads: it stays off.
-      await reloadInCall(ivo);
-      await ivo.page.waitForSelector("[data-testid=self-camera-off]");
-      assert.equal(
-        await ivo.page.getAttribute("[data-testid=mute]", "aria-pressed"),
-        "true",
-      );
-      assert.equal(
-        await ivo.page.evaluate(() => {
-          const v = document.querySelector<HTMLVideoElement>("#local-video")!;
-          return (v.srcObject as MediaStream | null)?.getVideoTracks()
-            .length ?? 0;
-        }),
-        0,
-        "ivo's camera came on after the reload",
-      );
-      await waitForMediaFlow(ivo, { audio: true, video: true });
-      await seesMutedAndCameraOff(hana);
-      assert.equal((await inboundStats(hana)).video.framesDecoded, 0);
+        // The one who turned it off reloads: it stays off.
+        await reloadInCall(ivo);
+        await ivo.page.waitForSelector("[data-testid=self-camera-off]");
+        assert.equal(
+          await ivo.page.getAttribute("[data-testid=mute]", "aria-pressed"),
+          "true",
+        );
+        assert.equal(
+          await ivo.page.evaluate(() => {
+            const v = document.querySelector<HTMLVideoElement>("#local-video")!;
+            return (v.srcObject as MediaStream | null)?.getVideoTracks()
+              .length ?? 0;
+          }),
+          0,
+          "ivo's camera came on after the reload",
+        );
+        await waitForMediaFlow(ivo, { audio: true, video: true });
+        await seesMutedAndCameraOff(hana);
+        assert.equal((await inboundStats(hana)).video.framesDecoded, 0);
 
-      // And it comes back when ivo wants it.
-      await cameraBackOn(ivo, hana);
-      await waitForMediaFlow(hana, { audio: false, video: true });
-      await hangUp(hana, ivo);
-      assertNothingBroke(hana, ivo);
+        // And it comes back when ivo wants it.
+        await cameraBackOn(ivo, hana);
+        await waitForMediaFlow(hana, { audio: false, video: true });
+        await hangUp(hana, ivo);
+      });
     } finally {
-      await closeUsers(hana, ivo);
       await browser?.close();
       await app.shutdown();
     }

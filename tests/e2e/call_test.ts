@@ -12,10 +12,8 @@ import {
 } from "../helpers/browsers.ts";
 import {
   acceptToFirstFrameMs,
-  assertNothingBroke,
   callStatus,
   cameraBackOn,
-  closeUsers,
   connect,
   dismissEnded,
   eventually,
@@ -24,7 +22,6 @@ import {
   keepCameraTrack,
   keptCameraState,
   median,
-  openUser,
   receivedAudioPower,
   remoteBrightness,
   remoteVideoWidth,
@@ -35,6 +32,7 @@ import {
   waitForMediaFlow,
   waitForPerson,
   waitForPrepared,
+  withPair,
 } from "./helpers.ts";
 
 /** Tracks and connection captured before hang-up, checked after it. */
@@ -145,10 +143,7 @@ Deno.test({
       await t.step(
         "A calls B, B accepts, and both decode video and receive audio",
         async () => {
-          let alice: User | undefined, bob: User | undefined;
-          try {
-            alice = await openUser(b, app.url, "alice");
-            bob = await openUser(b, app.url, "bob");
+          await withPair(b, app.url, async (alice, bob) => {
             // Focus was in the chat box when the call came in; accepting
             // must move it to the call, not back to the chat (phones scroll).
             await bob.page.focus("#chat-input");
@@ -228,20 +223,14 @@ Deno.test({
             await dismissEnded(alice, bob);
             await waitForPerson(alice, "bob");
             await waitForPerson(bob, "alice");
-            assertNothingBroke(alice, bob);
-          } finally {
-            await closeUsers(alice, bob);
-          }
+          });
         },
       );
 
       await t.step(
         "mute silences and shows on the other side; camera off releases the camera and shows a tile; camera on sends again",
         async () => {
-          let alice: User | undefined, bob: User | undefined;
-          try {
-            alice = await openUser(b, app.url, "alice");
-            bob = await openUser(b, app.url, "bob");
+          await withPair(b, app.url, async (alice, bob) => {
             await connect(alice, bob);
             await waitForMediaFlow(bob, { audio: true, video: true });
             const offerBefore = await localSdp(alice);
@@ -289,7 +278,7 @@ Deno.test({
             // is sent, bob sees alice's tile and alice her own.
             await eventually(
               "bob sees a picture from alice",
-              () => remoteBrightness(bob!),
+              () => remoteBrightness(bob),
               (v) => v > 20,
             );
             await keepCameraTrack(alice);
@@ -303,12 +292,12 @@ Deno.test({
             );
             await eventually(
               "alice's camera track has ended",
-              () => keptCameraState(alice!),
+              () => keptCameraState(alice),
               (state) => state === "ended",
             );
             await eventually(
               "alice's video sender sends nothing",
-              () => localTrackEnabled(alice!, "video"),
+              () => localTrackEnabled(alice, "video"),
               (enabled) => enabled === null,
             );
             await alice.page.waitForSelector("[data-testid=self-camera-off]");
@@ -338,7 +327,7 @@ Deno.test({
             await waitForMediaFlow(bob, { audio: false, video: true });
             await eventually(
               "bob's picture of alice comes back",
-              () => remoteBrightness(bob!),
+              () => remoteBrightness(bob),
               (v) => v > 20,
             );
             assert.equal(
@@ -348,27 +337,21 @@ Deno.test({
             );
 
             await hangUp(bob, alice);
-            assertNothingBroke(alice, bob);
-          } finally {
-            await closeUsers(alice, bob);
-          }
+          });
         },
       );
 
       await t.step(
         "the callee sees itself while it rings, answers without video, and turns its camera on later",
         async () => {
-          let alice: User | undefined, bob: User | undefined;
-          try {
-            alice = await openUser(b, app.url, "alice");
-            bob = await openUser(b, app.url, "bob");
+          await withPair(b, app.url, async (alice, bob) => {
             await ring(alice, bob);
             // The preview is drawn once the camera opens, which may be after the dialog.
             await bob.page.waitForSelector("[data-testid=incoming-preview]");
             await eventually(
               "bob's preview shows his camera",
               () =>
-                bob!.page.$eval(
+                bob.page.$eval(
                   "[data-testid=incoming-preview]",
                   (v) => (v as HTMLVideoElement).videoWidth,
                 ),
@@ -386,20 +369,14 @@ Deno.test({
             await cameraBackOn(bob, alice);
             await waitForMediaFlow(alice, { audio: true, video: true });
             await hangUp(alice, bob);
-            assertNothingBroke(alice, bob);
-          } finally {
-            await closeUsers(alice, bob);
-          }
+          });
         },
       );
 
       await t.step(
         `accept to the caller's first remote frame, over ${TIMED_CALLS} calls in a row`,
         async () => {
-          let alice: User | undefined, bob: User | undefined;
-          try {
-            alice = await openUser(b, app.url, "alice");
-            bob = await openUser(b, app.url, "bob");
+          await withPair(b, app.url, async (alice, bob) => {
             const times: number[] = [];
             for (let i = 0; i < TIMED_CALLS; i++) {
               times.push(await acceptToFirstFrameMs(alice, bob));
@@ -419,10 +396,7 @@ Deno.test({
               times.every((ms) => ms > 0),
               "a frame came before Accept",
             );
-            assertNothingBroke(alice, bob);
-          } finally {
-            await closeUsers(alice, bob);
-          }
+          });
         },
       );
     } finally {
