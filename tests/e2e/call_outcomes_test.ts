@@ -11,15 +11,12 @@ import {
   type TestBrowser,
 } from "../helpers/browsers.ts";
 import {
-  assertNothingBroke,
   callState,
   callStatus,
-  closeUsers,
   connect,
   dismissEnded,
   hangUp,
   notices,
-  openPair,
   openUser,
   remoteVideoWidth,
   ring,
@@ -28,6 +25,8 @@ import {
   waitForMediaFlow,
   waitForNotice,
   waitForPerson,
+  withPair,
+  withUsers,
 } from "./helpers.ts";
 
 /** Waits until the incoming-call prompt is gone from `user`'s page. */
@@ -61,14 +60,11 @@ Deno.test({
     try {
       browser = await launch("chromium");
       const b = browser;
-      const pair = () => openPair(b, app.url);
 
       await t.step(
         "a declined call tells the caller who declined",
         async () => {
-          let alice: User | undefined, bob: User | undefined;
-          try {
-            [alice, bob] = await pair();
+          await withPair(b, app.url, async (alice, bob) => {
             await ring(alice, bob);
             await bob.page.click("[data-testid=decline-call]");
             await waitForCallState(alice, "ended", "declined");
@@ -78,19 +74,14 @@ Deno.test({
             assert.equal(await callStatus(bob), "You declined alice's call.");
             await promptGone(bob);
             await canCallEachOther(alice, bob);
-            assertNothingBroke(alice, bob);
-          } finally {
-            await closeUsers(alice, bob);
-          }
+          });
         },
       );
 
       await t.step(
         "a cancelled call stops ringing on the callee's side",
         async () => {
-          let alice: User | undefined, bob: User | undefined;
-          try {
-            [alice, bob] = await pair();
+          await withPair(b, app.url, async (alice, bob) => {
             await ring(alice, bob);
             await alice.page.click("[data-testid=cancel-call]");
             await waitForCallState(alice, "ended", "cancelled");
@@ -99,22 +90,18 @@ Deno.test({
             await waitForCallState(bob, "ended", "cancelled");
             assert.equal(await callStatus(bob), "alice stopped calling.");
             await canCallEachOther(alice, bob);
-            assertNothingBroke(alice, bob);
-          } finally {
-            await closeUsers(alice, bob);
-          }
+          });
         },
       );
 
       await t.step(
         "calling someone who is in a call says they are busy and leaves their call alone",
         async () => {
-          let alice: User | undefined,
-            bob: User | undefined,
-            carol: User | undefined;
-          try {
-            [alice, bob] = await pair();
-            carol = await openUser(b, app.url, "carol");
+          await withUsers([
+            () => openUser(b, app.url, "alice"),
+            () => openUser(b, app.url, "bob"),
+            () => openUser(b, app.url, "carol"),
+          ], async ([alice, bob, carol]) => {
             await connect(alice, bob);
             await waitForPerson(carol, "alice", "busy");
             // Carol's button for alice is disabled now that alice shows as
@@ -143,19 +130,14 @@ Deno.test({
             }
             await hangUp(alice, bob);
             await canCallEachOther(carol, alice);
-            assertNothingBroke(alice, bob, carol);
-          } finally {
-            await closeUsers(alice, bob, carol);
-          }
+          });
         },
       );
 
       await t.step(
         "two people calling each other at once end up in exactly one call, 3 times",
         async () => {
-          let alice: User | undefined, bob: User | undefined;
-          try {
-            [alice, bob] = await pair();
+          await withPair(b, app.url, async (alice, bob) => {
             for (let round = 1; round <= 3; round++) {
               await waitForPerson(alice, "bob");
               await waitForPerson(bob, "alice");
@@ -217,10 +199,7 @@ Deno.test({
               assert.equal(app.parley.signaling.stats().calls, 0);
               await dismissEnded(alice, bob);
             }
-            assertNothingBroke(alice, bob);
-          } finally {
-            await closeUsers(alice, bob);
-          }
+          });
         },
       );
     } finally {
@@ -271,25 +250,22 @@ Deno.test({
     // A short ring so the test need not wait out the 30 s default.
     const app = await startApp({ ringTimeoutMs: 1_500 });
     let browser: TestBrowser | undefined;
-    let alice: User | undefined, bob: User | undefined;
     try {
       browser = await launch("chromium");
-      alice = await openUser(browser, app.url, "alice");
-      bob = await openUser(browser, app.url, "bob");
-      await ring(alice, bob);
-      await waitForCallState(alice, "ended", "no-answer");
-      assert.equal(await callStatus(alice), "bob didn't answer.");
-      await waitForNotice(alice, "bob didn't answer.");
-      await promptGone(bob);
-      await waitForCallState(bob, "ended", "no-answer");
-      // Bob is the one who did not answer: his page must not say alice didn't.
-      assert.equal(await callStatus(bob), "You missed a call from alice.");
-      assert.ok(!(await notices(bob)).includes("alice didn't answer."));
-      // The 1.5 s ring is enough to accept in: connect() accepts at once.
-      await canCallEachOther(alice, bob);
-      assertNothingBroke(alice, bob);
+      await withPair(browser, app.url, async (alice, bob) => {
+        await ring(alice, bob);
+        await waitForCallState(alice, "ended", "no-answer");
+        assert.equal(await callStatus(alice), "bob didn't answer.");
+        await waitForNotice(alice, "bob didn't answer.");
+        await promptGone(bob);
+        await waitForCallState(bob, "ended", "no-answer");
+        // Bob is the one who did not answer: his page must not say alice didn't.
+        assert.equal(await callStatus(bob), "You missed a call from alice.");
+        assert.ok(!(await notices(bob)).includes("alice didn't answer."));
+        // The 1.5 s ring is enough to accept in: connect() accepts at once.
+        await canCallEachOther(alice, bob);
+      });
     } finally {
-      await closeUsers(alice, bob);
       await browser?.close();
       await app.shutdown();
     }

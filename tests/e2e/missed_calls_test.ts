@@ -24,6 +24,8 @@ import {
   type User,
   waitForCallState,
   waitForNotice,
+  withPair,
+  withUsers,
 } from "./helpers.ts";
 
 /**
@@ -133,7 +135,6 @@ Deno.test({
     try {
       browser = await launch("chromium");
       const b = browser;
-      const pair = () => openPair(b, app.url);
 
       // The minute a missed line must last runs while the other steps do:
       // this pair is on a server of its own, so the names stay free.
@@ -148,9 +149,7 @@ Deno.test({
       await t.step(
         "an unanswered call: the caller can call again, the callee has a missed line",
         async () => {
-          let alice: User | undefined, bob: User | undefined;
-          try {
-            [alice, bob] = await pair();
+          await withPair(b, app.url, async (alice, bob) => {
             await ring(alice, bob, { audioOnly: true });
             await waitForCallState(alice, "ended", "no-answer");
             assert.equal(await callStatus(alice), "bob didn't answer.");
@@ -172,19 +171,14 @@ Deno.test({
             await waitForCallState(alice, "ended", "declined");
             // Declined is no missed call.
             assert.equal((await missedLines(bob)).length, 1);
-            assertNothingBroke(alice, bob);
-          } finally {
-            await closeUsers(alice, bob);
-          }
+          });
         },
       );
 
       await t.step(
         "declining then cancelling shows one neutral notice at a time",
         async () => {
-          let alice: User | undefined, bob: User | undefined;
-          try {
-            [alice, bob] = await pair();
+          await withPair(b, app.url, async (alice, bob) => {
             await ring(alice, bob);
             await bob.page.click("[data-testid=decline-call]");
             await waitForNotice(alice, "bob declined the call.");
@@ -202,19 +196,14 @@ Deno.test({
             assert.deepEqual(await toned(bob), [
               "info: alice stopped calling.",
             ]);
-            assertNothingBroke(alice, bob);
-          } finally {
-            await closeUsers(alice, bob);
-          }
+          });
         },
       );
 
       await t.step(
         "a call that connected ends with its duration, and Call again rings the same person",
         async () => {
-          let alice: User | undefined, bob: User | undefined;
-          try {
-            [alice, bob] = await pair();
+          await withPair(b, app.url, async (alice, bob) => {
             await connect(alice, bob);
             // Over a second, so the duration is not 0:00.
             await new Promise((r) => setTimeout(r, 1_200));
@@ -247,10 +236,7 @@ Deno.test({
             await waitForCallState(alice, "connected");
             await waitForCallState(bob, "connected");
             await hangUp(alice, bob);
-            assertNothingBroke(alice, bob);
-          } finally {
-            await closeUsers(alice, bob);
-          }
+          });
         },
       );
 
@@ -277,26 +263,27 @@ Deno.test({
   async fn() {
     const app = await startApp({ ringTimeoutMs: RING_MS });
     let chromium: TestBrowser | undefined, firefox: TestBrowser | undefined;
-    let alice: User | undefined, bob: User | undefined;
     try {
       chromium = await launch("chromium");
       firefox = await launch("firefox");
-      alice = await openUser(chromium, app.url, "alice");
-      bob = await openUser(firefox, app.url, "bob");
-      await ring(alice, bob);
-      await alice.page.click("[data-testid=cancel-call]");
-      await bob.page.waitForSelector("[data-testid=missed-call]");
-      assert.match(
-        (await missedLines(bob))[0],
-        missedPattern("video", "alice"),
-      );
-      await bob.page.click("[data-testid=call-back]");
-      await promptedBy(alice, "bob", "video");
-      await bob.page.click("[data-testid=cancel-call]");
-      await waitForCallState(alice, "ended", "cancelled");
-      assertNothingBroke(alice, bob);
+      const c = chromium, f = firefox;
+      await withUsers([
+        () => openUser(c, app.url, "alice"),
+        () => openUser(f, app.url, "bob"),
+      ], async ([alice, bob]) => {
+        await ring(alice, bob);
+        await alice.page.click("[data-testid=cancel-call]");
+        await bob.page.waitForSelector("[data-testid=missed-call]");
+        assert.match(
+          (await missedLines(bob))[0],
+          missedPattern("video", "alice"),
+        );
+        await bob.page.click("[data-testid=call-back]");
+        await promptedBy(alice, "bob", "video");
+        await bob.page.click("[data-testid=cancel-call]");
+        await waitForCallState(alice, "ended", "cancelled");
+      });
     } finally {
-      await closeUsers(alice, bob);
       await firefox?.close();
       await chromium?.close();
       await app.shutdown();
