@@ -16,11 +16,9 @@ import {
 } from "../helpers/browsers.ts";
 import {
   acceptToFirstFrames,
-  assertNothingBroke,
   assertSteadyVideo,
   cameraBackOn,
   chatAcross,
-  closeUsers,
   decodedSeries,
   dismissEnded,
   eventually,
@@ -41,6 +39,7 @@ import {
   waitForNotice,
   waitForPrepared,
   waitForPrivateLine,
+  withUsers,
 } from "./helpers.ts";
 
 /** Calls timed per direction for the first-frame figures. */
@@ -126,18 +125,10 @@ async function fullCall(
   callerBrowser: TestBrowser,
   calleeBrowser: TestBrowser,
 ) {
-  let caller: User | undefined, callee: User | undefined;
-  try {
-    caller = await openUser(
-      callerBrowser,
-      baseUrl,
-      `${callerBrowser.name}-caller`,
-    );
-    callee = await openUser(
-      calleeBrowser,
-      baseUrl,
-      `${calleeBrowser.name}-callee`,
-    );
+  await withUsers([
+    () => openUser(callerBrowser, baseUrl, `${callerBrowser.name}-caller`),
+    () => openUser(calleeBrowser, baseUrl, `${calleeBrowser.name}-callee`),
+  ], async ([caller, callee]) => {
     await ring(caller, callee);
     await waitForPrepared(caller, callee);
     await callee.page.click("[data-testid=accept-call]");
@@ -184,10 +175,7 @@ async function fullCall(
         `${u.name} kept its peer connection`,
       );
     }
-    assertNothingBroke(caller, callee);
-  } finally {
-    await closeUsers(caller, callee);
-  }
+  });
 }
 
 /** Accept → first remote frame on each side, over {@link TIMED_CALLS} calls. */
@@ -196,11 +184,11 @@ async function timeFirstFrames(
   callerBrowser: TestBrowser,
   calleeBrowser: TestBrowser,
 ): Promise<Record<"caller" | "callee", number[]>> {
-  let caller: User | undefined, callee: User | undefined;
   const times = { caller: [] as number[], callee: [] as number[] };
-  try {
-    caller = await openUser(callerBrowser, baseUrl, "timed-caller");
-    callee = await openUser(calleeBrowser, baseUrl, "timed-callee");
+  await withUsers([
+    () => openUser(callerBrowser, baseUrl, "timed-caller"),
+    () => openUser(calleeBrowser, baseUrl, "timed-callee"),
+  ], async ([caller, callee]) => {
     for (let i = 0; i < TIMED_CALLS; i++) {
       const t = await acceptToFirstFrames(caller, callee);
       times.caller.push(t.caller);
@@ -209,10 +197,7 @@ async function timeFirstFrames(
       await hangUp(caller, callee);
       await dismissEnded(caller, callee);
     }
-    assertNothingBroke(caller, callee);
-  } finally {
-    await closeUsers(caller, callee);
-  }
+  });
   return times;
 }
 
@@ -237,10 +222,10 @@ Deno.test({
       await t.step(
         "Firefox calls Firefox: steady video both ways",
         async () => {
-          let a: User | undefined, b: User | undefined;
-          try {
-            a = await openUser(firefox, app.url, "fay");
-            b = await openUser(firefox, app.url, "fox");
+          await withUsers([
+            () => openUser(firefox, app.url, "fay"),
+            () => openUser(firefox, app.url, "fox"),
+          ], async ([a, b]) => {
             await ring(a, b);
             await waitForPrepared(a, b);
             await b.page.click("[data-testid=accept-call]");
@@ -254,19 +239,16 @@ Deno.test({
               await waitForMediaFlow(u, { audio: true, video: true });
             }
             await hangUp(a, b);
-            assertNothingBroke(a, b);
-          } finally {
-            await closeUsers(a, b);
-          }
+          });
         },
       );
       await t.step(
         "an audio call between Chromium and Firefox carries audio both ways and no video",
         async () => {
-          let c: User | undefined, f: User | undefined;
-          try {
-            c = await openUser(chromium, app.url, "cleo");
-            f = await openUser(firefox, app.url, "finn");
+          await withUsers([
+            () => openUser(chromium, app.url, "cleo"),
+            () => openUser(firefox, app.url, "finn"),
+          ], async ([c, f]) => {
             await ring(c, f, { audioOnly: true });
             await f.page.click("[data-testid=accept-call]");
             for (const u of [c, f]) {
@@ -284,10 +266,7 @@ Deno.test({
             }
             await muteReaches(f, c);
             await hangUp(f, c);
-            assertNothingBroke(c, f);
-          } finally {
-            await closeUsers(c, f);
-          }
+          });
         },
       );
       await t.step(

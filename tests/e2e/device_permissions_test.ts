@@ -16,14 +16,13 @@ import {
 } from "../helpers/browsers.ts";
 import type { PagePermission, TestPage } from "../helpers/test_page.ts";
 import {
-  assertNothingBroke,
   clickCall,
-  closeUsers,
   openUser,
   type User,
   waitForCallState,
   waitForMediaFlow,
   waitForNotice,
+  withUsers,
 } from "./helpers.ts";
 
 const CAMERA_BLOCKED =
@@ -88,10 +87,10 @@ Deno.test({
       await t.step(
         "camera blocked, microphone allowed: an audio call that connects, and the callee is rung once",
         async () => {
-          let nina: User | undefined, carl: User | undefined;
-          try {
-            nina = await openWith(strict, app.url, "nina", ["microphone"]);
-            carl = await openWith(callee, app.url, "carl", []);
+          await withUsers([
+            () => openWith(strict, app.url, "nina", ["microphone"]),
+            () => openWith(callee, app.url, "carl", []),
+          ], async ([nina, carl]) => {
             await clickCall(nina, "carl");
             await waitForNotice(nina, CAMERA_BLOCKED);
             await carl.page.waitForSelector("[data-testid=incoming-call]");
@@ -110,30 +109,24 @@ Deno.test({
               "connecting",
               "connected",
             ]);
-            assertNothingBroke(nina, carl);
-          } finally {
-            await closeUsers(nina, carl);
-          }
+          });
         },
       );
 
       await t.step(
         "microphone blocked: the caller is told which device and how to allow it, and nobody is rung",
         async () => {
-          let mia: User | undefined, carl: User | undefined;
-          try {
-            mia = await openWith(strict, app.url, "mia", []);
-            carl = await openWith(callee, app.url, "carl", []);
+          await withUsers([
+            () => openWith(strict, app.url, "mia", []),
+            () => openWith(callee, app.url, "carl", []),
+          ], async ([mia, carl]) => {
             await clickCall(mia, "carl");
             await waitForNotice(mia, MIC_BLOCKED);
             await waitForCallState(mia, "ended", "media-error");
             // Time enough for a ring to have reached carl, had one left.
             await new Promise((r) => setTimeout(r, 500));
             assert.deepEqual(await callStates(carl), [], "carl was never rung");
-            assertNothingBroke(mia, carl);
-          } finally {
-            await closeUsers(mia, carl);
-          }
+          });
         },
       );
     } finally {
