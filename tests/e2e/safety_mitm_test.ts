@@ -25,6 +25,7 @@ import {
   sendPrivately,
   type User,
   waitForPrivateLine,
+  withUsers,
 } from "./helpers.ts";
 import { malloryReport, startMallory } from "./mallory.ts";
 import { MitmProxy } from "./mitm.ts";
@@ -159,19 +160,20 @@ Deno.test({
     const app = await startApp();
     const proxy = MitmProxy.start(app.url);
     let chromium: TestBrowser | undefined, firefox: TestBrowser | undefined;
-    let fred: User | undefined, cara: User | undefined;
     let mallory: TestPage | undefined;
     try {
       chromium = await launch("chromium");
       firefox = await launch("firefox");
-      fred = await openUser(firefox, proxy.url, "fred");
-      cara = await openUser(chromium, proxy.url, "cara");
-      mallory = await startMallory(chromium, proxy);
-      await callThroughMallory(fred, cara, proxy, mallory);
-      await hangUp(fred, cara);
-      assertNothingBroke(fred, cara);
+      const c = chromium, f = firefox;
+      await withUsers([
+        () => openUser(f, proxy.url, "fred"),
+        () => openUser(c, proxy.url, "cara"),
+      ], async ([fred, cara]) => {
+        mallory = await startMallory(c, proxy);
+        await callThroughMallory(fred, cara, proxy, mallory);
+        await hangUp(fred, cara);
+      });
     } finally {
-      await closeUsers(fred, cara);
       await mallory?.close().catch(() => {});
       await firefox?.close();
       await chromium?.close();
