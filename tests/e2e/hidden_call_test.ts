@@ -30,14 +30,13 @@ import {
   type TestPage,
 } from "../helpers/browsers.ts";
 import {
-  assertNothingBroke,
   clickCall,
-  closeUsers,
   dismissEnded,
   hangUp,
   openUser,
   type User,
   waitForCallState,
+  withUsers,
 } from "./helpers.ts";
 
 /** Runs in the callee's page before its scripts; see the module doc. */
@@ -175,94 +174,95 @@ for (const name of ["chromium", "firefox"] as const) {
 async function hiddenCall(name: BrowserName) {
   const app = await startApp();
   let browser: TestBrowser | undefined;
-  let ann: User | undefined;
-  let bob: User | undefined;
   try {
     browser = await launch(name);
-    ann = await openUser(browser, app.url, "ann");
-    bob = await openUser(browser, app.url, "bob", {
-      setup: (page) => page.addInitScript(hideableAndVibrating, undefined),
+    const b = browser;
+    await withUsers([
+      () => openUser(b, app.url, "ann"),
+      () =>
+        openUser(b, app.url, "bob", {
+          setup: (page) => page.addInitScript(hideableAndVibrating, undefined),
+        }),
+    ], async ([ann, bob]) => {
+      // The banner asks once, after joining; Allow gets the permission
+      // (granted by the test: a headless browser shows no prompt).
+      await bob.page.waitForSelector("[data-testid=notify-banner]");
+      await bob.page.grant(["notifications"], new URL(app.url).origin);
+      await bob.page.click("[data-testid=notify-allow]");
+      await bob.page.waitForSelector("[data-testid=notify-banner]", {
+        state: "detached",
+      });
+      await bob.page.waitForFunction(async () =>
+        Notification.permission === "granted" &&
+        !!(await navigator.serviceWorker.ready).active
+      );
+
+      await bob.page.evaluate(() =>
+        (globalThis as { __e2eSetHidden?: (h: boolean) => void })
+          .__e2eSetHidden!(true)
+      );
+
+      // 1. Rings while hidden: every cue; answered from the notification.
+      await ringHidden(ann, bob);
+      const [shown] = await shownNotifications(bob.page);
+      assert.equal(shown.title, "ann is calling");
+      assert.equal(shown.body, "Video call");
+      assert.equal(shown.requireInteraction, true);
+      // Firefox shows the actions but does not list them back.
+      if (name === "chromium") {
+        assert.deepEqual(shown.actions, ["accept", "decline"]);
+      }
+      const ringing = await cues(bob.page);
+      assert.ok(ringing.icon.endsWith("/favicon-ringing.svg"), ringing.icon);
+      assert.ok(
+        ringing.vibrations.some((v) => Array.isArray(v)),
+        "vibrated in a pattern",
+      );
+      // The title alternates with the page's own.
+      await bob.page.waitForFunction(() => document.title === "Parley");
+      await bob.page.waitForFunction(() =>
+        document.title === "ann is calling…"
+      );
+
+      await clickNotification(bob.page, "accept");
+      await Promise.all([
+        waitForCallState(ann, "connected"),
+        waitForCallState(bob, "connected"),
+      ]);
+      await waitForQuiet(bob);
+      assert.equal((await cues(bob.page)).vibrations.at(-1), 0, "stopped");
+      await hangUp(ann, bob);
+      await dismissEnded(ann, bob);
+
+      // 2. The caller gives up: the notification closes by itself.
+      await ringHidden(ann, bob);
+      await ann.page.click("[data-testid=cancel-call]");
+      await waitForCallState(bob, "ended");
+      await waitForQuiet(bob);
+      await dismissEnded(ann, bob);
+
+      // 3. Declined from the notification.
+      await ringHidden(ann, bob);
+      await clickNotification(bob.page, "decline");
+      await waitForCallState(ann, "ended", "declined");
+      await waitForQuiet(bob);
+      await dismissEnded(ann, bob);
+
+      // 4. Seen again: a visible page gets no notification, title or dot.
+      await bob.page.evaluate(() =>
+        (globalThis as { __e2eSetHidden?: (h: boolean) => void })
+          .__e2eSetHidden!(false)
+      );
+      await clickCall(ann, bob.name);
+      await waitForCallState(bob, "incoming");
+      const visible = await cues(bob.page);
+      assert.equal(visible.title, "Parley");
+      assert.ok(visible.icon.endsWith("/favicon.svg"), visible.icon);
+      assert.deepEqual(await shownNotifications(bob.page), []);
+      await bob.page.click("[data-testid=decline-call]");
+      await waitForCallState(ann, "ended", "declined");
     });
-
-    // The banner asks once, after joining; Allow gets the permission
-    // (granted by the test: a headless browser shows no prompt).
-    await bob.page.waitForSelector("[data-testid=notify-banner]");
-    await bob.page.grant(["notifications"], new URL(app.url).origin);
-    await bob.page.click("[data-testid=notify-allow]");
-    await bob.page.waitForSelector("[data-testid=notify-banner]", {
-      state: "detached",
-    });
-    await bob.page.waitForFunction(async () =>
-      Notification.permission === "granted" &&
-      !!(await navigator.serviceWorker.ready).active
-    );
-
-    await bob.page.evaluate(() =>
-      (globalThis as { __e2eSetHidden?: (h: boolean) => void })
-        .__e2eSetHidden!(true)
-    );
-
-    // 1. Rings while hidden: every cue; answered from the notification.
-    await ringHidden(ann, bob);
-    const [shown] = await shownNotifications(bob.page);
-    assert.equal(shown.title, "ann is calling");
-    assert.equal(shown.body, "Video call");
-    assert.equal(shown.requireInteraction, true);
-    // Firefox shows the actions but does not list them back.
-    if (name === "chromium") {
-      assert.deepEqual(shown.actions, ["accept", "decline"]);
-    }
-    const ringing = await cues(bob.page);
-    assert.ok(ringing.icon.endsWith("/favicon-ringing.svg"), ringing.icon);
-    assert.ok(
-      ringing.vibrations.some((v) => Array.isArray(v)),
-      "vibrated in a pattern",
-    );
-    // The title alternates with the page's own.
-    await bob.page.waitForFunction(() => document.title === "Parley");
-    await bob.page.waitForFunction(() => document.title === "ann is calling…");
-
-    await clickNotification(bob.page, "accept");
-    await Promise.all([
-      waitForCallState(ann, "connected"),
-      waitForCallState(bob, "connected"),
-    ]);
-    await waitForQuiet(bob);
-    assert.equal((await cues(bob.page)).vibrations.at(-1), 0, "stopped");
-    await hangUp(ann, bob);
-    await dismissEnded(ann, bob);
-
-    // 2. The caller gives up: the notification closes by itself.
-    await ringHidden(ann, bob);
-    await ann.page.click("[data-testid=cancel-call]");
-    await waitForCallState(bob, "ended");
-    await waitForQuiet(bob);
-    await dismissEnded(ann, bob);
-
-    // 3. Declined from the notification.
-    await ringHidden(ann, bob);
-    await clickNotification(bob.page, "decline");
-    await waitForCallState(ann, "ended", "declined");
-    await waitForQuiet(bob);
-    await dismissEnded(ann, bob);
-
-    // 4. Seen again: a visible page gets no notification, title or dot.
-    await bob.page.evaluate(() =>
-      (globalThis as { __e2eSetHidden?: (h: boolean) => void })
-        .__e2eSetHidden!(false)
-    );
-    await clickCall(ann, bob.name);
-    await waitForCallState(bob, "incoming");
-    const visible = await cues(bob.page);
-    assert.equal(visible.title, "Parley");
-    assert.ok(visible.icon.endsWith("/favicon.svg"), visible.icon);
-    assert.deepEqual(await shownNotifications(bob.page), []);
-    await bob.page.click("[data-testid=decline-call]");
-    await waitForCallState(ann, "ended", "declined");
-
-    assertNothingBroke(ann, bob);
   } finally {
-    await closeUsers(ann, bob);
     await browser?.close();
     await app.shutdown();
   }
@@ -274,26 +274,30 @@ Deno.test({
   async fn() {
     const app = await startApp();
     let browser: TestBrowser | undefined;
-    let ann: User | undefined;
     try {
       browser = await launch("chromium");
-      ann = await openUser(browser, app.url, "ann");
-      await ann.page.click("[data-testid=notify-not-now]");
-      await ann.page.waitForSelector("[data-testid=notify-banner]", {
-        state: "detached",
+      const b = browser;
+      await withUsers([
+        () => openUser(b, app.url, "ann"),
+      ], async ([ann]) => {
+        await ann.page.click("[data-testid=notify-not-now]");
+        await ann.page.waitForSelector("[data-testid=notify-banner]", {
+          state: "detached",
+        });
+        // A reload joins again by itself (same tab); the banner stays away.
+        await ann.page.reload();
+        await ann.page.waitForSelector("[data-testid=my-name]");
+        assert.equal(
+          await ann.page.exists("[data-testid=notify-banner]"),
+          false,
+        );
+        assert.equal(
+          await ann.page.evaluate(() => Notification.permission),
+          "default",
+          "the browser was never asked",
+        );
       });
-      // A reload joins again by itself (same tab); the banner stays away.
-      await ann.page.reload();
-      await ann.page.waitForSelector("[data-testid=my-name]");
-      assert.equal(await ann.page.exists("[data-testid=notify-banner]"), false);
-      assert.equal(
-        await ann.page.evaluate(() => Notification.permission),
-        "default",
-        "the browser was never asked",
-      );
-      assertNothingBroke(ann);
     } finally {
-      await closeUsers(ann);
       await browser?.close();
       await app.shutdown();
     }

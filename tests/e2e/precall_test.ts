@@ -29,6 +29,7 @@ import {
   type User,
   waitForAudioPower,
   waitForMediaFlow,
+  withUsers,
 } from "./helpers.ts";
 
 /** Opens the check from `button` and waits for its preview's frames. */
@@ -79,7 +80,7 @@ function cameraOf(page: TestPage, id: string) {
 /** Scenario (a), in `name`: the check before joining. */
 async function checkBeforeJoining(name: BrowserName) {
   const app = await startApp();
-  let browser: TestBrowser | undefined, guest: User | undefined;
+  let browser: TestBrowser | undefined;
   try {
     // Without a sound device (as on a test machine) Firefox never starts
     // an AudioContext; its mock audio backend runs one.
@@ -89,88 +90,91 @@ async function checkBeforeJoining(name: BrowserName) {
         ? { firefoxPrefs: { "media.cubeb.force_mock_context": true } }
         : {},
     );
-    guest = await openUnjoined(browser, app.url, "guest");
-    const { page } = guest;
-    await openSettings(page);
-    assert.ok(
-      await page.evaluate(() =>
-        document.querySelector("[data-testid=settings]")!.contains(
-          document.activeElement,
-        )
-      ),
-      "focus moved into the dialog",
-    );
-    await eventually(
-      "the microphone level rises with the fake microphone",
-      () =>
-        page.$eval(
-          "[data-testid=mic-level]",
-          (m) => (m as HTMLMeterElement).value,
+    const b = browser;
+    await withUsers([
+      () => openUnjoined(b, app.url, "guest"),
+    ], async ([guest]) => {
+      const { page } = guest;
+      await openSettings(page);
+      assert.ok(
+        await page.evaluate(() =>
+          document.querySelector("[data-testid=settings]")!.contains(
+            document.activeElement,
+          )
         ),
-      (level) => level > 0,
-    );
-    const cameras = await options(page, "#settings-camera");
-    const mics = await options(page, "#settings-mic");
-    assert.ok(cameras.length >= 1 && cameras.every((c) => c.value !== ""));
-    assert.ok(mics.length >= 1 && mics.every((c) => c.value !== ""));
-    for (const picker of ["#settings-camera", "#settings-mic"]) {
-      await eventually(
-        `${picker} shows the device in use`,
-        () => page.$eval(picker, (s) => (s as HTMLSelectElement).selectedIndex),
-        (index) => index >= 0,
+        "focus moved into the dialog",
       );
-    }
-    if (name === "chromium") {
-      assert.ok(cameras.some((c) => c.label.startsWith("fake_device")));
-      assert.ok(mics.some((c) => c.label.startsWith("Fake")));
-      // Chromium lists fake speakers and has setSinkId.
-      const speakers = await options(page, "#settings-speaker");
-      assert.ok(speakers.some((c) => c.label.includes("Audio Output")));
-    }
-    if (name === "chromium") {
-      // Tab stays in the dialog (the Firefox driver presses no key combos).
-      const focused = () =>
-        page.evaluate(() =>
-          document.activeElement?.id ||
-          document.activeElement?.getAttribute("data-testid")
+      await eventually(
+        "the microphone level rises with the fake microphone",
+        () =>
+          page.$eval(
+            "[data-testid=mic-level]",
+            (m) => (m as HTMLMeterElement).value,
+          ),
+        (level) => level > 0,
+      );
+      const cameras = await options(page, "#settings-camera");
+      const mics = await options(page, "#settings-mic");
+      assert.ok(cameras.length >= 1 && cameras.every((c) => c.value !== ""));
+      assert.ok(mics.length >= 1 && mics.every((c) => c.value !== ""));
+      for (const picker of ["#settings-camera", "#settings-mic"]) {
+        await eventually(
+          `${picker} shows the device in use`,
+          () =>
+            page.$eval(picker, (s) => (s as HTMLSelectElement).selectedIndex),
+          (index) => index >= 0,
         );
-      await page.press("[data-testid=settings]", "Shift+Tab");
-      assert.equal(await focused(), "close-settings");
-      await page.press("[data-testid=close-settings]", "Tab");
-      assert.equal(await focused(), "settings-camera");
-    }
-    await page.evaluate(() => {
-      const video = document.querySelector<HTMLVideoElement>(
-        "#settings-preview",
-      )!;
-      (globalThis as { __e2ePreview?: MediaStreamTrack[] }).__e2ePreview =
-        (video.srcObject as MediaStream).getTracks();
-    });
-    await page.press("[data-testid=settings]", "Escape");
-    await page.waitForSelector("[data-testid=settings]", {
-      state: "detached",
-    });
-    assert.equal(
-      await page.evaluate(() =>
-        document.activeElement?.getAttribute("data-testid")
-      ),
-      "open-settings",
-      "focus went back",
-    );
-    // Preact runs an unmounted part's effect cleanups after the next paint.
-    const states = await eventually(
-      "closing the dialog ends the preview's camera and microphone",
-      () =>
-        page.evaluate(() =>
-          (globalThis as { __e2ePreview?: MediaStreamTrack[] })
-            .__e2ePreview!.map((t) => t.readyState)
+      }
+      if (name === "chromium") {
+        assert.ok(cameras.some((c) => c.label.startsWith("fake_device")));
+        assert.ok(mics.some((c) => c.label.startsWith("Fake")));
+        // Chromium lists fake speakers and has setSinkId.
+        const speakers = await options(page, "#settings-speaker");
+        assert.ok(speakers.some((c) => c.label.includes("Audio Output")));
+      }
+      if (name === "chromium") {
+        // Tab stays in the dialog (the Firefox driver presses no key combos).
+        const focused = () =>
+          page.evaluate(() =>
+            document.activeElement?.id ||
+            document.activeElement?.getAttribute("data-testid")
+          );
+        await page.press("[data-testid=settings]", "Shift+Tab");
+        assert.equal(await focused(), "close-settings");
+        await page.press("[data-testid=close-settings]", "Tab");
+        assert.equal(await focused(), "settings-camera");
+      }
+      await page.evaluate(() => {
+        const video = document.querySelector<HTMLVideoElement>(
+          "#settings-preview",
+        )!;
+        (globalThis as { __e2ePreview?: MediaStreamTrack[] }).__e2ePreview =
+          (video.srcObject as MediaStream).getTracks();
+      });
+      await page.press("[data-testid=settings]", "Escape");
+      await page.waitForSelector("[data-testid=settings]", {
+        state: "detached",
+      });
+      assert.equal(
+        await page.evaluate(() =>
+          document.activeElement?.getAttribute("data-testid")
         ),
-      (s) => s.every((state) => state === "ended"),
-    );
-    assert.ok(states.length >= 2, "the preview had camera and mic");
-    assertNothingBroke(guest);
+        "open-settings",
+        "focus went back",
+      );
+      // Preact runs an unmounted part's effect cleanups after the next paint.
+      const states = await eventually(
+        "closing the dialog ends the preview's camera and microphone",
+        () =>
+          page.evaluate(() =>
+            (globalThis as { __e2ePreview?: MediaStreamTrack[] })
+              .__e2ePreview!.map((t) => t.readyState)
+          ),
+        (s) => s.every((state) => state === "ended"),
+      );
+      assert.ok(states.length >= 2, "the preview had camera and mic");
+    });
   } finally {
-    await closeUsers(guest);
     await browser?.close();
     await app.shutdown();
   }
@@ -362,24 +366,26 @@ Deno.test({
   ignore: needsBrowsers("chromium"),
   async fn() {
     const app = await startApp();
-    let browser: TestBrowser | undefined, guest: User | undefined;
+    let browser: TestBrowser | undefined;
     try {
       // No fake permission prompt: headless Chromium refuses (NotAllowedError).
       browser = await launch("chromium", {
         chromiumArgs: ["--use-fake-device-for-media-stream"],
       });
-      guest = await openUnjoined(browser, app.url, "guest");
-      const { page } = guest;
-      await page.click("[data-testid=open-settings]");
-      await page.waitForSelector("[data-testid=settings] [role=alert]");
-      const text = await page.textContent(
-        "[data-testid=settings] [role=alert]",
-      );
-      assert.match(text ?? "", /access is blocked/);
-      await closeSettings(page);
-      assertNothingBroke(guest);
+      const b = browser;
+      await withUsers([
+        () => openUnjoined(b, app.url, "guest"),
+      ], async ([guest]) => {
+        const { page } = guest;
+        await page.click("[data-testid=open-settings]");
+        await page.waitForSelector("[data-testid=settings] [role=alert]");
+        const text = await page.textContent(
+          "[data-testid=settings] [role=alert]",
+        );
+        assert.match(text ?? "", /access is blocked/);
+        await closeSettings(page);
+      });
     } finally {
-      await closeUsers(guest);
       await browser?.close();
       await app.shutdown();
     }
