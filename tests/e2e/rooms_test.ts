@@ -29,6 +29,7 @@ import {
   type User,
   waitForCallState,
   waitForPerson,
+  withUsers,
 } from "./helpers.ts";
 
 /** What a room id must carry at least, in bits (issue 17). */
@@ -36,6 +37,29 @@ const MIN_ID_BITS = 96;
 
 function href(page: TestPage): Promise<string> {
   return page.evaluate(() => location.href);
+}
+
+/**
+ * A phone's browser: it has the share sheet (what it is handed is kept in
+ * `__e2eShared`); and a clipboard that says no.
+ */
+function phoneRefusingClipboard(page: TestPage): Promise<void> {
+  return page.addInitScript(() => {
+    const shared: unknown[] = [];
+    (globalThis as { __e2eShared?: unknown[] }).__e2eShared = shared;
+    Object.defineProperty(navigator, "share", {
+      value: (data: unknown) => {
+        shared.push(data);
+        return Promise.resolve();
+      },
+    });
+    Object.defineProperty(navigator, "clipboard", {
+      value: {
+        writeText: () =>
+          Promise.reject(new DOMException("no", "NotAllowedError")),
+      },
+    });
+  }, undefined);
 }
 
 /**
@@ -241,59 +265,42 @@ Deno.test({
   async fn() {
     const app = await startApp();
     let browser: TestBrowser | undefined;
-    let dana: User | undefined;
     try {
       browser = await launch("chromium");
-      dana = await openUser(browser, app.url, "dana", {
-        path: "/r/refused-clipboard",
-        // A phone's browser: it has the share sheet; and a clipboard that
-        // says no.
-        setup: (page) =>
-          page.addInitScript(() => {
-            const shared: unknown[] = [];
-            (globalThis as { __e2eShared?: unknown[] }).__e2eShared = shared;
-            Object.defineProperty(navigator, "share", {
-              value: (data: unknown) => {
-                shared.push(data);
-                return Promise.resolve();
-              },
-            });
-            Object.defineProperty(navigator, "clipboard", {
-              value: {
-                writeText: () =>
-                  Promise.reject(new DOMException("no", "NotAllowedError")),
-              },
-            });
-          }, undefined),
-      });
-      const d = dana;
-      const roomUrl = `${new URL(app.url).origin}/r/refused-clipboard`;
-      await d.page.click("[data-testid=invite]");
-      await d.page.click("[data-testid=copy-link]");
-      await d.page.waitForFunction(() =>
-        document.querySelector("[data-testid=copy-status]")?.textContent
-          ?.includes("did not allow copying")
-      );
-      const selected = await d.page.evaluate(() => {
-        const input = document.querySelector<HTMLInputElement>(
-          "[data-testid=share-link]",
-        )!;
-        return input.value.slice(
-          input.selectionStart ?? 0,
-          input.selectionEnd ?? 0,
+      const b = browser;
+      await withUsers([
+        () =>
+          openUser(b, app.url, "dana", {
+            path: "/r/refused-clipboard",
+            setup: phoneRefusingClipboard,
+          }),
+      ], async ([dana]) => {
+        const roomUrl = `${new URL(app.url).origin}/r/refused-clipboard`;
+        await dana.page.click("[data-testid=invite]");
+        await dana.page.click("[data-testid=copy-link]");
+        await dana.page.waitForFunction(() =>
+          document.querySelector("[data-testid=copy-status]")?.textContent
+            ?.includes("did not allow copying")
+        );
+        const selected = await dana.page.evaluate(() => {
+          const input = document.querySelector<HTMLInputElement>(
+            "[data-testid=share-link]",
+          )!;
+          return input.value.slice(
+            input.selectionStart ?? 0,
+            input.selectionEnd ?? 0,
+          );
+        });
+        assert.equal(selected, roomUrl);
+        await dana.page.click("[data-testid=share-link-native]");
+        assert.deepEqual(
+          await dana.page.evaluate(() =>
+            (globalThis as { __e2eShared?: unknown[] }).__e2eShared
+          ),
+          [{ title: "Parley room", url: roomUrl }],
         );
       });
-      assert.equal(selected, roomUrl);
-      await d.page.click("[data-testid=share-link-native]");
-      assert.deepEqual(
-        await d.page.evaluate(() =>
-          (globalThis as { __e2eShared?: unknown[] }).__e2eShared
-        ),
-        [{ title: "Parley room", url: roomUrl }],
-      );
-      assertNothingBroke(d);
     } finally {
-      await closeUsers(dana);
       await browser?.close();
       await app.shutdown();
     }
