@@ -15,13 +15,12 @@ import {
 } from "../helpers/browsers.ts";
 import { startCoturn } from "../helpers/coturn.ts";
 import {
-  assertNothingBroke,
-  closeUsers,
   connect,
   eventually,
   openUser,
   type User,
   waitForMediaFlow,
+  withUsers,
 } from "./helpers.ts";
 
 /** Long enough to connect through the relay, short enough to outlive. */
@@ -87,62 +86,61 @@ Deno.test({
       turn: { urls: [turn.url], secret: turn.secret, ttlSeconds: TTL_SECONDS },
     });
     let browser: TestBrowser | undefined;
-    const people: User[] = [];
     try {
       browser = await launch("chromium");
-      const a = await openUser(browser, app.url, "ann", { path: "/?relay=1" });
-      people.push(a);
-      const b = await openUser(browser, app.url, "bob", { path: "/?relay=1" });
-      people.push(b);
-      await connect(a, b);
-      await Promise.all([waitForMediaFlow(a), waitForMediaFlow(b)]);
-      await Promise.all([watchConnection(a), watchConnection(b)]);
-      const first = await turnUsername(a);
-      assert.ok(first, "the connection has a minted TURN credential");
-      const firstExpiry = Number(first.split(":")[0]) * 1000;
+      const chromium = browser;
+      await withUsers([
+        () => openUser(chromium, app.url, "ann", { path: "/?relay=1" }),
+        () => openUser(chromium, app.url, "bob", { path: "/?relay=1" }),
+      ], async ([a, b]) => {
+        await connect(a, b);
+        await Promise.all([waitForMediaFlow(a), waitForMediaFlow(b)]);
+        await Promise.all([watchConnection(a), watchConnection(b)]);
+        const first = await turnUsername(a);
+        assert.ok(first, "the connection has a minted TURN credential");
+        const firstExpiry = Number(first.split(":")[0]) * 1000;
 
-      // Renewed during the call, and handed to the live connection.
-      const renewed = await eventually(
-        "ann's connection gets a renewed TURN credential",
-        () => turnUsername(a),
-        (name) => name !== null && name !== first,
-        TTL_SECONDS * 1000,
-      );
-      assert.ok(Number(renewed!.split(":")[0]) * 1000 > firstExpiry);
-
-      // Past the first credential's expiry, a restart needs the new one.
-      const wait = firstExpiry + 2_000 - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const before = await connectionLog(a);
-      await a.page.evaluate(() =>
-        (globalThis as unknown as { __parleyPc: RTCPeerConnection })
-          .__parleyPc.restartIce()
-      );
-      // A relay candidate under the new ufrag is a new allocation, which
-      // coturn grants only for a credential that has not expired.
-      const after = await eventually(
-        "ann's ICE restarted through a new relay allocation",
-        () => connectionLog(a),
-        (log) =>
-          log.ufrag !== null && log.ufrag !== before.ufrag &&
-          log.candidates.includes(`${log.ufrag} relay`) &&
-          log.state === "connected",
-        20_000,
-      );
-      assert.ok(Date.now() > firstExpiry, "the first credential had expired");
-      assert.ok(after.candidates.length > before.candidates.length);
-      await Promise.all([waitForMediaFlow(a), waitForMediaFlow(b)]);
-      for (const user of [a, b]) {
-        const log = await connectionLog(user);
-        assert.deepEqual(
-          log.errors.filter((code) => code === 401),
-          [],
-          `${user.name}: coturn refused a credential`,
+        // Renewed during the call, and handed to the live connection.
+        const renewed = await eventually(
+          "ann's connection gets a renewed TURN credential",
+          () => turnUsername(a),
+          (name) => name !== null && name !== first,
+          TTL_SECONDS * 1000,
         );
-      }
-      assertNothingBroke(a, b);
+        assert.ok(Number(renewed!.split(":")[0]) * 1000 > firstExpiry);
+
+        // Past the first credential's expiry, a restart needs the new one.
+        const wait = firstExpiry + 2_000 - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const before = await connectionLog(a);
+        await a.page.evaluate(() =>
+          (globalThis as unknown as { __parleyPc: RTCPeerConnection })
+            .__parleyPc.restartIce()
+        );
+        // A relay candidate under the new ufrag is a new allocation, which
+        // coturn grants only for a credential that has not expired.
+        const after = await eventually(
+          "ann's ICE restarted through a new relay allocation",
+          () => connectionLog(a),
+          (log) =>
+            log.ufrag !== null && log.ufrag !== before.ufrag &&
+            log.candidates.includes(`${log.ufrag} relay`) &&
+            log.state === "connected",
+          20_000,
+        );
+        assert.ok(Date.now() > firstExpiry, "the first credential had expired");
+        assert.ok(after.candidates.length > before.candidates.length);
+        await Promise.all([waitForMediaFlow(a), waitForMediaFlow(b)]);
+        for (const user of [a, b]) {
+          const log = await connectionLog(user);
+          assert.deepEqual(
+            log.errors.filter((code) => code === 401),
+            [],
+            `${user.name}: coturn refused a credential`,
+          );
+        }
+      });
     } finally {
-      await closeUsers(...people);
       await browser?.close();
       await app.shutdown();
       await turn.stop();
