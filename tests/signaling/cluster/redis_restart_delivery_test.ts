@@ -325,7 +325,8 @@ Deno.test({
       await admin.close();
 
       await redis.restart();
-      assert.ok(await until(() => sender.healthy, 10_000));
+      // Each broker reconnects on its own; the receiver starts once it has.
+      assert.ok(await until(() => sender.healthy && receiver.healthy, 10_000));
       for (let i = 100; i < 110; i++) sender.send(receiver.self, String(i));
       const { got, gaps } = await collect(receiver, Number);
       await until(() => got.length >= 110, 5000);
@@ -428,7 +429,7 @@ Deno.test({
 
       // An emptied Redis then loses 0–4 for good: 5–7 come back, after a gap.
       await redis.restart();
-      assert.ok(await until(() => sender.healthy, 10_000));
+      assert.ok(await until(() => sender.healthy && receiver.healthy, 10_000));
       const { got, gaps } = await collect(receiver);
       await until(() => got.length === 3, 5000);
       await sleep(100);
